@@ -116,25 +116,21 @@ func (e *MissingSymbolsError) Error() string {
 // Is reports whether target is [ErrMissingSymbol].
 func (e *MissingSymbolsError) Is(target error) bool { return target == ErrMissingSymbol }
 
+// Check reports, without binding anything, whether the library exports
+// every symbol of table; if not, the error is a [*MissingSymbolsError]
+// naming all of them.
+func (l *Library) Check(table []Binding) error {
+	_, err := l.addrs(table)
+	return err
+}
+
 // Bind looks up every symbol of table and, only if all are present, sets
 // each function variable to call it. When symbols are missing, no variable
 // is changed and the error is a [*MissingSymbolsError] naming all of them.
 func (l *Library) Bind(table []Binding) error {
-	addrs := make([]uintptr, len(table))
-	var missing []string
-	for i, b := range table {
-		addr, err := l.Sym(b.Name)
-		if errors.Is(err, ErrClosed) {
-			return err
-		}
-		if err != nil {
-			missing = append(missing, b.Name)
-			continue
-		}
-		addrs[i] = addr
-	}
-	if len(missing) > 0 {
-		return &MissingSymbolsError{Library: l.path, Names: missing}
+	addrs, err := l.addrs(table)
+	if err != nil {
+		return err
 	}
 	var bad []error
 	for i, b := range table {
@@ -146,6 +142,26 @@ func (l *Library) Bind(table []Binding) error {
 		return fmt.Errorf("%w: %w", ErrBadBinding, errors.Join(bad...))
 	}
 	return nil
+}
+
+func (l *Library) addrs(table []Binding) ([]uintptr, error) {
+	addrs := make([]uintptr, len(table))
+	var missing []string
+	for i, b := range table {
+		addr, err := l.Sym(b.Name)
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
+		if err != nil {
+			missing = append(missing, b.Name)
+			continue
+		}
+		addrs[i] = addr
+	}
+	if len(missing) > 0 {
+		return nil, &MissingSymbolsError{Library: l.path, Names: missing}
+	}
+	return addrs, nil
 }
 
 // register wraps purego.RegisterFunc, which panics on a function type it

@@ -64,10 +64,10 @@ func TestBind(t *testing.T) {
 		sum   func(p fixturePair) int64
 	)
 	err = lib.Bind([]loader.Binding{
-		{&add, "fixture_add"},
-		{&scale, "fixture_scale"},
-		{&name, "fixture_name"},
-		{&sum, "fixture_pair_sum"},
+		{Fn: &add, Name: "fixture_add"},
+		{Fn: &scale, Name: "fixture_scale"},
+		{Fn: &name, Name: "fixture_name"},
+		{Fn: &sum, Name: "fixture_pair_sum"},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, int32(5), add(2, 3))
@@ -84,9 +84,9 @@ func TestBindReportsEveryMissingSymbol(t *testing.T) {
 
 	var add, nope1, nope2 func(a, b int32) int32
 	err = lib.Bind([]loader.Binding{
-		{&nope1, "fixture_missing_one"},
-		{&add, "fixture_add"},
-		{&nope2, "fixture_missing_two"},
+		{Fn: &nope1, Name: "fixture_missing_one"},
+		{Fn: &add, Name: "fixture_add"},
+		{Fn: &nope2, Name: "fixture_missing_two"},
 	})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, loader.ErrMissingSymbol)
@@ -96,6 +96,12 @@ func TestBindReportsEveryMissingSymbol(t *testing.T) {
 	assert.Contains(t, err.Error(), "fixture_missing_one")
 	assert.Contains(t, err.Error(), "fixture_missing_two")
 	assert.Nil(t, add, "no variable is bound when any symbol is missing")
+
+	var missingCheck *loader.MissingSymbolsError
+	require.ErrorAs(t, lib.Check([]loader.Binding{{Fn: &nope1, Name: "fixture_missing_one"}, {Fn: &add, Name: "fixture_add"}}), &missingCheck)
+	assert.Equal(t, []string{"fixture_missing_one"}, missingCheck.Names)
+	require.NoError(t, lib.Check([]loader.Binding{{Fn: &add, Name: "fixture_add"}}))
+	assert.Nil(t, add, "Check binds nothing")
 }
 
 func TestBindBadSignatureIsAnError(t *testing.T) {
@@ -116,7 +122,7 @@ func TestBindBadSignatureIsAnError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
 			require.NotPanics(t, func() {
-				err = lib.Bind([]loader.Binding{{tt.fn, "fixture_add"}})
+				err = lib.Bind([]loader.Binding{{Fn: tt.fn, Name: "fixture_add"}})
 			})
 			assert.ErrorIs(t, err, loader.ErrBadBinding)
 		})
@@ -159,5 +165,5 @@ func TestClose(t *testing.T) {
 	_, err = lib.Sym("fixture_add")
 	assert.True(t, errors.Is(err, loader.ErrClosed), "got %v", err)
 	var add func(a, b int32) int32
-	assert.ErrorIs(t, lib.Bind([]loader.Binding{{&add, "fixture_add"}}), loader.ErrClosed)
+	assert.ErrorIs(t, lib.Bind([]loader.Binding{{Fn: &add, Name: "fixture_add"}}), loader.ErrClosed)
 }

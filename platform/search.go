@@ -147,16 +147,20 @@ func Find(s Search) (Found, error) {
 	return Found{}, &NotFoundError{Tried: tried}
 }
 
-// llamaIn returns the name of the llama library in dir, or "". When several
-// match, the lexically first is taken, so the choice is stable.
-func llamaIn(dir, goos string) string {
+// llamaIn returns the name of the llama library in dir, or "".
+func llamaIn(dir, goos string) string { return firstMatch(dir, goos, IsLlamaLibrary) }
+
+// firstMatch returns the name of the first file in dir that match accepts,
+// or "". When several match, the lexically first is taken, so the choice
+// is stable.
+func firstMatch(dir, goos string, match func(goos, name string) bool) string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return ""
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() && IsLlamaLibrary(goos, e.Name()) {
+		if !e.IsDir() && match(goos, e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -172,6 +176,30 @@ var llamaPatterns = map[string]*regexp.Regexp{
 	"freebsd": regexp.MustCompile(`^libllama(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?\.so(\.\d+)*$`),
 	"darwin":  regexp.MustCompile(`^libllama(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?(\.\d+)*\.dylib$`),
 	"windows": regexp.MustCompile(`^(lib)?llama(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?\.dll$`),
+}
+
+var ggmlPatterns = map[string]*regexp.Regexp{
+	"linux":   regexp.MustCompile(`^libggml(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?\.so(\.\d+)*$`),
+	"freebsd": regexp.MustCompile(`^libggml(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?\.so(\.\d+)*$`),
+	"darwin":  regexp.MustCompile(`^libggml(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?(\.\d+)*\.dylib$`),
+	"windows": regexp.MustCompile(`^(lib)?ggml(\.[a-z][a-z0-9_]*)?(\.v\d+(\.\d+)*)?\.dll$`),
+}
+
+// IsGgmlLibrary reports whether name is the main ggml library (the one
+// with the backend registry) for goos, such as libggml.v0.5.0.so or
+// ggml.dll; libggml-base and the per-CPU libggml-cpu-* variants are not.
+func IsGgmlLibrary(goos, name string) bool {
+	re, ok := ggmlPatterns[goos]
+	return ok && re.MatchString(name)
+}
+
+// GgmlIn returns the path of the main ggml library in dir, or "" if there
+// is none.
+func GgmlIn(dir, goos string) string {
+	if name := firstMatch(dir, goos, IsGgmlLibrary); name != "" {
+		return filepath.Join(dir, name)
+	}
+	return ""
 }
 
 // IsLlamaLibrary reports whether name is a llama library file for goos. The

@@ -179,3 +179,33 @@ func TestIsLlamaLibrary(t *testing.T) {
 		})
 	}
 }
+
+func TestIsGgmlLibrary(t *testing.T) {
+	tests := []struct {
+		goos, name string
+		want       bool
+	}{
+		{"linux", "libggml.v0.5.0.so", true},
+		{"linux", "libggml.cuda.v0.5.0.so", true},
+		{"linux", "libggml.so", true},
+		{"linux", "libggml-base.so", false},
+		{"linux", "libggml-cpu-haswell.so", false},
+		{"linux", "libllama.so", false},
+		{"darwin", "libggml.dylib", true},
+		{"windows", "ggml.dll", true},
+		{"windows", "ggml-base.dll", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.goos+"/"+tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, platform.IsGgmlLibrary(tt.goos, tt.name))
+		})
+	}
+}
+
+func TestGgmlIn(t *testing.T) {
+	dir := t.TempDir()
+	assert.Empty(t, platform.GgmlIn(dir, "linux"))
+	touch(t, filepath.Join(dir, "libggml-base.so"))
+	touch(t, filepath.Join(dir, "libggml.v0.5.0.so"))
+	assert.Equal(t, filepath.Join(dir, "libggml.v0.5.0.so"), platform.GgmlIn(dir, "linux"))
+}

@@ -1,0 +1,96 @@
+// Package testenv finds the native library and the models for tests, the
+// same way users find them, and decides what happens when one is missing:
+// the test is skipped on a developer's machine but fails when CI=true, so
+// CI can never pass by skipping.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/embellama/embellama/platform"
+)
+
+// EnvModels names the environment variable that points at the models
+// directory; the default is ../shared/models beside the repository.
+const EnvModels = "EMBELLAMA_MODELS"
+
+// CI reports whether the tests run under CI=true.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Missing skips t, or fails it under CI=true, because what is missing is
+// required there.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if CI() {
+		t.Fatalf("required under CI=true: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Library returns the path of the installed CPU llama library, found as
+// the engine finds it (EMBELLAMA_LIB_DIR, then lib/ under the repository).
+func Library(t testing.TB) string {
+	return LibraryFor(t, platform.CPU)
+}
+
+// LibraryFor is [Library] for another backend.
+func LibraryFor(t testing.TB, b platform.Backend) string {
+	t.Helper()
+	s := platform.Search{
+		EnvDir:  os.Getenv(platform.EnvLibDir),
+		Cwd:     RepoRoot(t),
+		GOOS:    runtime.GOOS,
+		GOARCH:  runtime.GOARCH,
+		Backend: b,
+	}
+	found, err := platform.Find(s)
+	if err != nil {
+		Missing(t, "native library: %v", err)
+	}
+	return found.Llama
+}
+
+// ModelsDir returns the shared models directory.
+func ModelsDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv(EnvModels)
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(t), "..", "shared", "models")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
+		Missing(t, "models directory %s (set %s): %v", dir, EnvModels, err)
+	}
+	return dir
+}
+
+// Model returns the path of the named model file in [ModelsDir].
+func Model(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(ModelsDir(t), name)
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "model %s: %v", name, err)
+	}
+	return p
+}

@@ -1,0 +1,202 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/embellama/embellama/loader"
+	"github.com/embellama/embellama/platform"
+)
+
+// PinnedVersion is the llama.cpp release these bindings mirror; it must
+// match LLAMA_CPP_LIBRARY_VERSION in the repository's LLAMA_CPP_VERSION
+// file. [Load] refuses a library whose llama_version() is another release.
+const PinnedVersion = "0.5.0"
+
+// Library is the loaded native library. There is at most one per process.
+type Library struct {
+	path    string
+	dir     string
+	version string
+	llama   *loader.Library
+	ggml    *loader.Library
+}
+
+var (
+	loadMu sync.Mutex
+	loaded *Library
+)
+
+// Loaded returns the library loaded by [Load], or nil.
+func Loaded() *Library {
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	return loaded
+}
+
+// Load opens the llama library at path (and the ggml library beside it),
+// checks that it is the pinned release, binds every function this package
+// uses, loads the ggml backends found in the same directory (the best CPU
+// variant for this machine, and GPU backends), and initialises llama.cpp.
+//
+// Load is idempotent for the same path. A second, different library gives
+// [ErrAlreadyLoaded], but only after it has been checked, so a wrong
+// library is reported as what is wrong with it.
+//
+// Errors match [loader.ErrNotFound], [loader.ErrNotLoadable],
+// [loader.ErrMissingSymbol] (listing every missing function), or
+// [ErrVersion].
+func Load(path string) (*Library, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	if loaded != nil && loaded.path == abs {
+		return loaded, nil
+	}
+
+	lib, err := open(abs)
+	if err != nil {
+		return nil, err
+	}
+	if loaded != nil {
+		lib.close()
+		return nil, fmt.Errorf("%w: %s (loaded: %s)", ErrAlreadyLoaded, abs, loaded.path)
+	}
+	if err := lib.bind(); err != nil {
+		lib.close()
+		return nil, err
+	}
+	loaded = lib
+	lib.init()
+	return lib, nil
+}
+
+// open opens the files and checks version and symbols without binding
+// anything to the package's function variables.
+func open(path string) (*Library, error) {
+	ll, err := loader.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	lib := &Library{path: path, dir: filepath.Dir(path), llama: ll}
+	if g := platform.GgmlIn(lib.dir, runtime.GOOS); g != "" {
+		if lib.ggml, err = loader.Open(g); err != nil {
+			lib.close()
+			return nil, err
+		}
+	}
+
+	var version func() string
+	if err := ll.Bind([]loader.Binding{{Fn: &version, Name: "llama_version"}}); err != nil {
+		lib.close()
+		if errors.Is(err, loader.ErrMissingSymbol) {
+			// Older releases have no llama_version; say what the rest lacks.
+			return nil, fmt.Errorf("%w (is it llama.cpp %s?)", lib.check(), PinnedVersion)
+		}
+		return nil, err
+	}
+	lib.version = version()
+	if !versionMatches(lib.version, PinnedVersion) {
+		lib.close()
+		return nil, fmt.Errorf("%w: %s is llama.cpp %q, embellama is built for %q",
+			ErrVersion, path, lib.version, PinnedVersion)
+	}
+	if err := lib.check(); err != nil {
+		lib.close()
+		return nil, err
+	}
+	return lib, nil
+}
+
+// versionMatches reports whether got (such as "0.5.0-dev") is release want.
+func versionMatches(got, want string) bool {
+	rest, ok := strings.CutPrefix(got, want)
+	return ok && (rest == "" || rest[0] == '-' || rest[0] == '+')
+}
+
+// tables returns the binding tables with the library each is bound from.
+func (l *Library) tables() []struct {
+	lib   *loader.Library
+	table []loader.Binding
+} {
+	g := l.ggml
+	if g == nil {
+		// On Unix, dlsym on libllama also searches its dependency libggml.
+		g = l.llama
+	}
+	return []struct {
+		lib   *loader.Library
+		table []loader.Binding
+	}{
+		{l.llama, llamaTable()},
+		{g, ggmlTable()},
+	}
+}
+
+// check reports every symbol missing from either library, in one error.
+func (l *Library) check() error {
+	var errs []error
+	for _, t := range l.tables() {
+		if err := t.lib.Check(t.table); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (l *Library) bind() error {
+	for _, t := range l.tables() {
+		if err := t.lib.Bind(t.table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Library) init() {
+	installLogger()
+	ggmlBackendLoadAllFromPath(l.dir)
+	llamaBackendInit()
+}
+
+func (l *Library) close() {
+	if l.ggml != nil {
+		l.ggml.Close()
+	}
+	l.llama.Close()
+}
+
+// Path returns the absolute path of the llama library file.
+func (l *Library) Path() string { return l.path }
+
+// Dir returns the directory the ggml backends were loaded from.
+func (l *Library) Dir() string { return l.dir }
+
+// Version returns what llama_version() reported, such as "0.5.0-dev".
+func (l *Library) Version() string { return l.version }
+
+// SystemInfo returns llama_print_system_info(): the CPU features ggml was
+// built with and uses.
+func (l *Library) SystemInfo() string { return strings.TrimSpace(llamaPrintSystemInfo()) }
+
+// MaxParallelSequences returns llama_max_parallel_sequences().
+func (l *Library) MaxParallelSequences() int { return int(llamaMaxParallelSequences()) }
+
+// SupportsGPUOffload returns llama_supports_gpu_offload().
+func (l *Library) SupportsGPUOffload() bool { return llamaSupportsGPUOffload() }
+
+// llamaTable lists every llama function this package binds, by area.
+func llamaTable() []loader.Binding {
+	var t []loader.Binding
+	for _, area := range [][]loader.Binding{systemFuncs, modelFuncs, contextFuncs, batchFuncs, vocabFuncs} {
+		t = append(t, area...)
+	}
+	return t
+}
