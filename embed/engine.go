@@ -250,10 +250,10 @@ func (e *Engine) tokens(i int, text string) ([]int32, error) {
 func (e *Engine) evaluate(toks []int32) ([]float32, error) {
 	e.lctx.ClearMemory()
 	e.batch.Clear()
-	pooled := e.lctx.PoolingType() != llama.PoolingNone
-	last := len(toks) - 1
+	// Every token is marked for output: llama.cpp requires it when
+	// extracting embeddings (it would override the flags and warn).
 	for p, tok := range toks {
-		if err := e.batch.Add(tok, int32(p), 0, pooled || p == last); err != nil {
+		if err := e.batch.Add(tok, int32(p), 0, true); err != nil {
 			return nil, err
 		}
 	}
@@ -267,7 +267,7 @@ func (e *Engine) evaluate(toks []int32) ([]float32, error) {
 		return nil, err
 	}
 	var v []float32
-	if pooled {
+	if e.lctx.PoolingType() != llama.PoolingNone {
 		v, err = e.lctx.EmbeddingsSeq(0, nil)
 	} else {
 		v, err = e.lctx.EmbeddingsIth(-1, nil)

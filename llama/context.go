@@ -2,7 +2,6 @@ package llama
 
 import (
 	"fmt"
-	"math"
 	"sync"
 	"unsafe"
 
@@ -207,15 +206,4 @@ func (c *Context) embeddings(get func(uintptr) *float32, dst []float32, missing 
 	dst = dst[:c.nEmbd]
 	copy(dst, unsafe.Slice(src, c.nEmbd))
 	return dst, nil
-}
-
-// clampUint32 converts n to uint32, saturating.
-func clampUint32(n int) uint32 {
-	if n < 0 {
-		return 0
-	}
-	if n > math.MaxUint32 {
-		return math.MaxUint32
-	}
-	return uint32(n)
 }

@@ -1,0 +1,67 @@
+# embellama — see README.md. Every target installs what it needs.
+include LLAMA_CPP_VERSION
+
+GO        ?= go
+BACKEND   ?= cpu
+GOOS      := $(shell $(GO) env GOOS)
+GOARCH    := $(shell $(GO) env GOARCH)
+LIBDIR    := lib/$(GOOS)-$(GOARCH)-$(BACKEND)
+BIN       := bin/embellama
+# The model `make run` embeds with; empty: the first embedding model in
+# $EMBELLAMA_MODELS or ../shared/models.
+MODEL     ?=
+TEXT      ?= The quick brown fox jumps over the lazy dog.
+# Tests treat a missing library or model as a failure, not a skip (see
+# internal/testenv). Set CI=false to let them skip on a partial setup.
+CI        ?= true
+export CI
+
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+
+.PHONY: all run lib headers build test test-short check cross tidy clean
+
+all: build
+
+## run: install the pinned library, build, and embed $(TEXT) with the default model
+run: lib build
+	$(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
+
+## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
+lib:
+	scripts/install-lib.sh $(BACKEND) $(GOOS) $(GOARCH)
+
+## headers: check out the pinned llama.cpp source (headers for the layout test)
+headers:
+	scripts/fetch-source.sh
+
+## build: build the CLI without cgo
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
+
+## test: install the library and headers, then run every test (twice: without cgo, and with the race detector)
+test: lib headers
+	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+## check: formatting, vet, staticcheck, go.mod tidiness, and cgo-free builds for every platform
+check: tidy cross
+	@out=$$(gofmt -s -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -s would change:"; echo "$$out"; exit 1; fi
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
+
+cross:
+	@for p in $(PLATFORMS); do \
+		echo "build $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build ./... || exit 1; \
+		out=$$(mktemp -d); \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) test -c -o $$out ./... >/dev/null || exit 1; \
+		rm -rf $$out; \
+	done
+
+tidy:
+	$(GO) mod tidy
+	git diff --exit-code go.mod go.sum
+
+clean:
+	rm -rf bin

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/embellama/embellama/internal/gguf"
+)
+
+// envModels names the directory searched for models.
+const envModels = "EMBELLAMA_MODELS"
+
+// modelsDir returns $EMBELLAMA_MODELS, or ../shared/models when it exists.
+func modelsDir() string {
+	if d := os.Getenv(envModels); d != "" {
+		return d
+	}
+	d := filepath.Join("..", "shared", "models")
+	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+		return d
+	}
+	return ""
+}
+
+type modelFile struct {
+	path string
+	file *gguf.File
+	err  error
+}
+
+// scanModels reads the header of every .gguf file in dir, in name order.
+func scanModels(dir string) ([]modelFile, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.gguf"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	models := make([]modelFile, 0, len(paths))
+	for _, p := range paths {
+		f, err := gguf.Open(p)
+		models = append(models, modelFile{path: p, file: f, err: err})
+	}
+	return models, nil
+}
+
+// defaultModel returns the first embedding model (one that declares a
+// pooling type) in the models directory.
+func defaultModel() (string, error) {
+	dir := modelsDir()
+	if dir == "" {
+		return "", usageError{fmt.Errorf("no model given: pass -model PATH or set %s to a directory of GGUF models", envModels)}
+	}
+	models, err := scanModels(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range models {
+		if m.err == nil && m.file.IsEmbeddingModel() {
+			return m.path, nil
+		}
+	}
+	return "", usageError{fmt.Errorf("no embedding model (a GGUF with a pooling type) in %s: pass -model PATH", dir)}
+}
+
+func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("models", "[DIR]", stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usageError{errors.New("at most one directory")}
+	}
+	dir := fs.Arg(0)
+	if dir == "" {
+		dir = modelsDir()
+	}
+	if dir == "" {
+		return usageError{fmt.Errorf("no directory given and %s is not set", envModels)}
+	}
+	models, err := scanModels(dir)
+	if err != nil {
+		return err
+	}
+	if len(models) == 0 {
+		return fmt.Errorf("no .gguf files in %s", dir)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "FILE\tARCH\tDIM\tPOOLING\tCONTEXT\tTYPE\tPARAMS\tSIZE\tEMBEDDING")
+	for _, m := range models {
+		name := filepath.Base(m.path)
+		if m.err != nil {
+			fmt.Fprintf(w, "%s\tinvalid: %v\n", name, m.err)
+			continue
+		}
+		f := m.file
+		pooling := "-"
+		if p, ok := f.PoolingType(); ok {
+			pooling = p.String()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", name, f.Architecture(), f.EmbeddingLength(),
+			pooling, f.ContextLength(), f.FileType(), human(f.ParameterCount(), 1000, ""), human(uint64(f.Size), 1024, "B"),
+			yesNo(f.IsEmbeddingModel()))
+	}
+	return w.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// human formats n with a unit prefix.
+func human(n, base uint64, unit string) string {
+	prefixes := []string{"", "K", "M", "G", "T"}
+	if base == 1024 {
+		prefixes = []string{"", "Ki", "Mi", "Gi", "Ti"}
+	}
+	v := float64(n)
+	i := 0
+	for v >= float64(base) && i < len(prefixes)-1 {
+		v /= float64(base)
+		i++
+	}
+	s := fmt.Sprintf("%.1f", v)
+	if i == 0 {
+		s = fmt.Sprint(n)
+	}
+	return strings.TrimSpace(s + " " + prefixes[i] + unit)
+}
