@@ -1,9 +1,12 @@
 package llama_test
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -127,4 +130,50 @@ func TestEmbedOneText(t *testing.T) {
 	require.NoError(t, m.Close())
 	_, err = v.Tokenize("x", true, false)
 	assert.ErrorIs(t, err, llama.ErrClosed)
+}
+
+// recorder is a slog.Handler that keeps the records it receives.
+type recorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, rec)
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+
+func TestLogRoutedToSlog(t *testing.T) {
+	load(t)
+	rec := &recorder{}
+	llama.SetLogger(slog.New(rec))
+	defer llama.SetLogger(nil)
+
+	mp, _ := llama.DefaultModelParams()
+	// stories260K has no separator or padding token; llama.cpp warns.
+	m, err := llama.LoadModel(testenv.Model(t, "stories260K.gguf"), mp)
+	require.NoError(t, err)
+	defer m.Close()
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var warned bool
+	for _, r := range rec.records {
+		assert.NotContains(t, r.Message, "\n", "one record per line")
+		r.Attrs(func(a slog.Attr) bool {
+			assert.Equal(t, "source", a.Key)
+			assert.Equal(t, "llama.cpp", a.Value.String())
+			return true
+		})
+		if r.Level == slog.LevelWarn && strings.Contains(r.Message, "bad special token") {
+			warned = true
+		}
+	}
+	assert.NotEmpty(t, rec.records)
+	assert.True(t, warned, "llama.cpp's warning about the missing special tokens arrives at WARN")
 }

@@ -21,6 +21,8 @@ const (
 	MaxArrayLength = 1 << 30
 	// MaxKeyLength bounds metadata keys.
 	MaxKeyLength = 1 << 16
+	// MaxCount bounds the number of tensors and of metadata keys.
+	MaxCount = 1 << 20
 	// MaxTensorName is ggml's GGML_MAX_NAME: names must be shorter.
 	MaxTensorName = 64
 	// MaxDims is ggml's GGML_MAX_DIMS.
@@ -141,7 +143,8 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 	if size < 0 {
 		return nil, &FormatError{Field: "size", Err: ErrTooLarge, Detail: fmt.Sprintf("size %d", size)}
 	}
-	d := &decoder{r: bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10), size: size}
+	bufSize := int(min(size, 64<<10))
+	d := &decoder{r: bufio.NewReaderSize(io.NewSectionReader(r, 0, size), max(bufSize, 16)), size: size}
 	f := &File{Size: size, index: map[string]int{}}
 	if err := d.header(f); err != nil {
 		return nil, err
@@ -190,8 +193,10 @@ func (d *decoder) u64(field string) (uint64, error) {
 	return binary.LittleEndian.Uint64(d.buf[:8]), nil
 }
 
-// count reads a uint64 count of items of at least minSize bytes each and
-// checks it against limit and the bytes left.
+// count reads a uint64 count of items of at least minSize bytes each. A
+// count above limit is [ErrTooLarge]; one the rest of the file cannot hold
+// is [ErrTruncated] (the file may have been cut, or the count corrupted:
+// either way nothing is allocated for it).
 func (d *decoder) count(field string, limit uint64, minSize int64) (uint64, error) {
 	off := d.off
 	n, err := d.u64(field)
@@ -202,7 +207,7 @@ func (d *decoder) count(field string, limit uint64, minSize int64) (uint64, erro
 		return 0, d.fail(off, field, ErrTooLarge, "%d > limit %d", n, limit)
 	}
 	if minSize > 0 && n > uint64(d.remain()/minSize) {
-		return 0, d.fail(off, field, ErrTooLarge, "%d items of at least %d bytes, %d bytes left", n, minSize, d.remain())
+		return 0, d.fail(off, field, ErrTruncated, "%d items of at least %d bytes, %d bytes left", n, minSize, d.remain())
 	}
 	return n, nil
 }
@@ -237,11 +242,11 @@ func (d *decoder) header(f *File) error {
 	f.Version = v
 	// Minimum encoded sizes: a tensor info is name length (8) + n_dims (4)
 	// + type (4) + offset (8); a KV is key length (8) + type (4) + 1.
-	nTensors, err := d.count("tensor count", math.MaxInt64, 24)
+	nTensors, err := d.count("tensor count", MaxCount, 24)
 	if err != nil {
 		return err
 	}
-	nKV, err := d.count("metadata count", math.MaxInt64, 13)
+	nKV, err := d.count("metadata count", MaxCount, 13)
 	if err != nil {
 		return err
 	}
