@@ -19,7 +19,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers build test test-short check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden build test fuzz check cross tidy clean
 
 all: build
 
@@ -35,14 +35,37 @@ lib:
 headers:
 	scripts/fetch-source.sh
 
+## fixtures: generate the small fixture models into .cache/fixtures (needs headers for the vocabularies)
+fixtures: headers
+	$(GO) run ./internal/cmd/genfixtures
+
+## bench-fixtures: also generate the full-size MiniLM and bge-base shapes
+bench-fixtures: headers
+	$(GO) run ./internal/cmd/genfixtures -bench
+
+## llama: build the pinned llama.cpp (llama-server, llama-embedding) into build/llama.cpp — the reference
+llama: headers
+	scripts/build-llama.sh
+
+## golden: re-record testdata/golden/*.json with the reference llama-embedding
+golden: fixtures llama
+	$(GO) run ./internal/cmd/golden
+
 ## build: build the CLI without cgo
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
-## test: install the library and headers, then run every test (twice: without cgo, and with the race detector)
-test: lib headers
+## test: install the library, headers and fixtures, then run every test (without cgo, with the race detector, and a fuzz smoke)
+test: lib headers fixtures
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 ./...
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+FUZZTIME ?= 10m
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/gguf
+	$(GO) test -run '^$$' -fuzz '^FuzzParseBackend$$' -fuzztime $(FUZZTIME) ./platform
 
 ## check: formatting, vet, staticcheck, go.mod tidiness, and cgo-free builds for every platform
 check: tidy cross

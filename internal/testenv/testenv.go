@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/embellama/embellama/internal/fixtures"
 	"github.com/embellama/embellama/platform"
 )
 
@@ -93,4 +94,31 @@ func Model(t testing.TB, name string) string {
 		Missing(t, "model %s: %v", name, err)
 	}
 	return p
+}
+
+// Fixture returns the path of the generated fixture model name (see
+// package fixtures), generating it into .cache/fixtures when absent. It
+// needs the pinned llama.cpp source for the vocabulary (make headers).
+func Fixture(t testing.TB, name string) string {
+	t.Helper()
+	root := RepoRoot(t)
+	path := filepath.Join(root, ".cache", "fixtures", name+".gguf")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	spec, ok := fixtures.Lookup(name)
+	if !ok {
+		t.Fatalf("testenv: no fixture %q", name)
+	}
+	src := filepath.Join(root, ".cache", "llama.cpp")
+	if _, err := os.Stat(spec.VocabPath(src)); err != nil {
+		Missing(t, "vocabulary for fixture %s (run `make headers`): %v", name, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.WriteFile(spec, src, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
