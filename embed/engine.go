@@ -4,103 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"runtime"
-	"strings"
+	"slices"
+	"sort"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/embellama/embellama/llama"
 	"github.com/embellama/embellama/platform"
 )
 
-// Engine embeds texts with one model. It is safe for concurrent use.
+// Engine embeds texts with the models it has loaded. It is safe for
+// concurrent use: calls to the same model share decode batches.
 type Engine struct {
-	info Info
+	cfg   Config
+	lib   *llama.Library
+	cache *cache
 
-	mu     sync.Mutex // serializes use of the context and batch
+	mu     sync.RWMutex
 	closed bool
-	lib    *llama.Library
-	model  *llama.Model
-	vocab  *llama.Vocab
-	lctx   *llama.Context
-	batch  *llama.Batch
-	encode bool // the model is encoder-only: evaluate with llama_encode
+	models map[string]*model
 }
 
-// Info describes the loaded model and how the engine runs it.
-type Info struct {
-	// Path is the model file.
-	Path string
-	// Architecture is general.architecture, such as "bert" or "qwen3".
-	Architecture string
-	// Dim is the length of the vectors the engine returns.
-	Dim int
-	// ContextSize is the most tokens one text may have.
-	ContextSize int
-	// TrainedContext is the context length the model was trained with.
-	TrainedContext int
-	// Pooling is how token vectors become one vector: "mean", "cls",
-	// "last", or "none" (the last token's vector is returned).
-	Pooling string
-	// Library is the path of the native llama library in use.
-	Library string
-}
-
-// Open loads the native library (once per process) and the GGUF model at
-// modelPath, and returns an engine ready to embed.
-//
-// Errors match [ErrModelNotFound], [ErrModelLoad], [ErrLibrary] or
-// [ErrInvalidOption]; the library errors also match the causes from
-// packages platform, loader and llama (such as
-// platform.ErrLibraryNotFound or llama.ErrVersion).
-func Open(ctx context.Context, modelPath string, opts ...Option) (*Engine, error) {
-	o := defaultOptions()
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
-	}
-	fi, err := os.Stat(modelPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w: %s", ErrModelNotFound, modelPath)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
-	case fi.IsDir():
-		return nil, fmt.Errorf("%w: %s is a directory", ErrModelLoad, modelPath)
-	}
-
-	lib, err := loadLibrary(o)
-	if err != nil {
+// New loads the native library (once per process) and, when
+// cfg.ModelPath is set, that model under cfg.ModelName. Errors match
+// [ErrInvalidConfig], [ErrLibrary] (with the cause from packages platform,
+// loader or llama) or the errors of [Engine.LoadModel].
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.logger != nil {
-		llama.SetLogger(o.logger)
+	if cfg.Backend.IsZero() {
+		cfg.Backend = platform.CPU
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-
-	mp, err := llama.DefaultModelParams()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
-	}
-	model, err := llama.LoadModel(modelPath, mp)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
-	}
-	e, err := newEngine(lib, model, modelPath, o)
-	if err != nil {
-		model.Close()
-		return nil, err
-	}
-	return e, nil
-}
-
-func loadLibrary(o options) (*llama.Library, error) {
-	found, err := platform.Find(platform.DefaultSearch(o.library, o.backend, runtime.GOOS, runtime.GOARCH))
+	found, err := platform.Find(platform.DefaultSearch(cfg.Library, cfg.Backend, runtime.GOOS, runtime.GOARCH))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
@@ -108,176 +44,398 @@ func loadLibrary(o options) (*llama.Library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	return lib, nil
+	if cfg.Logger != nil {
+		llama.SetLogger(cfg.Logger)
+	}
+	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*model{}}
+	if cfg.ModelPath != "" {
+		name := cfg.ModelName
+		if name == "" {
+			name = DefaultModelName
+		}
+		if err := e.LoadModel(ctx, name, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
-func newEngine(lib *llama.Library, model *llama.Model, path string, o options) (*Engine, error) {
-	train := model.NCtxTrain()
-	n := o.ctxSize
-	if n == 0 {
-		n = DefaultContextSize
-	}
-	if train > 0 && n > train {
-		n = train
-	}
-	cp, err := llama.DefaultContextParams()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
-	}
-	cp.Embeddings = true
-	// Every text must fit in one ubatch: non-causal models cannot split a
-	// sequence across ubatches.
-	cp.NCtx, cp.NBatch, cp.NUbatch = uint32(n), uint32(n), uint32(n)
-	cp.NSeqMax = 1
-	cp.NThreads, cp.NThreadsBatch = int32(o.threads), int32(o.threads)
-	lctx, err := llama.NewContext(model, cp)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
-	}
-	batch, err := llama.NewBatch(n)
-	if err != nil {
-		lctx.Close()
-		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
-	}
-	arch, _ := model.Meta("general.architecture")
-	return &Engine{
-		info: Info{
-			Path:           path,
-			Architecture:   arch,
-			Dim:            lctx.NEmbd(),
-			ContextSize:    lctx.NCtx(),
-			TrainedContext: train,
-			Pooling:        lctx.PoolingType().String(),
-			Library:        lib.Path(),
-		},
-		lib:    lib,
-		model:  model,
-		vocab:  model.Vocab(),
-		lctx:   lctx,
-		batch:  batch,
-		encode: model.HasEncoder() && !model.HasDecoder(),
-	}, nil
+// Open is New with only a model path: the model is loaded as "default"
+// and every other setting is its default.
+func Open(ctx context.Context, modelPath string) (*Engine, error) {
+	return New(ctx, Config{ModelPath: modelPath})
 }
 
-// Info describes the model and settings of the engine.
-func (e *Engine) Info() Info { return e.info }
-
-// Dim returns the length of the vectors the engine returns.
-func (e *Engine) Dim() int { return e.info.Dim }
-
-// Close releases the model and the native memory. It waits for calls in
-// progress, is idempotent, and makes later calls return [ErrClosed].
-func (e *Engine) Close() error {
+// LoadModel loads the GGUF file cfg.ModelPath under name, with the
+// model settings of cfg (the engine-wide fields of cfg are ignored). The
+// file is validated by a pure-Go GGUF reader before llama.cpp reads it.
+//
+// Errors match [ErrModelNotFound], [ErrModelLoad] (with a gguf format
+// error for a malformed file), [ErrNotEmbeddingModel], [ErrMemoryLimit],
+// [ErrModelExists], [ErrInvalidConfig] or [ErrClosed].
+func (e *Engine) LoadModel(ctx context.Context, name string, cfg Config) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty model name", ErrInvalidConfig)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.MemoryLimit == 0 {
+		cfg.MemoryLimit = e.cfg.MemoryLimit
+	}
+	e.mu.RLock()
+	closed, exists := e.closed, e.models[name] != nil
+	e.mu.RUnlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case exists:
+		return fmt.Errorf("%w: %q", ErrModelExists, name)
+	}
+	m, err := loadModel(ctx, e.lib, name, cfg)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.closed || e.models[name] != nil {
+		go m.close()
+		if e.closed {
+			return ErrClosed
+		}
+		return fmt.Errorf("%w: %q", ErrModelExists, name)
+	}
+	e.models[name] = m
+	return nil
+}
+
+// UnloadModel unloads the named model. Calls waiting for it fail with
+// [ErrModelUnloaded]; the batch being evaluated finishes first.
+func (e *Engine) UnloadModel(name string) error {
+	e.mu.Lock()
 	if e.closed {
+		e.mu.Unlock()
+		return ErrClosed
+	}
+	m, ok := e.models[name]
+	if !ok {
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %q", ErrUnknownModel, name)
+	}
+	delete(e.models, name)
+	e.mu.Unlock()
+	m.close()
+	e.cache.dropModel(m.id)
+	return nil
+}
+
+// Models returns the names of the loaded models, sorted.
+func (e *Engine) Models() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	names := make([]string, 0, len(e.models))
+	for n := range e.models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ModelInfo describes the named model ("" for the only one).
+func (e *Engine) ModelInfo(name string) (ModelInfo, error) {
+	m, err := e.model(name)
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	return m.info, nil
+}
+
+// Library describes the native library in use.
+func (e *Engine) Library() *llama.Library { return e.lib }
+
+// CacheStats reports the vector cache's hits, misses and size.
+func (e *Engine) CacheStats() CacheStats { return e.cache.stats() }
+
+// Close unloads every model and releases the engine. It is idempotent;
+// afterwards every call returns [ErrClosed]. The library stays loaded for
+// the life of the process.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
 		return nil
 	}
 	e.closed = true
-	e.batch.Close()
-	e.lctx.Close()
-	return e.model.Close()
+	models := e.models
+	e.models = nil
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, m := range models {
+		wg.Go(m.close)
+	}
+	wg.Wait()
+	return nil
 }
 
-// Tokenize returns the tokens the engine evaluates for text, special
-// tokens included.
-func (e *Engine) Tokenize(text string) ([]int32, error) {
-	if !utf8.ValidString(text) {
-		return nil, ErrInvalidUTF8
-	}
-	toks, err := e.vocab.Tokenize(text, true, false)
-	if errors.Is(err, llama.ErrClosed) {
+// model returns the named model; "" names the only loaded model, or the
+// one named DefaultModelName.
+func (e *Engine) model(name string) (*model, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
 		return nil, ErrClosed
+	}
+	if name == "" {
+		if m, ok := e.models[DefaultModelName]; ok {
+			return m, nil
+		}
+		if len(e.models) == 1 {
+			for _, m := range e.models {
+				return m, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: no model named and %d loaded", ErrUnknownModel, len(e.models))
+	}
+	m, ok := e.models[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownModel, name)
+	}
+	return m, nil
+}
+
+// Tokenize returns the tokens the model evaluates for text, special
+// tokens included, without truncation.
+func (e *Engine) Tokenize(name, text string) ([]int32, error) {
+	m, err := e.model(name)
+	if err != nil {
+		return nil, err
+	}
+	toks, _, err := m.tokenize(text, TruncateNone)
+	if errors.Is(err, ErrTooLong) {
+		err = nil
 	}
 	return toks, err
 }
 
-// Embed returns one L2-normalized vector per text, in input order. If any
-// text is rejected (see [InputError]), nothing is evaluated and the error
-// names the first bad text. ctx is checked between texts.
-func (e *Engine) Embed(ctx context.Context, texts ...string) ([][]float32, error) {
-	if len(texts) == 0 {
-		return nil, ErrNoInput
-	}
-	tokens := make([][]int32, len(texts))
-	for i, text := range texts {
-		toks, err := e.tokens(i, text)
-		if err != nil {
-			return nil, err
-		}
-		tokens[i] = toks
-	}
+// CountTokens returns len(Tokenize(name, text)).
+func (e *Engine) CountTokens(name, text string) (int, error) {
+	toks, err := e.Tokenize(name, text)
+	return len(toks), err
+}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+// Result is the outcome of [Engine.EmbedBatch], input by input.
+type Result struct {
+	// Vectors holds one vector per input, in input order; nil where the
+	// input failed.
+	Vectors [][]float32
+	// Errors holds nil or an [*InputError] per input.
+	Errors []error
+	// Tokens is the number of tokens evaluated per input.
+	Tokens []int
+	// Truncated reports the inputs that were cut to fit the context.
+	Truncated []bool
+	// CacheHits counts the inputs served from the cache.
+	CacheHits int
+}
+
+// Err returns the inputs' errors joined, or nil when all succeeded.
+func (r *Result) Err() error { return errors.Join(r.Errors...) }
+
+// Embed returns the vector of one text.
+func (e *Engine) Embed(ctx context.Context, name, text string, opts ...Option) ([]float32, error) {
+	r, err := e.EmbedBatch(ctx, name, []string{text}, opts...)
+	if err != nil {
+		return nil, err
 	}
-	out := make([][]float32, len(texts))
-	for i, toks := range tokens {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		v, err := e.evaluate(toks)
-		if err != nil {
-			return nil, &InputError{Index: i, Tokens: len(toks), Err: err}
-		}
-		out[i] = v
+	if r.Errors[0] != nil {
+		return nil, r.Errors[0]
+	}
+	return r.Vectors[0], nil
+}
+
+// EmbedBatch embeds texts, packing them into as few decodes as the batch
+// budget allows, and returns one result per input in input order. A bad
+// input (empty, invalid UTF-8, too long) fails alone, in Result.Errors;
+// the returned error is for the call as a whole: an unknown model, a
+// closed engine, an invalid option, a full queue, or ctx's error when it
+// is canceled (the call returns at once; the engine keeps working).
+func (e *Engine) EmbedBatch(ctx context.Context, name string, texts []string, opts ...Option) (*Result, error) {
+	return e.embed(ctx, name, texts, false, opts)
+}
+
+// EmbedTokens returns one vector per token of text (pooling none), for
+// late-interaction retrieval or custom pooling. Normalization and
+// dimensions options apply to each token's vector.
+func (e *Engine) EmbedTokens(ctx context.Context, name, text string, opts ...Option) ([][]float32, error) {
+	r, err := e.embed(ctx, name, []string{text}, true, opts)
+	if err != nil {
+		return nil, err
+	}
+	if r.Errors[0] != nil {
+		return nil, r.Errors[0]
+	}
+	dim := 0
+	if len(r.Vectors[0]) > 0 {
+		dim = len(r.Vectors[0]) / r.Tokens[0]
+	}
+	out := make([][]float32, r.Tokens[0])
+	for i := range out {
+		out[i] = r.Vectors[0][i*dim : (i+1)*dim : (i+1)*dim]
 	}
 	return out, nil
 }
 
-// tokens validates and tokenizes text i.
-func (e *Engine) tokens(i int, text string) ([]int32, error) {
-	switch {
-	case !utf8.ValidString(text):
-		return nil, &InputError{Index: i, Err: ErrInvalidUTF8}
-	case strings.TrimSpace(text) == "":
-		return nil, &InputError{Index: i, Err: ErrEmptyInput}
-	}
-	toks, err := e.Tokenize(text)
-	if err != nil {
-		return nil, &InputError{Index: i, Err: err}
-	}
-	if len(toks) > e.info.ContextSize {
-		return nil, &InputError{Index: i, Tokens: len(toks), Limit: e.info.ContextSize, Err: ErrTooLong}
-	}
-	return toks, nil
+// Warmup evaluates a short text so that llama.cpp allocates its buffers
+// and the first real call is not slower.
+func (e *Engine) Warmup(ctx context.Context, name string) error {
+	_, err := e.Embed(ctx, name, "warmup")
+	return err
 }
 
-// evaluate runs one sequence and returns its normalized vector. The caller
-// holds e.mu.
-func (e *Engine) evaluate(toks []int32) ([]float32, error) {
-	e.lctx.ClearMemory()
-	e.batch.Clear()
-	// Every token is marked for output: llama.cpp requires it when
-	// extracting embeddings (it would override the flags and warn).
-	for p, tok := range toks {
-		if err := e.batch.Add(tok, int32(p), 0, true); err != nil {
+func (e *Engine) embed(ctx context.Context, name string, texts []string, perToken bool, opts []Option) (*Result, error) {
+	if len(texts) == 0 {
+		return nil, ErrNoInput
+	}
+	m, err := e.model(name)
+	if err != nil {
+		return nil, err
+	}
+	o, err := m.callOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := len(texts)
+	r := &Result{Vectors: make([][]float32, n), Errors: make([]error, n), Tokens: make([]int, n), Truncated: make([]bool, n)}
+	toks := make([][]int32, n)
+	parallel(n, func(i int) {
+		t, cut, err := m.tokenize(texts[i], o.truncate)
+		r.Tokens[i], r.Truncated[i] = len(t), cut
+		if err != nil {
+			ie := &InputError{Index: i, Tokens: len(t), Err: err}
+			if errors.Is(err, ErrTooLong) {
+				ie.Limit = m.cfg.ContextSize
+			}
+			r.Errors[i] = ie
+			return
+		}
+		toks[i] = t
+	})
+
+	key := cacheOptions(o, perToken)
+	j := &job{
+		ctx: ctx, pooling: o.pooling, perToken: perToken,
+		out: make([][]float32, n), errs: make([]error, n),
+		progress: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	if perToken {
+		j.tokOut = make([][][]float32, n)
+	}
+	for i, t := range toks {
+		if t == nil {
+			continue
+		}
+		if !perToken {
+			if v, ok := e.cache.get(cacheKey{m.id, key, texts[i]}); ok {
+				r.Vectors[i] = v
+				r.CacheHits++
+				continue
+			}
+		}
+		j.items = append(j.items, item{job: j, idx: i, tokens: t})
+	}
+	already := n - len(j.items)
+	if len(j.items) > 0 {
+		slices.SortStableFunc(j.items, func(a, b item) int { return len(b.tokens) - len(a.tokens) })
+		j.hi = len(j.items)
+		j.pending.Store(int64(len(j.items)))
+		if err := m.submit(j); err != nil {
 			return nil, err
 		}
+		if err := wait(ctx, m, j, already, n, o.progress); err != nil {
+			return nil, err
+		}
+	} else if o.progress != nil {
+		o.progress(n, n)
 	}
-	var err error
-	if e.encode {
-		err = e.lctx.Encode(e.batch)
-	} else {
-		err = e.lctx.Decode(e.batch)
+
+	parallel(len(j.items), func(k int) {
+		it := j.items[k]
+		i := it.idx
+		if err := j.errs[i]; err != nil {
+			r.Errors[i] = &InputError{Index: i, Tokens: len(it.tokens), Err: err}
+			return
+		}
+		var v []float32
+		if perToken {
+			v = make([]float32, 0, len(j.tokOut[i])*max(o.dimensions, m.info.Dim))
+			for _, tv := range j.tokOut[i] {
+				tv, err := finish(tv, o)
+				if err != nil {
+					r.Errors[i] = &InputError{Index: i, Tokens: len(it.tokens), Err: err}
+					return
+				}
+				v = append(v, tv...)
+			}
+		} else {
+			var err error
+			if v, err = finish(j.out[i], o); err != nil {
+				r.Errors[i] = &InputError{Index: i, Tokens: len(it.tokens), Err: err}
+				return
+			}
+			e.cache.put(cacheKey{m.id, key, texts[i]}, v)
+		}
+		r.Vectors[i] = v
+	})
+	return r, nil
+}
+
+// wait blocks until j is done, reporting progress on the way, or until
+// ctx is canceled, in which case j's untaken items are withdrawn.
+func wait(ctx context.Context, m *model, j *job, already, total int, progress func(done, total int)) error {
+	last := -1
+	report := func() {
+		if progress == nil {
+			return
+		}
+		if d := already + int(j.finished.Load()); d > last {
+			last = d
+			progress(d, total)
+		}
 	}
-	if err != nil {
-		return nil, err
+	for {
+		select {
+		case <-j.done:
+			if j.err != nil {
+				return j.err
+			}
+			report()
+			return nil
+		case <-j.progress:
+			report()
+		case <-ctx.Done():
+			j.canceled.Store(true)
+			m.withdraw(j)
+			return ctx.Err()
+		}
 	}
-	var v []float32
-	if e.lctx.PoolingType() != llama.PoolingNone {
-		v, err = e.lctx.EmbeddingsSeq(0, nil)
-	} else {
-		v, err = e.lctx.EmbeddingsIth(-1, nil)
-	}
-	if err != nil {
-		return nil, err
-	}
+}
+
+// finish checks and post-processes a raw vector: finite, cut to the
+// requested dimensions, normalized.
+func finish(v []float32, o callOptions) ([]float32, error) {
 	if !finite(v) {
 		return nil, ErrNonFinite
 	}
-	normalizeL2(v)
+	if o.dimensions > 0 && o.dimensions < len(v) {
+		v = v[:o.dimensions:o.dimensions]
+	}
+	normalize(v, o.normalize)
 	return v, nil
+}
+
+func cacheOptions(o callOptions, perToken bool) string {
+	return fmt.Sprintf("%v/%v/%d/%v/%v", o.pooling, o.normalize, o.dimensions, o.truncate, perToken)
 }

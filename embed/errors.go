@@ -13,32 +13,53 @@ var (
 	// ErrInvalidUTF8: a text is not valid UTF-8. Fix its encoding.
 	ErrInvalidUTF8 = errors.New("embed: input is not valid UTF-8")
 	// ErrTooLong: a text has more tokens than the context holds. Split it,
-	// or raise the context size up to the model's trained context.
+	// enable truncation, or raise ContextSize up to the trained context.
 	ErrTooLong = errors.New("embed: input too long")
 	// ErrNoInput: a call was given no texts at all.
 	ErrNoInput = errors.New("embed: no input")
-	// ErrModelNotFound: the model file does not exist.
-	ErrModelNotFound = errors.New("embed: model file not found")
-	// ErrModelLoad: llama.cpp could not load the model file.
-	ErrModelLoad = errors.New("embed: cannot load model")
-	// ErrLibrary: the native library could not be found or used.
-	ErrLibrary = errors.New("embed: native library unusable")
 	// ErrNonFinite: the model produced NaN or Inf; the vector is withheld.
 	ErrNonFinite = errors.New("embed: embedding is not finite")
+
+	// ErrModelNotFound: the model file does not exist.
+	ErrModelNotFound = errors.New("embed: model file not found")
+	// ErrModelLoad: the model file could not be loaded.
+	ErrModelLoad = errors.New("embed: cannot load model")
+	// ErrNotEmbeddingModel: the model declares no pooling, so it has no
+	// sentence embedding of its own; set Config.Pooling to use it anyway.
+	ErrNotEmbeddingModel = errors.New("embed: not an embedding model")
+	// ErrMemoryLimit: the model's estimated footprint exceeds
+	// Config.MemoryLimit.
+	ErrMemoryLimit = errors.New("embed: model exceeds the memory limit")
+	// ErrUnknownModel: no model of that name is loaded.
+	ErrUnknownModel = errors.New("embed: unknown model")
+	// ErrModelExists: a model of that name is already loaded.
+	ErrModelExists = errors.New("embed: model name already in use")
+	// ErrModelUnloaded: the model was unloaded while the call waited.
+	ErrModelUnloaded = errors.New("embed: model unloaded")
+
+	// ErrLibrary: the native library could not be found or used.
+	ErrLibrary = errors.New("embed: native library unusable")
+	// ErrDecode: llama.cpp failed to evaluate a batch.
+	ErrDecode = errors.New("embed: evaluation failed")
+	// ErrOverloaded: the model's queue is full (Config.MaxQueue); retry
+	// later.
+	ErrOverloaded = errors.New("embed: too many texts waiting")
 	// ErrClosed: the engine was closed.
 	ErrClosed = errors.New("embed: engine closed")
-	// ErrInvalidOption: an option has a value out of range.
+	// ErrInvalidConfig: a Config field is out of range (see ConfigError).
+	ErrInvalidConfig = errors.New("embed: invalid config")
+	// ErrInvalidOption: a per-call option is out of range.
 	ErrInvalidOption = errors.New("embed: invalid option")
 )
 
-// InputError reports which text of a call was rejected, and why. It
-// matches its cause (such as [ErrTooLong]) with [errors.Is].
+// InputError reports which text of a call failed, and why. It matches its
+// cause (such as [ErrTooLong]) with [errors.Is].
 type InputError struct {
 	// Index is the position of the text in the call.
 	Index int
 	// Tokens is the text's token count, when known.
 	Tokens int
-	// Limit is the most tokens the engine accepts, when it applies.
+	// Limit is the most tokens the model accepts, when it applies.
 	Limit int
 	Err   error
 }

@@ -3,8 +3,7 @@ package embed_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
+		"os"
 	"path/filepath"
 	"testing"
 
@@ -38,28 +37,38 @@ func TestGoldenFixtures(t *testing.T) {
 			require.NoError(t, json.Unmarshal(b, &g))
 			require.NotEmpty(t, g.Results)
 
-			e, err := embed.Open(context.Background(), testenv.Fixture(t, s.Name), embed.WithLibrary(testenv.Library(t)))
+			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, s.Name)})
+			info, err := e.ModelInfo("")
 			require.NoError(t, err)
-			defer e.Close()
-			assert.Equal(t, g.Dim, e.Dim())
-			assert.Equal(t, g.Pooling, e.Info().Pooling)
-			assert.Equal(t, s.Arch, e.Info().Architecture)
+			assert.Equal(t, g.Dim, info.Dim)
+			assert.Equal(t, g.Pooling, info.Pooling.String())
+			assert.Equal(t, s.Arch, info.Architecture)
 
+			refs := make([]reference, len(g.Results))
 			texts := make([]string, len(g.Results))
 			for i, r := range g.Results {
 				texts[i] = r.Text
+				refs[i] = reference{Text: r.Text, Want: r.Embedding}
 			}
-			got, err := e.Embed(context.Background(), texts...)
+			batch, err := e.EmbedBatch(context.Background(), "", texts)
 			require.NoError(t, err)
-			worstCos, worstAbs := 1.0, 0.0
-			for i, r := range g.Results {
-				name := fmt.Sprintf("%d:%.30q", i, r.Text)
-				c, d := cosine(got[i], r.Embedding), maxAbsDiff(got[i], r.Embedding)
-				assert.GreaterOrEqual(t, c, 0.9999, "cosine of %s", name)
-				assert.LessOrEqual(t, d, 1e-3, "max abs diff of %s", name)
-				worstCos, worstAbs = min(worstCos, c), max(worstAbs, d)
+			require.NoError(t, batch.Err())
+			check(t, s.Name+" batched", refs, batch.Vectors)
+			single := make([][]float32, len(texts))
+			for i, text := range texts {
+				single[i], err = e.Embed(context.Background(), "", text)
+				require.NoError(t, err)
 			}
-			t.Logf("%s: %d texts, worst cosine %.9f, worst abs diff %.3g", s.Name, len(g.Results), worstCos, worstAbs)
+			check(t, s.Name+" one by one", refs, single)
+
+			// The fixture's vectors are finite and distinct.
+			for i := range single {
+				for k := i + 1; k < len(single); k++ {
+					if texts[i] != texts[k] {
+						assert.NotEqual(t, single[i], single[k], "%q and %q", texts[i], texts[k])
+					}
+				}
+			}
 		})
 	}
 }

@@ -2,22 +2,36 @@ package embed
 
 import "math"
 
-// normalizeL2 scales v in place to unit Euclidean length, exactly as
-// llama.cpp's common_embd_normalize(v, v, n, 2) does: the squares are
-// rounded to float32 and summed in float64, and the inverse norm is
-// rounded to float32 before scaling. A zero vector stays zero.
-func normalizeL2(v []float32) {
+// normalize scales v in place as llama.cpp's common_embd_normalize does:
+// the norm is accumulated in float64 from float32 terms, and the inverse
+// is rounded to float32 before scaling. A zero vector stays zero.
+func normalize(v []float32, n Normalization) {
 	var sum float64
-	for _, x := range v {
-		sum += float64(x * x)
+	switch n.kind {
+	case normNone:
+		return
+	case normMaxAbs:
+		for _, x := range v {
+			sum = max(sum, math.Abs(float64(x)))
+		}
+		sum /= 32760
+	case normP:
+		for _, x := range v {
+			sum += math.Pow(math.Abs(float64(x)), float64(n.p))
+		}
+		sum = math.Pow(sum, 1/float64(n.p))
+	default:
+		for _, x := range v {
+			sum += float64(x * x)
+		}
+		sum = math.Sqrt(sum)
 	}
-	sum = math.Sqrt(sum)
-	var norm float32
+	var inv float32
 	if sum > 0 {
-		norm = float32(1.0 / sum)
+		inv = float32(1 / sum)
 	}
 	for i := range v {
-		v[i] *= norm
+		v[i] *= inv
 	}
 }
 

@@ -1,80 +1,55 @@
 package embed
 
-import (
-	"fmt"
-	"log/slog"
-	"runtime"
+import "fmt"
 
-	"github.com/embellama/embellama/platform"
-)
+// Option adjusts one call of [Engine.Embed], [Engine.EmbedBatch] or
+// [Engine.EmbedTokens]; without options a call uses the model's Config.
+type Option func(*callOptions)
 
-// DefaultContextSize is the context size (tokens) used when none is given,
-// capped by the model's trained context. Longer texts are refused with
-// [ErrTooLong] unless a larger context is configured.
-const DefaultContextSize = 4096
-
-// Option configures [Open].
-type Option func(*options) error
-
-type options struct {
-	library string
-	backend platform.Backend
-	ctxSize int
-	threads int
-	logger  *slog.Logger
+type callOptions struct {
+	pooling    Pooling
+	normalize  Normalization
+	dimensions int
+	truncate   Truncation
+	progress   func(done, total int)
 }
 
-func defaultOptions() options {
-	return options{backend: platform.CPU, threads: runtime.NumCPU()}
-}
+// WithPooling pools with p instead of the model's configured pooling.
+func WithPooling(p Pooling) Option { return func(o *callOptions) { o.pooling = p } }
 
-// WithLibrary names the llama library file, or a directory holding it. By
-// default the library is searched for as package platform describes:
-// $EMBELLAMA_LIB_DIR, the executable's directory, then
-// ./lib/<goos>-<goarch>-<backend>.
-func WithLibrary(path string) Option {
-	return func(o *options) error { o.library = path; return nil }
-}
+// WithNormalization normalizes with n instead of the configured one.
+func WithNormalization(n Normalization) Option { return func(o *callOptions) { o.normalize = n } }
 
-// WithBackend selects which installed library to search for (CPU by
-// default).
-func WithBackend(b platform.Backend) Option {
-	return func(o *options) error {
-		if b.IsZero() {
-			return fmt.Errorf("%w: backend is unset", ErrInvalidOption)
-		}
-		o.backend = b
-		return nil
+// WithDimensions keeps the first d components of each vector, then
+// normalizes again (Matryoshka truncation). d must not exceed the model's
+// dimension; 0 keeps them all.
+func WithDimensions(d int) Option { return func(o *callOptions) { o.dimensions = d } }
+
+// WithTruncation sets what happens to texts longer than the context.
+func WithTruncation(t Truncation) Option { return func(o *callOptions) { o.truncate = t } }
+
+// WithProgress calls f, on the calling goroutine, with the number of texts
+// done so far and the total: the counts only grow, and the last call has
+// done == total (unless the call fails).
+func WithProgress(f func(done, total int)) Option { return func(o *callOptions) { o.progress = f } }
+
+func (m *model) callOptions(opts []Option) (callOptions, error) {
+	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate}
+	for _, opt := range opts {
+		opt(&o)
 	}
-}
-
-// WithContextSize sets the context size in tokens: the longest text the
-// engine accepts, special tokens included. It is capped by the model's
-// trained context. The default is [DefaultContextSize].
-func WithContextSize(n int) Option {
-	return func(o *options) error {
-		if n < 8 || n > 1<<20 {
-			return fmt.Errorf("%w: context size %d (want 8 to %d)", ErrInvalidOption, n, 1<<20)
-		}
-		o.ctxSize = n
-		return nil
+	if o.pooling == PoolingDefault {
+		o.pooling = m.pooling
 	}
-}
-
-// WithThreads sets the number of CPU threads llama.cpp uses. The default
-// is the number of logical CPUs.
-func WithThreads(n int) Option {
-	return func(o *options) error {
-		if n < 1 || n > 1024 {
-			return fmt.Errorf("%w: threads %d (want 1 to 1024)", ErrInvalidOption, n)
-		}
-		o.threads = n
-		return nil
+	switch {
+	case !o.pooling.valid():
+		return o, fmt.Errorf("%w: pooling %v", ErrInvalidOption, o.pooling)
+	case o.normalize.check() != nil:
+		return o, fmt.Errorf("%w: normalization: %v", ErrInvalidOption, o.normalize.check())
+	case o.dimensions < 0 || o.dimensions > m.info.Dim:
+		return o, fmt.Errorf("%w: dimensions %d (model has %d)", ErrInvalidOption, o.dimensions, m.info.Dim)
+	case !o.truncate.valid():
+		return o, fmt.Errorf("%w: truncation %v", ErrInvalidOption, o.truncate)
 	}
-}
-
-// WithLogger routes llama.cpp's log lines to l (see llama.SetLogger). By
-// default they are discarded.
-func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return o, nil
 }

@@ -88,62 +88,101 @@ func maxAbsDiff(a []float32, b []float64) float64 {
 }
 
 // referenceModels are the models of ../shared/models/SOURCES.md with their
-// dimension and the pooling the engine should report.
+// dimension and pooling. stories260K declares no pooling: its reference is
+// the last token's hidden state, so it is loaded with pooling last.
 var referenceModels = []struct {
-	name    string
-	dim     int
-	pooling string
-	arch    string
+	name     string
+	dim      int
+	pooling  embed.Pooling
+	declared string
+	arch     string
 }{
-	{"bert-mean", 128, "mean", "bert"},
-	{"qwen3-last", 64, "last", "qwen3"},
-	{"stories260K", 64, "none", "llama"},
+	{"bert-mean", 128, embed.PoolingMean, "mean", "bert"},
+	{"qwen3-last", 64, embed.PoolingLast, "last", "qwen3"},
+	{"stories260K", 64, embed.PoolingLast, "none", "llama"},
 }
 
-func open(t *testing.T, model string, opts ...embed.Option) *embed.Engine {
+// newEngine returns an engine on the test library with cfg's model, if
+// any, closed when the test ends.
+func newEngine(t testing.TB, cfg embed.Config) *embed.Engine {
 	t.Helper()
-	opts = append([]embed.Option{embed.WithLibrary(testenv.Library(t))}, opts...)
-	e, err := embed.Open(context.Background(), testenv.Model(t, model+".gguf"), opts...)
+	cfg.Library = testenv.Library(t)
+	e, err := embed.New(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e
 }
 
-// TestReferenceVectors checks every text of every reference file: the
-// tokens exactly, and the vector with cosine ≥ 0.9999 and at most 1e-3
-// per component, against llama.cpp's own output for the same file.
+// open returns an engine with one of the shared models loaded as
+// "default"; stories260K gets pooling last, as it declares none.
+func open(t testing.TB, name string, cfg ...embed.Config) *embed.Engine {
+	t.Helper()
+	var c embed.Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.ModelPath = testenv.Model(t, name+".gguf")
+	if name == "stories260K" && c.Pooling == embed.PoolingDefault {
+		c.Pooling = embed.PoolingLast
+	}
+	return newEngine(t, c)
+}
+
+// TestReferenceVectors checks every text of every reference file, all in
+// one EmbedBatch call (proving the packing) and each alone: the tokens
+// exactly, and the vector with cosine ≥ 0.9999 and at most 1e-3 per
+// component, against llama.cpp's own output for the same file.
 func TestReferenceVectors(t *testing.T) {
 	for _, m := range referenceModels {
 		t.Run(m.name, func(t *testing.T) {
 			refs := loadReference(t, m.name)
 			e := open(t, m.name)
-			info := e.Info()
-			assert.Equal(t, m.dim, e.Dim())
+			info, err := e.ModelInfo("")
+			require.NoError(t, err)
+			assert.Equal(t, m.dim, info.Dim)
 			assert.Equal(t, m.pooling, info.Pooling)
+			assert.Equal(t, m.declared, info.DeclaredPooling)
 			assert.Equal(t, m.arch, info.Architecture)
 
 			texts := make([]string, len(refs))
 			for i, r := range refs {
 				texts[i] = r.Text
 			}
-			got, err := e.Embed(context.Background(), texts...)
+			batch, err := e.EmbedBatch(context.Background(), "", texts)
 			require.NoError(t, err)
-			require.Len(t, got, len(refs))
-			worstCos, worstAbs := 1.0, 0.0
+			require.NoError(t, batch.Err())
+			require.Len(t, batch.Vectors, len(refs))
 			for i, r := range refs {
 				name := fmt.Sprintf("%d:%.30q", i, r.Text)
-				toks, err := e.Tokenize(r.Text)
+				toks, err := e.Tokenize("", r.Text)
 				require.NoError(t, err)
 				assert.Equal(t, r.Tokens, toks, "tokens of %s", name)
-				require.Len(t, got[i], m.dim)
-				c, d := cosine(got[i], r.Want), maxAbsDiff(got[i], r.Want)
-				assert.GreaterOrEqual(t, c, 0.9999, "cosine of %s", name)
-				assert.LessOrEqual(t, d, 1e-3, "max abs diff of %s", name)
-				worstCos, worstAbs = min(worstCos, c), max(worstAbs, d)
+				assert.Equal(t, len(r.Tokens), batch.Tokens[i])
 			}
-			t.Logf("%s: %d texts, worst cosine %.9f, worst abs diff %.3g", m.name, len(refs), worstCos, worstAbs)
+			check(t, m.name+" batched", refs, batch.Vectors)
+
+			single := make([][]float32, len(refs))
+			for i, r := range refs {
+				single[i], err = e.Embed(context.Background(), "", r.Text)
+				require.NoError(t, err)
+			}
+			check(t, m.name+" one by one", refs, single)
 		})
 	}
+}
+
+func check(t *testing.T, what string, refs []reference, got [][]float32) {
+	t.Helper()
+	worstCos, worstAbs := 1.0, 0.0
+	for i, r := range refs {
+		name := fmt.Sprintf("%d:%.30q", i, r.Text)
+		require.Len(t, got[i], len(r.Want), name)
+		c, d := cosine(got[i], r.Want), maxAbsDiff(got[i], r.Want)
+		assert.GreaterOrEqual(t, c, 0.9999, "%s: cosine of %s", what, name)
+		assert.LessOrEqual(t, d, 1e-3, "%s: max abs diff of %s", what, name)
+		worstCos, worstAbs = min(worstCos, c), max(worstAbs, d)
+	}
+	t.Logf("%s: %d texts, worst cosine %.9f, worst abs diff %.3g", what, len(refs), worstCos, worstAbs)
 }
 
 func TestEmbedBadInput(t *testing.T) {
@@ -155,7 +194,6 @@ func TestEmbedBadInput(t *testing.T) {
 		want  error
 		index int
 	}{
-		{"no texts", nil, embed.ErrNoInput, -1},
 		{"empty", []string{"ok", ""}, embed.ErrEmptyInput, 1},
 		{"white space", []string{" \t\n "}, embed.ErrEmptyInput, 0},
 		{"invalid UTF-8", []string{"ok", "ok", "bad \xff\xfe"}, embed.ErrInvalidUTF8, 2},
@@ -163,20 +201,31 @@ func TestEmbedBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.Embed(context.Background(), tt.texts...)
-			assert.Nil(t, got)
-			require.ErrorIs(t, err, tt.want)
-			if tt.index >= 0 {
-				var ie *embed.InputError
-				require.ErrorAs(t, err, &ie)
-				assert.Equal(t, tt.index, ie.Index)
+			r, err := e.EmbedBatch(context.Background(), "", tt.texts)
+			require.NoError(t, err, "a bad input fails alone")
+			for i := range tt.texts {
+				if i == tt.index {
+					require.ErrorIs(t, r.Errors[i], tt.want)
+					var ie *embed.InputError
+					require.ErrorAs(t, r.Errors[i], &ie)
+					assert.Equal(t, tt.index, ie.Index)
+					assert.Nil(t, r.Vectors[i])
+				} else {
+					assert.NoError(t, r.Errors[i])
+					assert.Len(t, r.Vectors[i], 128, "the other inputs are embedded")
+				}
 			}
+			_, err = e.Embed(context.Background(), "", tt.texts[tt.index])
+			assert.ErrorIs(t, err, tt.want)
 		})
 	}
+	_, err := e.EmbedBatch(context.Background(), "", nil)
+	assert.ErrorIs(t, err, embed.ErrNoInput)
+
 	// The engine still works, and agrees with itself.
-	a, err := e.Embed(context.Background(), "hello world")
+	a, err := e.Embed(context.Background(), "", "hello world")
 	require.NoError(t, err)
-	b, err := e.Embed(context.Background(), "hello world")
+	b, err := e.Embed(context.Background(), "", "hello world")
 	require.NoError(t, err)
 	assert.Equal(t, a, b)
 }
@@ -184,22 +233,24 @@ func TestEmbedBadInput(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	lib := testenv.Library(t)
 	dir := t.TempDir()
+	bert := testenv.Model(t, "bert-mean.gguf")
 	tests := []struct {
-		name  string
-		model string
-		opts  []embed.Option
-		want  error
+		name string
+		cfg  embed.Config
+		want error
 	}{
-		{"missing model", filepath.Join(dir, "nope.gguf"), nil, embed.ErrModelNotFound},
-		{"model is a directory", dir, nil, embed.ErrModelLoad},
-		{"library not found", testenv.Model(t, "bert-mean.gguf"), []embed.Option{embed.WithLibrary(filepath.Join(dir, "nolib"))}, embed.ErrLibrary},
-		{"bad context size", testenv.Model(t, "bert-mean.gguf"), []embed.Option{embed.WithContextSize(1)}, embed.ErrInvalidOption},
-		{"bad threads", testenv.Model(t, "bert-mean.gguf"), []embed.Option{embed.WithThreads(0)}, embed.ErrInvalidOption},
+		{"missing model", embed.Config{Library: lib, ModelPath: filepath.Join(dir, "nope.gguf")}, embed.ErrModelNotFound},
+		{"model is a directory", embed.Config{Library: lib, ModelPath: dir}, embed.ErrModelLoad},
+		{"library not found", embed.Config{Library: filepath.Join(dir, "nolib"), ModelPath: bert}, embed.ErrLibrary},
+		{"bad context size", embed.Config{Library: lib, ModelPath: bert, ContextSize: 1}, embed.ErrInvalidConfig},
+		{"bad threads", embed.Config{Library: lib, ModelPath: bert, Threads: -1}, embed.ErrInvalidConfig},
+		{"batch below context", embed.Config{Library: lib, ModelPath: bert, ContextSize: 256, BatchSize: 128}, embed.ErrInvalidConfig},
+		{"not an embedding model", embed.Config{Library: lib, ModelPath: testenv.Model(t, "stories260K.gguf")}, embed.ErrNotEmbeddingModel},
+		{"memory limit", embed.Config{Library: lib, ModelPath: bert, MemoryLimit: 1 << 20}, embed.ErrMemoryLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append([]embed.Option{embed.WithLibrary(lib)}, tt.opts...)
-			e, err := embed.Open(context.Background(), tt.model, opts...)
+			e, err := embed.New(context.Background(), tt.cfg)
 			assert.Nil(t, e)
 			require.ErrorIs(t, err, tt.want)
 		})
@@ -210,18 +261,19 @@ func TestClose(t *testing.T) {
 	e := open(t, "bert-mean")
 	require.NoError(t, e.Close())
 	require.NoError(t, e.Close())
-	_, err := e.Embed(context.Background(), "hello")
+	_, err := e.Embed(context.Background(), "", "hello")
 	assert.ErrorIs(t, err, embed.ErrClosed)
-	_, err = e.Tokenize("hello")
+	_, err = e.Tokenize("", "hello")
 	assert.ErrorIs(t, err, embed.ErrClosed)
+	assert.ErrorIs(t, e.LoadModel(context.Background(), "x", embed.Config{ModelPath: testenv.Model(t, "bert-mean.gguf")}), embed.ErrClosed)
 }
 
 func TestEmbedCancelled(t *testing.T) {
 	e := open(t, "bert-mean")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := e.Embed(ctx, "hello")
+	_, err := e.Embed(ctx, "", "hello")
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = e.Embed(context.Background(), "hello")
+	_, err = e.Embed(context.Background(), "", "hello")
 	assert.NoError(t, err)
 }

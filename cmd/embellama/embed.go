@@ -4,27 +4,94 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime"
 	"strconv"
 
 	"github.com/embellama/embellama/embed"
 )
 
+// engineFlags are the flags that configure the engine, shared by the
+// commands that run one. Unset flags leave the EMBELLAMA_* environment
+// (see embed.EnvVars) in force.
+type engineFlags struct {
+	fs                                  *flag.FlagSet
+	model, lib, pooling, norm, truncate string
+	ctx, batch, threads, dims           int
+	verbose                             bool
+}
+
+func addEngineFlags(fs *flag.FlagSet) *engineFlags {
+	f := &engineFlags{fs: fs}
+	fs.StringVar(&f.model, "model", "", "GGUF model `file` (default: $EMBELLAMA_MODEL, or the first embedding model in $"+envModels+" or ../shared/models)")
+	fs.StringVar(&f.lib, "lib", "", "llama library `path`, file or directory (default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
+	fs.IntVar(&f.ctx, "ctx", 0, "longest text in `tokens` (default: the model's context, at most 4096)")
+	fs.IntVar(&f.batch, "batch", 0, "token budget of one decode (default: max(ctx, 512))")
+	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (default: physical cores)")
+	fs.StringVar(&f.pooling, "pooling", "", "pooling: mean, cls or last (default: the model's)")
+	fs.StringVar(&f.norm, "normalize", "l2", "normalization: l2, none, maxabs or p<N>")
+	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
+	fs.StringVar(&f.truncate, "truncate", "error", "texts longer than ctx: error, end (keep the beginning) or start (keep the end)")
+	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
+	return f
+}
+
+// config builds the engine configuration: environment first, then the
+// flags given on the command line.
+func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
+	var cfg embed.Config
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return cfg, err
+	}
+	var err error
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "model":
+			cfg.ModelPath = f.model
+		case "lib":
+			cfg.Library = f.lib
+		case "ctx":
+			cfg.ContextSize = f.ctx
+		case "batch":
+			cfg.BatchSize = f.batch
+		case "threads":
+			cfg.Threads = f.threads
+		case "pooling":
+			err = errors.Join(err, cfg.Pooling.UnmarshalText([]byte(f.pooling)))
+		case "normalize":
+			err = errors.Join(err, cfg.Normalize.UnmarshalText([]byte(f.norm)))
+		case "truncate":
+			err = errors.Join(err, cfg.Truncate.UnmarshalText([]byte(f.truncate)))
+		}
+	})
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	if cfg.ModelPath == "" {
+		if cfg.ModelPath, err = defaultModel(); err != nil {
+			return cfg, err
+		}
+	}
+	level := slog.LevelError
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}
+
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: one text per line of standard input)", stderr)
-	model := fs.String("model", "", "GGUF model `file` (default: the first embedding model in $"+envModels+" or ../shared/models)")
-	lib := fs.String("lib", "", "llama library `path` (file or directory; default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
-	ctxSize := fs.Int("ctx", 0, "context size in `tokens`: the longest text accepted (default 4096, capped by the model)")
-	threads := fs.Int("threads", runtime.NumCPU(), "CPU `threads` for llama.cpp")
-	verbose := fs.Bool("v", false, "log llama.cpp's informational messages too (errors are always logged)")
+	ef := addEngineFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-
 	texts := fs.Args()
 	if len(texts) == 0 {
 		var err error
@@ -35,36 +102,27 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return usageError{errors.New("no text given: pass TEXT arguments or lines on standard input")}
 		}
 	}
-	if *model == "" {
-		var err error
-		if *model, err = defaultModel(); err != nil {
-			return err
-		}
+	cfg, err := ef.config(stderr)
+	if err != nil {
+		return err
 	}
-
-	opts := []embed.Option{embed.WithLibrary(*lib), embed.WithThreads(*threads)}
-	if *ctxSize != 0 {
-		opts = append(opts, embed.WithContextSize(*ctxSize))
-	}
-	level := slog.LevelError
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	opts = append(opts, embed.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	e, err := embed.Open(ctx, *model, opts...)
+	e, err := embed.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	vecs, err := e.Embed(ctx, texts...)
+	r, err := e.EmbedBatch(ctx, "", texts, embed.WithDimensions(ef.dims))
 	if err != nil {
 		return err
 	}
+	if err := r.Err(); err != nil {
+		return err
+	}
 	w := bufio.NewWriter(stdout)
-	for _, v := range vecs {
+	for _, v := range r.Vectors {
 		writeVector(w, v)
 	}
 	return w.Flush()
