@@ -3,7 +3,7 @@ package embed_test
 import (
 	"context"
 	"encoding/json"
-		"os"
+	"os"
 	"path/filepath"
 	"testing"
 

@@ -49,8 +49,9 @@ type ModelInfo struct {
 	// VocabSize is the number of tokens; Tokenizer the tokenizer model.
 	VocabSize int
 	Tokenizer string
-	// AddBOS and AddEOS report the special tokens tokenization adds.
-	AddBOS, AddEOS bool
+	// AddBOS, AddEOS and AddSEP report the special tokens tokenization
+	// adds: BOS (or CLS) in front, EOS or SEP at the end.
+	AddBOS, AddEOS, AddSEP bool
 	// BatchSize, MaxSequences, Threads and Contexts are the settings in use.
 	BatchSize, MaxSequences, Threads, Contexts int
 	// EstimatedMemory is the footprint checked against Config.MemoryLimit.
@@ -179,7 +180,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 	if d := lm.NEmbdOut(); d > 0 {
 		m.info.Dim = d
 	}
-	m.info.AddBOS, m.info.AddEOS = m.vocab.AddBOS(), m.vocab.AddEOS()
+	m.info.AddBOS, m.info.AddEOS, m.info.AddSEP = m.vocab.AddBOS(), m.vocab.AddEOS(), m.vocab.AddSEP()
 	m.cond = sync.NewCond(&m.mu)
 
 	// The first context is created now, so that a configuration llama.cpp
@@ -271,8 +272,6 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config) error {
 		cfg.Contexts = 1
 	}
 	m.cfg = cfg
-	addBOS, _ := f.AddBOS()
-	addEOS, _ := f.AddEOS()
 	m.info = ModelInfo{
 		Name:             m.name,
 		Path:             cfg.ModelPath,
@@ -289,8 +288,6 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config) error {
 		FileSize:         size,
 		VocabSize:        f.VocabSize(),
 		Tokenizer:        f.TokenizerModel(),
-		AddBOS:           addBOS,
-		AddEOS:           addEOS,
 		BatchSize:        cfg.BatchSize,
 		MaxSequences:     cfg.MaxSequences,
 		Threads:          cfg.Threads,

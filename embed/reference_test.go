@@ -29,7 +29,7 @@ type reference struct {
 // prebuilt library's vectors (embedding_l2_prebuilt) and tokens; the
 // stories260K file carries raw vectors and tokens without the BOS that
 // llama.cpp prepends.
-func loadReference(t *testing.T, name string) []reference {
+func loadReference(t testing.TB, name string) []reference {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testenv.ModelsDir(t), "reference", name+".json"))
 	require.NoError(t, err)

@@ -1,0 +1,215 @@
+package embed_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/testenv"
+)
+
+func TestRegistry(t *testing.T) {
+	e := newEngine(t, embed.Config{})
+	assert.Empty(t, e.Models())
+	_, err := e.Embed(bg, "", "x")
+	assert.ErrorIs(t, err, embed.ErrUnknownModel)
+
+	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
+	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert}))
+	require.NoError(t, e.LoadModel(bg, "b", embed.Config{ModelPath: qwen, ContextSize: 1024}))
+	assert.ErrorIs(t, e.LoadModel(bg, "a", embed.Config{ModelPath: qwen}), embed.ErrModelExists)
+	assert.Equal(t, []string{"a", "b"}, e.Models())
+
+	ia, err := e.ModelInfo("a")
+	require.NoError(t, err)
+	assert.Equal(t, embed.ModelInfo{
+		Name: "a", Path: bert, Architecture: "bert", Dim: 128, ContextSize: 512, TrainedContext: 512,
+		Pooling: embed.PoolingMean, DeclaredPooling: "mean", IsEmbeddingModel: true, Causal: false,
+		FileType: "F16", Parameters: ia.Parameters, FileSize: 9112288, VocabSize: 30522, Tokenizer: "bert",
+		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, MaxSequences: 256, Threads: ia.Threads, Contexts: 1,
+		EstimatedMemory: ia.EstimatedMemory,
+	}, ia)
+	assert.Greater(t, ia.Parameters, uint64(4_000_000))
+	assert.Greater(t, ia.EstimatedMemory, ia.FileSize)
+	ib, err := e.ModelInfo("b")
+	require.NoError(t, err)
+	assert.Equal(t, "qwen3", ib.Architecture)
+	assert.Equal(t, 64, ib.Dim)
+	assert.Equal(t, 1024, ib.ContextSize)
+	assert.Equal(t, 32768, ib.TrainedContext)
+	assert.Equal(t, embed.PoolingLast, ib.Pooling)
+	assert.True(t, ib.Causal)
+	assert.False(t, ib.AddBOS)
+	assert.True(t, ib.AddEOS, "Qwen3-Embedding style: EOS appended")
+	assert.Equal(t, 151936, ib.VocabSize)
+
+	_, err = e.Embed(bg, "", "x")
+	assert.ErrorIs(t, err, embed.ErrUnknownModel, "two models and none named")
+	va, err := e.Embed(bg, "a", "hello world")
+	require.NoError(t, err)
+	assert.Len(t, va, 128)
+	vb, err := e.Embed(bg, "b", "hello world")
+	require.NoError(t, err)
+	assert.Len(t, vb, 64)
+	n, err := e.CountTokens("b", "hello world")
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+
+	require.NoError(t, e.Warmup(bg, "a"))
+	require.NoError(t, e.UnloadModel("a"))
+	assert.ErrorIs(t, e.UnloadModel("a"), embed.ErrUnknownModel)
+	_, err = e.Embed(bg, "a", "hello world")
+	assert.ErrorIs(t, err, embed.ErrUnknownModel)
+	_, err = e.ModelInfo("a")
+	assert.ErrorIs(t, err, embed.ErrUnknownModel)
+	again, err := e.Embed(bg, "", "hello world")
+	require.NoError(t, err, "with one model left, it is the default")
+	assert.Equal(t, vb, again)
+
+	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert}))
+	va2, err := e.Embed(bg, "a", "hello world")
+	require.NoError(t, err)
+	assert.Equal(t, va, va2, "a reloaded model gives the same vector")
+}
+
+// TestConcurrentUse hammers shared models from 24 goroutines mixing
+// Embed, EmbedBatch, LoadModel and UnloadModel; every vector returned is
+// checked against the single-call vector of its text.
+func TestConcurrentUse(t *testing.T) {
+	e := newEngine(t, embed.Config{})
+	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
+	require.NoError(t, e.LoadModel(bg, "bert", embed.Config{ModelPath: bert, Contexts: 2}))
+	require.NoError(t, e.LoadModel(bg, "qwen", embed.Config{ModelPath: qwen, ContextSize: 512}))
+
+	texts := make([]string, 40)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("text %d: %s", i, strings.Repeat("lorem ipsum ", i%7+1))
+	}
+	want := map[string][][]float32{}
+	for _, m := range []string{"bert", "qwen"} {
+		for _, text := range texts {
+			v, err := e.Embed(bg, m, text)
+			require.NoError(t, err)
+			want[m] = append(want[m], v)
+		}
+	}
+	goroutines := runtime.NumGoroutine()
+
+	var wg sync.WaitGroup
+	var failures sync.Map
+	fail := func(format string, args ...any) { failures.Store(fmt.Sprintf(format, args...), true) }
+	for g := range 24 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(g), 7))
+			for range 12 {
+				m := []string{"bert", "qwen", "churn"}[r.IntN(3)]
+				switch op := r.IntN(10); {
+				case op == 0 && g%4 == 0:
+					err := e.LoadModel(bg, "churn", embed.Config{ModelPath: bert})
+					if err != nil && !errors.Is(err, embed.ErrModelExists) {
+						fail("load: %v", err)
+					}
+				case op == 1 && g%4 == 1:
+					if err := e.UnloadModel("churn"); err != nil && !errors.Is(err, embed.ErrUnknownModel) {
+						fail("unload: %v", err)
+					}
+				case op < 6:
+					i := r.IntN(len(texts))
+					v, err := e.Embed(bg, m, texts[i])
+					check1(m, i, v, err, want, fail)
+				default:
+					idx := r.Perm(len(texts))[:1+r.IntN(15)]
+					batch := make([]string, len(idx))
+					for k, i := range idx {
+						batch[k] = texts[i]
+					}
+					res, err := e.EmbedBatch(bg, m, batch)
+					if err != nil {
+						check1(m, -1, nil, err, want, fail)
+						continue
+					}
+					for k, i := range idx {
+						check1(m, i, res.Vectors[k], res.Errors[k], want, fail)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	failures.Range(func(k, _ any) bool { t.Error(k); return true })
+
+	_ = e.UnloadModel("churn")
+	time.Sleep(50 * time.Millisecond)
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines+1, "no goroutine leaked")
+}
+
+// check1 checks one result of the hammer: the churn model may be absent
+// or unloaded under the call, which must say so; the others must succeed
+// with the single-call vector (packing changes it by at most 1e-3).
+func check1(m string, i int, v []float32, err error, want map[string][][]float32, fail func(string, ...any)) {
+	if m == "churn" {
+		if err != nil && !errors.Is(err, embed.ErrUnknownModel) && !errors.Is(err, embed.ErrModelUnloaded) {
+			fail("churn: unexpected error %v", err)
+		}
+		if err == nil && i >= 0 && len(v) != 128 {
+			fail("churn: vector of %d", len(v))
+		}
+		return
+	}
+	if err != nil {
+		fail("%s: %v", m, err)
+		return
+	}
+	if i < 0 {
+		return
+	}
+	w := want[m][i]
+	if len(v) != len(w) {
+		fail("%s text %d: %d dimensions, want %d", m, i, len(v), len(w))
+		return
+	}
+	for k := range w {
+		if d := v[k] - w[k]; d > 1e-3 || d < -1e-3 {
+			fail("%s text %d: component %d is %g, want %g", m, i, k, v[k], w[k])
+			return
+		}
+	}
+}
+
+// TestCancelPromptly cancels a long EmbedBatch midway: it must return
+// context.Canceled at once, and the engine must keep working.
+func TestCancelPromptly(t *testing.T) {
+	e := open(t, "qwen3-last", embed.Config{ContextSize: 512})
+	texts := make([]string, 2000)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("document %d %s", i, strings.Repeat("some words here ", 10))
+	}
+	ctx, cancel := context.WithCancel(bg)
+	var canceledAt time.Time
+	var once sync.Once
+	start := time.Now()
+	_, err := e.EmbedBatch(ctx, "", texts, embed.WithProgress(func(done, total int) {
+		if done > 0 {
+			once.Do(func() { canceledAt = time.Now(); cancel() })
+		}
+	}))
+	returned := time.Now()
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, canceledAt.IsZero(), "progress was reported before the end")
+	t.Logf("canceled after %v; returned %v after cancel", canceledAt.Sub(start), returned.Sub(canceledAt))
+	assert.Less(t, returned.Sub(canceledAt), time.Second)
+
+	v, err := e.Embed(bg, "", "hello world")
+	require.NoError(t, err)
+	assert.Len(t, v, 64)
+}
