@@ -43,7 +43,7 @@ type Config struct {
 	// sequence. Default: BatchSize.
 	UBatchSize int
 	// MaxSequences is the most texts in one decode. Default: 256, the most
-	// llama.cpp allows.
+	// llama.cpp allows, or BatchSize if smaller; it cannot exceed BatchSize.
 	MaxSequences int
 	// Threads is the number of CPU threads llama.cpp uses. Default: the
 	// number of physical cores.
@@ -126,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ContextSize != 0 && c.BatchSize != 0 && c.BatchSize < c.ContextSize {
 		bad("BatchSize", c.BatchSize, fmt.Sprintf("must be at least ContextSize (%d)", c.ContextSize))
+	}
+	if c.MaxSequences != 0 && c.BatchSize != 0 && c.MaxSequences > c.BatchSize {
+		bad("MaxSequences", c.MaxSequences, fmt.Sprintf("must be at most BatchSize (%d)", c.BatchSize))
 	}
 	if c.UBatchSize != 0 && c.BatchSize != 0 && c.UBatchSize > c.BatchSize {
 		bad("UBatchSize", c.UBatchSize, fmt.Sprintf("must be at most BatchSize (%d)", c.BatchSize))

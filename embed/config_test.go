@@ -21,6 +21,7 @@ func TestConfigValidate(t *testing.T) {
 		{"context too small", embed.Config{ContextSize: 4}, "ContextSize"},
 		{"batch too large", embed.Config{BatchSize: 1 << 21}, "BatchSize"},
 		{"batch below context", embed.Config{ContextSize: 1024, BatchSize: 512}, "BatchSize"},
+		{"more sequences than batch tokens", embed.Config{BatchSize: 64, MaxSequences: 128}, "MaxSequences"},
 		{"ubatch above batch", embed.Config{BatchSize: 512, UBatchSize: 1024}, "UBatchSize"},
 		{"too many sequences", embed.Config{MaxSequences: 257}, "MaxSequences"},
 		{"negative threads", embed.Config{Threads: -2}, "Threads"},

@@ -262,8 +262,12 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config) error {
 	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
 		cfg.UBatchSize = cfg.BatchSize
 	}
+	// llama.cpp asserts (aborts) unless n_seq_max <= n_batch.
 	if cfg.MaxSequences == 0 {
-		cfg.MaxSequences = DefaultMaxSequences
+		cfg.MaxSequences = min(DefaultMaxSequences, cfg.BatchSize)
+	}
+	if cfg.MaxSequences > cfg.BatchSize {
+		return &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
 	}
 	if cfg.Threads == 0 {
 		cfg.Threads = platform.PhysicalCores()
