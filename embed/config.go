@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/embellama/embellama/platform"
 )
@@ -78,6 +79,20 @@ type Config struct {
 	// that would exceed it fails at once with ErrOverloaded. Default: no
 	// bound.
 	MaxQueue int
+	// OnBatch, when set, is called by the goroutine that evaluated each
+	// batch (keep it fast): for metrics such as batch fill.
+	OnBatch func(BatchInfo)
+}
+
+// BatchInfo describes one evaluated batch, for Config.OnBatch.
+type BatchInfo struct {
+	Model string
+	// Sequences and Tokens are what the batch held; Budget is its token
+	// budget (BatchSize).
+	Sequences, Tokens, Budget int
+	Duration                  time.Duration
+	// Err is the error of the batch as a whole, if it failed.
+	Err error
 }
 
 // Defaults for zero Config fields.

@@ -92,6 +92,9 @@ func (e *Engine) LoadModel(ctx context.Context, name string, cfg Config) error {
 	case exists:
 		return fmt.Errorf("%w: %q", ErrModelExists, name)
 	}
+	if cfg.OnBatch == nil {
+		cfg.OnBatch = e.cfg.OnBatch
+	}
 	m, err := loadModel(ctx, e.lib, name, cfg)
 	if err != nil {
 		return err
@@ -152,6 +155,27 @@ func (e *Engine) ModelInfo(name string) (ModelInfo, error) {
 
 // Library describes the native library in use.
 func (e *Engine) Library() *llama.Library { return e.lib }
+
+// Stats reports a model's queue and the batches it has evaluated.
+type Stats struct {
+	// Queued is the number of texts waiting for a batch.
+	Queued int
+	// Batches, Sequences and Tokens count the decodes so far, the texts
+	// and the tokens they held.
+	Batches, Sequences, Tokens uint64
+}
+
+// Stats reports the named model's queue and batch counters.
+func (e *Engine) Stats(name string) (Stats, error) {
+	m, err := e.model(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	m.mu.Lock()
+	q := m.queued
+	m.mu.Unlock()
+	return Stats{Queued: q, Batches: m.batches.Load(), Sequences: m.sequences.Load(), Tokens: m.tokens.Load()}, nil
+}
 
 // CacheStats reports the vector cache's hits, misses and size.
 func (e *Engine) CacheStats() CacheStats { return e.cache.stats() }
@@ -292,7 +316,21 @@ func (e *Engine) Warmup(ctx context.Context, name string) error {
 	return err
 }
 
+// EmbedBatchTokens embeds inputs given as token ids, exactly as given: no
+// special tokens are added. Ids outside the vocabulary fail their input
+// with [ErrInvalidToken]. Otherwise it behaves as [Engine.EmbedBatch]
+// (vectors of token inputs are not cached).
+func (e *Engine) EmbedBatchTokens(ctx context.Context, name string, inputs [][]int32, opts ...Option) (*Result, error) {
+	texts := make([]string, len(inputs))
+	return e.run(ctx, name, texts, inputs, false, opts)
+}
+
 func (e *Engine) embed(ctx context.Context, name string, texts []string, perToken bool, opts []Option) (*Result, error) {
+	return e.run(ctx, name, texts, nil, perToken, opts)
+}
+
+// run embeds texts, or the token inputs ids when it is not nil.
+func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]int32, perToken bool, opts []Option) (*Result, error) {
 	if len(texts) == 0 {
 		return nil, ErrNoInput
 	}
@@ -311,7 +349,14 @@ func (e *Engine) embed(ctx context.Context, name string, texts []string, perToke
 	r := &Result{Vectors: make([][]float32, n), Errors: make([]error, n), Tokens: make([]int, n), Truncated: make([]bool, n)}
 	toks := make([][]int32, n)
 	parallel(n, func(i int) {
-		t, cut, err := m.tokenize(texts[i], o.truncate)
+		var t []int32
+		var cut bool
+		var err error
+		if ids != nil {
+			t, cut, err = m.checkTokens(ids[i], o.truncate)
+		} else {
+			t, cut, err = m.tokenize(texts[i], o.truncate)
+		}
 		r.Tokens[i], r.Truncated[i] = len(t), cut
 		if err != nil {
 			ie := &InputError{Index: i, Tokens: len(t), Err: err}
@@ -337,7 +382,7 @@ func (e *Engine) embed(ctx context.Context, name string, texts []string, perToke
 		if t == nil {
 			continue
 		}
-		if !perToken {
+		if !perToken && ids == nil {
 			if v, ok := e.cache.get(cacheKey{m.id, key, texts[i]}); ok {
 				r.Vectors[i] = v
 				r.CacheHits++
@@ -385,7 +430,9 @@ func (e *Engine) embed(ctx context.Context, name string, texts []string, perToke
 				r.Errors[i] = &InputError{Index: i, Tokens: len(it.tokens), Err: err}
 				return
 			}
-			e.cache.put(cacheKey{m.id, key, texts[i]}, v)
+			if ids == nil {
+				e.cache.put(cacheKey{m.id, key, texts[i]}, v)
+			}
 		}
 		r.Vectors[i] = v
 	})

@@ -17,6 +17,9 @@ var (
 	ErrTooLong = errors.New("embed: input too long")
 	// ErrNoInput: a call was given no texts at all.
 	ErrNoInput = errors.New("embed: no input")
+	// ErrInvalidToken: a token id given as input is outside the model's
+	// vocabulary.
+	ErrInvalidToken = errors.New("embed: token id out of range")
 	// ErrNonFinite: the model produced NaN or Inf; the vector is withheld.
 	ErrNonFinite = errors.New("embed: embedding is not finite")
 

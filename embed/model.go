@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/embellama/embellama/internal/gguf"
@@ -76,6 +77,9 @@ type model struct {
 	queued  int    // items not yet taken
 	closing bool
 	workers sync.WaitGroup
+
+	onBatch                    func(BatchInfo)
+	batches, sequences, tokens atomic.Uint64
 }
 
 // item is one text of a job, tokenized.
@@ -152,7 +156,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrModelLoad, cfg.ModelPath, err)
 	}
-	m := &model{id: modelIDs.Add(1), name: name}
+	m := &model{id: modelIDs.Add(1), name: name, onBatch: cfg.OnBatch}
 	if err := m.plan(gf, fi.Size(), cfg); err != nil {
 		return nil, err
 	}
@@ -384,6 +388,29 @@ func (m *model) tokenize(text string, trunc Truncation) ([]int32, bool, error) {
 	return out, true, nil
 }
 
+// checkTokens validates token ids given by the caller, applying
+// truncation by plain slicing (no special tokens are involved).
+func (m *model) checkTokens(ids []int32, trunc Truncation) ([]int32, bool, error) {
+	if len(ids) == 0 {
+		return nil, false, ErrEmptyInput
+	}
+	for _, id := range ids {
+		if id < 0 || int(id) >= m.info.VocabSize {
+			return nil, false, fmt.Errorf("%w: %d (vocabulary of %d)", ErrInvalidToken, id, m.info.VocabSize)
+		}
+	}
+	limit := m.cfg.ContextSize
+	switch {
+	case len(ids) <= limit:
+		return ids, false, nil
+	case trunc == TruncateEnd:
+		return ids[:limit:limit], true, nil
+	case trunc == TruncateStart:
+		return ids[len(ids)-limit:], true, nil
+	}
+	return ids, false, ErrTooLong
+}
+
 func (m *model) libErr(err error) error {
 	if errors.Is(err, llama.ErrClosed) {
 		return ErrModelUnloaded
@@ -496,6 +523,20 @@ func (m *model) serve(w *worker) {
 			return
 		}
 		w.run(seqs)
+	}
+}
+
+// observe counts an evaluated batch and reports it to Config.OnBatch.
+func (m *model) observe(seqs []item, start time.Time, err error) {
+	tokens := 0
+	for _, it := range seqs {
+		tokens += len(it.tokens)
+	}
+	m.batches.Add(1)
+	m.sequences.Add(uint64(len(seqs)))
+	m.tokens.Add(uint64(tokens))
+	if m.onBatch != nil {
+		m.onBatch(BatchInfo{Model: m.name, Sequences: len(seqs), Tokens: tokens, Budget: m.cfg.BatchSize, Duration: time.Since(start), Err: err})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -228,4 +229,59 @@ func TestMaxQueue(t *testing.T) {
 	r, err := e.EmbedBatch(bg, "", texts[:10])
 	require.NoError(t, err)
 	assert.NoError(t, r.Err())
+}
+
+func TestEmbedBatchTokens(t *testing.T) {
+	e := open(t, "bert-mean")
+	toks, err := e.Tokenize("", "hello world")
+	require.NoError(t, err)
+	want, err := e.Embed(bg, "", "hello world")
+	require.NoError(t, err)
+
+	long := make([]int32, 600)
+	for i := range long {
+		long[i] = 7592 // "hello"
+	}
+	r, err := e.EmbedBatchTokens(bg, "", [][]int32{toks, {}, {101, 40000}, long})
+	require.NoError(t, err)
+	near(t, want, r.Vectors[0], 1e-6, "token ids give the text's vector")
+	assert.ErrorIs(t, r.Errors[1], embed.ErrEmptyInput)
+	assert.ErrorIs(t, r.Errors[2], embed.ErrInvalidToken)
+	assert.ErrorIs(t, r.Errors[3], embed.ErrTooLong)
+
+	r, err = e.EmbedBatchTokens(bg, "", [][]int32{long}, embed.WithTruncation(embed.TruncateEnd))
+	require.NoError(t, err)
+	require.NoError(t, r.Err())
+	assert.True(t, r.Truncated[0])
+	assert.Equal(t, 512, r.Tokens[0])
+}
+
+func TestStatsAndOnBatch(t *testing.T) {
+	var mu sync.Mutex
+	var infos []embed.BatchInfo
+	e := open(t, "bert-mean", embed.Config{BatchSize: 512, OnBatch: func(b embed.BatchInfo) {
+		mu.Lock()
+		infos = append(infos, b)
+		mu.Unlock()
+	}})
+	texts := make([]string, 50)
+	for i := range texts {
+		texts[i] = strings.Repeat("word ", 20)
+	}
+	_, err := e.EmbedBatch(bg, "", texts)
+	require.NoError(t, err)
+	st, err := e.Stats("")
+	require.NoError(t, err)
+	assert.Zero(t, st.Queued)
+	assert.Equal(t, uint64(50), st.Sequences)
+	assert.Equal(t, uint64(50*22), st.Tokens)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, int(st.Batches), len(infos))
+	assert.GreaterOrEqual(t, len(infos), 3, "1100 tokens need at least 3 batches of 512")
+	for _, b := range infos {
+		assert.Equal(t, "default", b.Model)
+		assert.LessOrEqual(t, b.Tokens, b.Budget)
+		assert.NoError(t, b.Err)
+	}
 }

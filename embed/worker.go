@@ -2,6 +2,7 @@ package embed
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/embellama/embellama/llama"
 )
@@ -80,10 +81,12 @@ func (w *worker) run(seqs []item) {
 		return
 	}
 	first := seqs[0].job
+	start := time.Now()
 	c, err := w.context(first.pooling, first.perToken)
 	if err == nil {
 		err = w.eval(c, seqs)
 	}
+	w.m.observe(seqs, start, err)
 	if err == nil {
 		return
 	}

@@ -5,6 +5,7 @@
 //
 //	embellama embed [flags] [TEXT...]   print one JSON vector per text
 //	embellama models [DIR]              list the GGUF models in a directory
+//	embellama serve [flags]             serve the OpenAI embeddings API
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -38,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"embed", "print the embedding of each text as a JSON array, one per line", runEmbed},
 		{"models", "list the GGUF models in a directory and what they are", runModels},
+		{"serve", "serve the OpenAI embeddings API over HTTP", runServe},
 	}
 }
 

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/server"
+)
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "", stderr)
+	ef := addEngineFlags(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (the default accepts local connections only)")
+	models := fs.String("models", "", "more models to load, as `name=path,...`; -model is loaded as \"default\"")
+	apiKey := fs.String("api-key", os.Getenv("EMBELLAMA_API_KEY"), "require this bearer `key` (default: $EMBELLAMA_API_KEY; none: no authentication)")
+	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in `bytes` (413 above)")
+	maxInputs := fs.Int("max-inputs", server.DefaultMaxInputs, "most inputs per request (413 above)")
+	maxTokens := fs.Int("max-tokens", 0, "most tokens per request (413 above; 0: no bound)")
+	maxQueue := fs.Int("max-queue", 65536, "most texts waiting per model (429 above)")
+	timeout := fs.Duration("timeout", server.DefaultTimeout, "longest time to answer a request (503 after)")
+	contexts := fs.Int("contexts", 1, "llama contexts per model, each with its own goroutine")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
+	}
+	cfg, err := ef.config(stderr)
+	if err != nil {
+		return err
+	}
+	cfg.MaxQueue, cfg.Contexts = *maxQueue, *contexts
+	extra, err := parseModels(*models)
+	if err != nil {
+		return usageError{err}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	modelPath := cfg.ModelPath
+	cfg.ModelPath = ""
+	var srv *server.Server
+	cfg.OnBatch = func(b embed.BatchInfo) { srv.OnBatch(b) }
+	e, err := embed.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	srv, err = server.New(server.Options{
+		Engine: e, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxInputs: *maxInputs,
+		MaxRequestTokens: *maxTokens, Timeout: *timeout, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 1)
+	listening := make(chan net.Addr, 1)
+	go func() {
+		errc <- srv.ListenAndServe(ctx, *addr, 30*time.Second, func(a net.Addr) { listening <- a })
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case a := <-listening:
+		log.Info("listening; loading models", "addr", a.String())
+	}
+
+	load := append([][2]string{{embed.DefaultModelName, modelPath}}, extra...)
+	for _, m := range load {
+		mc := cfg
+		mc.ModelPath = m[1]
+		if err := e.LoadModel(ctx, m[0], mc); err != nil {
+			stop()
+			<-errc
+			return fmt.Errorf("model %s: %w", m[0], err)
+		}
+		info, _ := e.ModelInfo(m[0])
+		log.Info("model loaded", "name", m[0], "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
+	}
+	srv.SetReady(true)
+	log.Info("ready")
+	err = <-errc
+	log.Info("stopped")
+	return err
+}
+
+// parseModels parses name=path,name=path.
+func parseModels(s string) ([][2]string, error) {
+	var out [][2]string
+	seen := map[string]bool{embed.DefaultModelName: true}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		name, path, ok := strings.Cut(part, "=")
+		if !ok || name == "" || path == "" {
+			return nil, fmt.Errorf("-models: %q is not name=path", part)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("-models: model name %q is used twice", name)
+		}
+		seen[name] = true
+		out = append(out, [2]string{name, path})
+	}
+	return out, nil
+}

@@ -1,0 +1,237 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// EmbeddingRequest is the body of POST /v1/embeddings.
+type EmbeddingRequest struct {
+	// Input is a string, an array of strings, an array of token ids, or
+	// an array of arrays of token ids.
+	Input json.RawMessage `json:"input"`
+	// Model names a loaded model; empty selects the default.
+	Model string `json:"model"`
+	// EncodingFormat is "float" (default) or "base64".
+	EncodingFormat string `json:"encoding_format,omitempty"`
+	// Dimensions keeps the first N components, renormalized.
+	Dimensions *int `json:"dimensions,omitempty"`
+	// User is accepted and ignored.
+	User string `json:"user,omitempty"`
+}
+
+// EmbeddingResponse is the body of a successful POST /v1/embeddings.
+type EmbeddingResponse struct {
+	Object string      `json:"object"`
+	Data   []Embedding `json:"data"`
+	Model  string      `json:"model"`
+	Usage  Usage       `json:"usage"`
+}
+
+// Embedding is one vector: a JSON array of numbers, or with base64 the
+// little-endian float32 bytes, as OpenAI encodes them.
+type Embedding struct {
+	Object    string          `json:"object"`
+	Index     int             `json:"index"`
+	Embedding json.RawMessage `json:"embedding"`
+}
+
+// Usage counts the tokens of a request.
+type Usage struct {
+	PromptTokens int `json:"prompt_tokens"`
+	TotalTokens  int `json:"total_tokens"`
+}
+
+// ErrorResponse is OpenAI's error body.
+type ErrorResponse struct {
+	Error APIError `json:"error"`
+}
+
+// APIError is the error object of an [ErrorResponse]; it is also the Go
+// error the handler maps to a status.
+type APIError struct {
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param"`
+	Code    *string `json:"code"`
+	status  int
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// Status returns the HTTP status of the error.
+func (e *APIError) Status() int { return e.status }
+
+func apiError(status int, typ, code, param, format string, args ...any) *APIError {
+	e := &APIError{Message: fmt.Sprintf(format, args...), Type: typ, status: status}
+	if code != "" {
+		e.Code = &code
+	}
+	if param != "" {
+		e.Param = &param
+	}
+	return e
+}
+
+func badRequest(param, format string, args ...any) *APIError {
+	return apiError(400, "invalid_request_error", "", param, format, args...)
+}
+
+// input is a decoded request input: texts, or token ids.
+type input struct {
+	texts  []string
+	tokens [][]int32
+}
+
+func (in input) len() int {
+	if in.tokens != nil {
+		return len(in.tokens)
+	}
+	return len(in.texts)
+}
+
+// decodeRequest parses and validates a request body. It never panics and
+// allocates in proportion to the body, which the caller has bounded.
+func decodeRequest(body []byte) (*EmbeddingRequest, input, *APIError) {
+	var req EmbeddingRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return nil, input{}, badRequest("", "request body is not valid JSON for an embeddings request: %v", err)
+	}
+	if dec.More() {
+		return nil, input{}, badRequest("", "request body has data after the JSON object")
+	}
+	switch req.EncodingFormat {
+	case "", "float", "base64":
+	default:
+		return nil, input{}, badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %q", req.EncodingFormat)
+	}
+	if req.Dimensions != nil && *req.Dimensions < 1 {
+		return nil, input{}, badRequest("dimensions", "dimensions must be a positive integer")
+	}
+	in, err := decodeInput(req.Input)
+	if err != nil {
+		return nil, input{}, err
+	}
+	return &req, in, nil
+}
+
+func decodeInput(raw json.RawMessage) (input, *APIError) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return input{}, badRequest("input", "input is required")
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return input{}, badRequest("input", "input is not a valid string: %v", err)
+		}
+		return input{texts: []string{s}}, nil
+	case '[':
+	default:
+		return input{}, badRequest("input", "input must be a string, an array of strings, an array of token ids or an array of token id arrays")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return input{}, badRequest("input", "input is not a valid array: %v", err)
+	}
+	if len(items) == 0 {
+		return input{}, badRequest("input", "input must not be an empty array")
+	}
+	first := bytes.TrimSpace(items[0])
+	switch {
+	case len(first) > 0 && first[0] == '"':
+		texts := make([]string, len(items))
+		for i, it := range items {
+			if err := json.Unmarshal(it, &texts[i]); err != nil {
+				return input{}, badRequest("input", "input[%d] is not a string (an array must hold one kind of item)", i)
+			}
+		}
+		return input{texts: texts}, nil
+	case len(first) > 0 && first[0] == '[':
+		tokens := make([][]int32, len(items))
+		for i, it := range items {
+			var ids []json.Number
+			if err := json.Unmarshal(it, &ids); err != nil {
+				return input{}, badRequest("input", "input[%d] is not an array of token ids", i)
+			}
+			t, err := tokenIDs(ids, fmt.Sprintf("input[%d]", i))
+			if err != nil {
+				return input{}, err
+			}
+			tokens[i] = t
+		}
+		return input{tokens: tokens}, nil
+	default:
+		ids := make([]json.Number, len(items))
+		for i, it := range items {
+			if err := json.Unmarshal(it, &ids[i]); err != nil {
+				return input{}, badRequest("input", "input[%d] is not a token id (an array must hold one kind of item)", i)
+			}
+		}
+		t, err := tokenIDs(ids, "input")
+		if err != nil {
+			return input{}, err
+		}
+		return input{tokens: [][]int32{t}}, nil
+	}
+}
+
+func tokenIDs(ids []json.Number, where string) ([]int32, *APIError) {
+	out := make([]int32, len(ids))
+	for i, n := range ids {
+		v, err := strconv.ParseInt(string(n), 10, 32)
+		if err != nil || v < 0 {
+			return nil, badRequest("input", "%s[%d] = %s is not a token id (a non-negative 32-bit integer)", where, i, n)
+		}
+		out[i] = int32(v)
+	}
+	return out, nil
+}
+
+// encodeFloats writes v as a JSON array of the shortest float32 forms.
+func encodeFloats(v []float32) json.RawMessage {
+	b := make([]byte, 0, 2+len(v)*11)
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
+	}
+	return append(b, ']')
+}
+
+// encodeBase64 writes v as a JSON string of base64 little-endian float32.
+func encodeBase64(v []float32) json.RawMessage {
+	raw := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+	}
+	b := make([]byte, 0, base64.StdEncoding.EncodedLen(len(raw))+2)
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, raw)
+	return append(b, '"')
+}
+
+// DecodeBase64 decodes an embedding returned with encoding_format base64.
+func DecodeBase64(s string) ([]float32, error) {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw)%4 != 0 {
+		return nil, fmt.Errorf("server: %d bytes is not a whole number of float32", len(raw))
+	}
+	v := make([]float32, len(raw)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return v, nil
+}
