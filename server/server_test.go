@@ -367,7 +367,9 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(bg)
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- f.srv.ListenAndServe(ctx, "127.0.0.1:0", 30*time.Second, func(a net.Addr) { addrc <- a }) }()
+	go func() {
+		done <- f.srv.ListenAndServe(ctx, "127.0.0.1:0", 30*time.Second, func(a net.Addr) { addrc <- a })
+	}()
 	url := "http://" + (<-addrc).String() + "/v1/embeddings"
 
 	texts := make([]string, 200)
