@@ -1,15 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
+	"time"
 
 	"github.com/embellama/embellama/embed"
 )
@@ -87,20 +88,45 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 }
 
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: one text per line of standard input)", stderr)
+	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: -file, or one text per line of standard input)", stderr)
 	ef := addEngineFlags(fs)
+	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSONL with -field")
+	field := fs.String("field", "", "with -file or standard input: read JSON lines and embed this `field` (\"id\" names the output)")
+	format := fs.String("format", "array", "output: array (a JSON array per line), jsonl ({\"id\",\"embedding\"} per line) or npy (float32 matrix)")
+	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	texts := fs.Args()
-	if len(texts) == 0 {
+	var recs []record
+	switch {
+	case fs.NArg() > 0 && *file != "":
+		return usageError{errors.New("give TEXT arguments or -file, not both")}
+	case fs.NArg() > 0:
+		for i, t := range fs.Args() {
+			recs = append(recs, record{id: strconv.Itoa(i), text: t})
+		}
+	default:
+		in := stdin
+		if *file != "" && *file != "-" {
+			f, err := os.Open(*file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			in = f
+		}
 		var err error
-		if texts, err = readLines(stdin); err != nil {
+		if recs, err = readInputs(in, *field); err != nil {
 			return err
 		}
-		if len(texts) == 0 {
-			return usageError{errors.New("no text given: pass TEXT arguments or lines on standard input")}
+		if len(recs) == 0 {
+			return usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
 		}
+	}
+	switch *format {
+	case "array", "jsonl", "npy":
+	default:
+		return usageError{fmt.Errorf("unknown -format %q (want array, jsonl or npy)", *format)}
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {
@@ -114,44 +140,30 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	r, err := e.EmbedBatch(ctx, "", texts, embed.WithDimensions(ef.dims))
+	texts := make([]string, len(recs))
+	for i, r := range recs {
+		texts[i] = r.text
+	}
+	opts := []embed.Option{embed.WithDimensions(ef.dims)}
+	if len(texts) > 1 && isTerminal(stderr) {
+		bar := &progressBar{w: stderr, start: time.Now()}
+		opts = append(opts, embed.WithProgress(bar.update))
+	}
+	r, err := e.EmbedBatch(ctx, "", texts, opts...)
 	if err != nil {
 		return err
 	}
 	if err := r.Err(); err != nil {
 		return err
 	}
-	w := bufio.NewWriter(stdout)
-	for _, v := range r.Vectors {
-		writeVector(w, v)
-	}
-	return w.Flush()
-}
-
-// readLines returns the non-empty lines of r.
-func readLines(r io.Reader) ([]string, error) {
-	var lines []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		if line := sc.Text(); line != "" {
-			lines = append(lines, line)
+	out := stdout
+	if *output != "-" {
+		f, err := os.Create(*output)
+		if err != nil {
+			return err
 		}
+		defer f.Close()
+		out = f
 	}
-	return lines, sc.Err()
-}
-
-// writeVector writes v as a JSON array of the shortest decimal forms that
-// read back as the same float32 values, and a newline.
-func writeVector(w *bufio.Writer, v []float32) {
-	buf := make([]byte, 0, 16)
-	w.WriteByte('[')
-	for i, x := range v {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		buf = strconv.AppendFloat(buf[:0], float64(x), 'g', -1, 32)
-		w.Write(buf)
-	}
-	w.WriteString("]\n")
+	return writeOutput(out, *format, recs, r.Vectors)
 }

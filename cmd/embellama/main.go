@@ -6,6 +6,8 @@
 //	embellama embed [flags] [TEXT...]   print one JSON vector per text
 //	embellama models [DIR]              list the GGUF models in a directory
 //	embellama serve [flags]             serve the OpenAI embeddings API
+//	embellama pull [REF]                download a model into the user cache
+//	embellama info [-model FILE]        show the library, devices and model
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -40,6 +42,8 @@ func commands() []command {
 		{"embed", "print the embedding of each text as a JSON array, one per line", runEmbed},
 		{"models", "list the GGUF models in a directory and what they are", runModels},
 		{"serve", "serve the OpenAI embeddings API over HTTP", runServe},
+		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},
+		{"info", "show the native library, backend, devices and CPU variant in use", runInfo},
 	}
 }
 

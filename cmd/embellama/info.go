@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/platform"
+)
+
+func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("info", "", stderr)
+	ef := addEngineFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var cfg embed.Config
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return err
+	}
+	if ef.lib != "" {
+		cfg.Library = ef.lib
+	}
+	if cfg.Backend.IsZero() {
+		cfg.Backend = platform.CPU
+	}
+	s := platform.DefaultSearch(cfg.Library, cfg.Backend, runtime.GOOS, runtime.GOARCH)
+	found, err := platform.Find(s)
+	if err != nil {
+		return err
+	}
+	e, err := embed.New(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	lib := e.Library()
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "library\t%s\n", lib.Path())
+	fmt.Fprintf(w, "found via\t%s (backend %s)\n", found.Source, cfg.Backend)
+	fmt.Fprintf(w, "llama.cpp\t%s\n", lib.Version())
+	fmt.Fprintf(w, "ggml backends\t%v\n", lib.Backends())
+	if v := lib.CPUVariant(); v != "" {
+		fmt.Fprintf(w, "CPU variant\t%s (the best ggml found for this CPU)\n", v)
+	}
+	fmt.Fprintf(w, "CPU features\t%s\n", lib.SystemInfo())
+	fmt.Fprintf(w, "physical cores\t%d (default threads)\n", platform.PhysicalCores())
+	for i, d := range lib.Devices() {
+		mem := ""
+		if d.MemoryTotal > 0 {
+			mem = fmt.Sprintf(", %s free of %s", human(d.MemoryFree, 1024, "B"), human(d.MemoryTotal, 1024, "B"))
+		}
+		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
+	}
+	if ef.model != "" {
+		mc := cfg
+		mc.ModelPath = ef.model
+		if ef.pooling != "" {
+			if err := mc.Pooling.UnmarshalText([]byte(ef.pooling)); err != nil {
+				return usageError{err}
+			}
+		}
+		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
+			return err
+		}
+		info, _ := e.ModelInfo("model")
+		fmt.Fprintf(w, "model\t%s\n", info.Path)
+		fmt.Fprintf(w, "  architecture\t%s (%s attention)\n", info.Architecture, map[bool]string{true: "causal", false: "bidirectional"}[info.Causal])
+		fmt.Fprintf(w, "  dimensions\t%d\n", info.Dim)
+		fmt.Fprintf(w, "  pooling\t%s (declared: %s)\n", info.Pooling, info.DeclaredPooling)
+		fmt.Fprintf(w, "  context\t%d tokens (trained: %d)\n", info.ContextSize, info.TrainedContext)
+		fmt.Fprintf(w, "  quantization\t%s, %s parameters, %s\n", info.FileType, human(info.Parameters, 1000, ""), human(uint64(info.FileSize), 1024, "B"))
+		fmt.Fprintf(w, "  tokenizer\t%s, %d tokens\n", info.Tokenizer, info.VocabSize)
+		fmt.Fprintf(w, "  batch\t%d tokens, %d sequences, %d threads\n", info.BatchSize, info.MaxSequences, info.Threads)
+	}
+	return w.Flush()
+}
