@@ -1,6 +1,7 @@
 # embellama — see README.md. Every target installs what it needs.
 include LLAMA_CPP_VERSION
 
+SHELL     := /bin/bash
 GO        ?= go
 BACKEND   ?= cpu
 GOOS      := $(shell $(GO) env GOOS)
@@ -19,7 +20,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden build test fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden bench build test test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -28,8 +29,13 @@ run: lib build
 	$(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
 
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
+##      (BACKEND=native builds the pinned source for this CPU instead)
 lib:
+ifeq ($(BACKEND),native)
+	scripts/install-native.sh
+else
 	scripts/install-lib.sh $(BACKEND) $(GOOS) $(GOARCH)
+endif
 
 ## headers: check out the pinned llama.cpp source (headers for the layout test)
 headers:
@@ -51,15 +57,34 @@ llama: headers
 golden: fixtures llama
 	$(GO) run ./internal/cmd/golden
 
+## bench: embellama vs llama-server, same native library, MiniLM-shaped model, short corpus
+bench: build bench-fixtures
+	$(MAKE) lib BACKEND=native
+	scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -n 1000 -latency 100
+
 ## build: build the CLI without cgo
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
-## test: install the library, headers and fixtures, then run every test (without cgo, with the race detector, and a fuzz smoke)
-test: lib headers fixtures
-	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 ./...
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+# Tests that run the suite again in a child process on another library.
+BACKEND_TESTS := ^(TestVulkanBackend|TestCUDAFallback)$$
+
+## test: install the libraries, headers and fixtures, then run every test (without cgo,
+##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
+test: lib headers fixtures test-deps
+	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(BACKEND_TESTS)' ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(BACKEND_TESTS)' ./...
+	CGO_ENABLED=0 $(GO) test -count=1 -run '$(BACKEND_TESTS)' -v ./embed | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
+
+## test-deps: the Vulkan and CUDA libraries, and Mesa's lavapipe (a CPU Vulkan device) when apt can install it
+test-deps:
+	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
+	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
+	@ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mesa-vulkan-drivers libvulkan1) >/dev/null; \
+		else echo "test-deps: install mesa-vulkan-drivers libvulkan1 for the Vulkan test"; fi; }
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each

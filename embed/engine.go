@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/embellama/embellama/llama"
@@ -16,9 +18,11 @@ import (
 // Engine embeds texts with the models it has loaded. It is safe for
 // concurrent use: calls to the same model share decode batches.
 type Engine struct {
-	cfg   Config
-	lib   *llama.Library
-	cache *cache
+	cfg      Config
+	lib      *llama.Library
+	cache    *cache
+	backend  platform.Backend
+	fallback string
 
 	mu     sync.RWMutex
 	closed bool
@@ -40,14 +44,32 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
+	if cfg.Logger != nil {
+		llama.SetLogger(cfg.Logger) // before Load, which logs the backends it loads
+	}
 	lib, err := llama.Load(found.Llama)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	if cfg.Logger != nil {
-		llama.SetLogger(cfg.Logger)
+	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*model{}, backend: cfg.Backend}
+	if cfg.Backend != platform.CPU && !lib.HasGPU() {
+		// The GPU packages carry the CPU backends too: the engine works,
+		// on the CPU. Say why the GPU backend is missing.
+		e.backend = platform.CPU
+		switch errs := backendErrors(lib.LoadErrors(), cfg.Backend); {
+		case len(errs) > 0:
+			e.fallback = fmt.Sprintf("the %s backend failed to load: %s", cfg.Backend, strings.Join(errs, "; "))
+		case lib.ProbeBackend(cfg.Backend.String()) != nil:
+			e.fallback = fmt.Sprintf("the %s backend cannot be loaded: %v", cfg.Backend, lib.ProbeBackend(cfg.Backend.String()))
+		default:
+			e.fallback = fmt.Sprintf("the %s backend loaded but found no device (no GPU, or no driver for it)", cfg.Backend)
+		}
+		logger := cfg.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("embed: GPU backend unavailable, running on the CPU", "backend", cfg.Backend.String(), "reason", e.fallback)
 	}
-	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*model{}}
 	if cfg.ModelPath != "" {
 		name := cfg.ModelName
 		if name == "" {
@@ -155,6 +177,25 @@ func (e *Engine) ModelInfo(name string) (ModelInfo, error) {
 
 // Library describes the native library in use.
 func (e *Engine) Library() *llama.Library { return e.lib }
+
+// Backend returns the backend in use: the one configured, or CPU when its
+// GPU backend could not be used (see [Engine.Fallback]).
+func (e *Engine) Backend() platform.Backend { return e.backend }
+
+// Fallback says why the engine runs on the CPU although Config.Backend
+// named a GPU backend, or "" when it does not.
+func (e *Engine) Fallback() string { return e.fallback }
+
+// backendErrors returns the load errors that concern backend b.
+func backendErrors(lines []string, b platform.Backend) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(l), b.String()) {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
+}
 
 // Stats reports a model's queue and the batches it has evaluated.
 type Stats struct {

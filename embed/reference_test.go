@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,7 +134,11 @@ func open(t testing.TB, name string, cfg ...embed.Config) *embed.Engine {
 // exactly, and the vector with cosine ≥ 0.9999 and at most 1e-3 per
 // component, against llama.cpp's own output for the same file.
 func TestReferenceVectors(t *testing.T) {
+	only := os.Getenv("EMBELLAMA_TEST_REFERENCE") // a comma-separated subset, for the backend children
 	for _, m := range referenceModels {
+		if only != "" && !slices.Contains(strings.Split(only, ","), m.name) {
+			continue
+		}
 		t.Run(m.name, func(t *testing.T) {
 			refs := loadReference(t, m.name)
 			e := open(t, m.name)
@@ -171,6 +176,17 @@ func TestReferenceVectors(t *testing.T) {
 	}
 }
 
+// absTolerance is the largest difference per component from llama.cpp's
+// CPU vectors: 1e-3 on the CPU, as SOURCES.md advises; a GPU backend
+// computes in another order and precision, so there only the cosine
+// (still ≥ 0.9999) is held tight.
+func absTolerance() float64 {
+	if b := os.Getenv(testenv.EnvBackend); b != "" && b != "cpu" {
+		return 3e-3
+	}
+	return 1e-3
+}
+
 func check(t *testing.T, what string, refs []reference, got [][]float32) {
 	t.Helper()
 	worstCos, worstAbs := 1.0, 0.0
@@ -179,7 +195,7 @@ func check(t *testing.T, what string, refs []reference, got [][]float32) {
 		require.Len(t, got[i], len(r.Want), name)
 		c, d := cosine(got[i], r.Want), maxAbsDiff(got[i], r.Want)
 		assert.GreaterOrEqual(t, c, 0.9999, "%s: cosine of %s", what, name)
-		assert.LessOrEqual(t, d, 1e-3, "%s: max abs diff of %s", what, name)
+		assert.LessOrEqual(t, d, absTolerance(), "%s: max abs diff of %s", what, name)
 		worstCos, worstAbs = min(worstCos, c), max(worstAbs, d)
 	}
 	t.Logf("%s: %d texts, worst cosine %.9f, worst abs diff %.3g", what, len(refs), worstCos, worstAbs)

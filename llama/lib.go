@@ -24,6 +24,8 @@ type Library struct {
 	version string
 	llama   *loader.Library
 	ggml    *loader.Library
+
+	loadErrors []string
 }
 
 var (
@@ -162,8 +164,51 @@ func (l *Library) bind() error {
 
 func (l *Library) init() {
 	installLogger()
+	capture.Lock()
+	capture.lines = &l.loadErrors
+	capture.Unlock()
 	ggmlBackendLoadAllFromPath(l.dir)
+	capture.Lock()
+	capture.lines = nil
+	capture.Unlock()
 	llamaBackendInit()
+}
+
+// LoadErrors returns the warnings and errors ggml logged while loading
+// the backends of the library's directory, such as a GPU backend whose
+// driver or runtime is missing ("failed to load libggml-cuda.so: ...").
+func (l *Library) LoadErrors() []string { return append([]string(nil), l.loadErrors...) }
+
+// ProbeBackend explains why the ggml backend name (such as "cuda" or
+// "vulkan") is not in use: it opens the backend's module from the
+// library's directory and returns the loader's error (typically a missing
+// driver or runtime library), or nil when the module loads (the backend
+// then found no device).
+func (l *Library) ProbeBackend(name string) error {
+	matches, _ := filepath.Glob(filepath.Join(l.dir, "libggml-"+name+"*"))
+	if runtime.GOOS == "windows" {
+		matches, _ = filepath.Glob(filepath.Join(l.dir, "ggml-"+name+"*.dll"))
+	}
+	if len(matches) == 0 {
+		return fmt.Errorf("llama: no %s backend module in %s", name, l.dir)
+	}
+	m, err := loader.Open(matches[0])
+	if err != nil {
+		return err
+	}
+	m.Close()
+	return nil
+}
+
+// HasGPU reports whether any loaded ggml device is a GPU (discrete or
+// integrated) or an accelerator.
+func (l *Library) HasGPU() bool {
+	for _, d := range l.Devices() {
+		if d.Type == DeviceGPU || d.Type == DeviceIGPU || d.Type == DeviceAccel {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *Library) close() {

@@ -44,13 +44,31 @@ var installLogger = sync.OnceFunc(func() {
 	llamaLogSet(purego.NewCallback(logFromC), 0)
 })
 
+// capture, while not nil, collects the warning and error lines logged,
+// so that Load can report why a backend failed to load.
+var capture struct {
+	sync.Mutex
+	lines *[]string
+}
+
+func captureLine(level int32, line string) {
+	if level != ggmlLogError && level != ggmlLogWarn {
+		return
+	}
+	capture.Lock()
+	defer capture.Unlock()
+	if capture.lines != nil {
+		*capture.lines = append(*capture.lines, line)
+	}
+}
+
 // logFromC receives void (*)(enum ggml_log_level, const char *, void *).
 // The level arrives as a full register; only its low 32 bits are the enum.
 func logFromC(level uintptr, text *byte, _ uintptr) uintptr {
-	l := logger.Load()
-	if l == nil || text == nil {
+	if text == nil {
 		return 0
 	}
+	l := logger.Load()
 	lvl := int32(level)
 	msg := goString(text)
 	logLine.Lock()
@@ -69,7 +87,10 @@ func logFromC(level uintptr, text *byte, _ uintptr) uintptr {
 		logLine.buf.Reset()
 		logLine.buf.WriteString(s[i+1:])
 		if strings.TrimSpace(line) != "" {
-			l.Log(context.Background(), slogLevel(logLine.level), line, "source", "llama.cpp")
+			captureLine(logLine.level, line)
+			if l != nil {
+				l.Log(context.Background(), slogLevel(logLine.level), line, "source", "llama.cpp")
+			}
 		}
 	}
 }

@@ -19,16 +19,18 @@ import (
 // commands that run one. Unset flags leave the EMBELLAMA_* environment
 // (see embed.EnvVars) in force.
 type engineFlags struct {
-	fs                                  *flag.FlagSet
-	model, lib, pooling, norm, truncate string
-	ctx, batch, threads, dims           int
-	verbose                             bool
+	fs                                 *flag.FlagSet
+	model, lib, backend, pooling, norm string
+	truncate                           string
+	ctx, batch, threads, dims          int
+	verbose                            bool
 }
 
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	f := &engineFlags{fs: fs}
 	fs.StringVar(&f.model, "model", "", "GGUF model `file` (default: $EMBELLAMA_MODEL, or the first embedding model in $"+envModels+" or ../shared/models)")
 	fs.StringVar(&f.lib, "lib", "", "llama library `path`, file or directory (default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
+	fs.StringVar(&f.backend, "backend", "", "library to search for: cpu, cuda, metal or vulkan (default: $EMBELLAMA_BACKEND, or cpu); a GPU backend without its device falls back to the CPU, with a warning")
 	fs.IntVar(&f.ctx, "ctx", 0, "longest text in `tokens` (default: the model's context, at most 4096)")
 	fs.IntVar(&f.batch, "batch", 0, "token budget of one decode (default: max(ctx, 512))")
 	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (default: physical cores)")
@@ -54,6 +56,8 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 			cfg.ModelPath = f.model
 		case "lib":
 			cfg.Library = f.lib
+		case "backend":
+			err = errors.Join(err, cfg.Backend.UnmarshalText([]byte(f.backend)))
 		case "ctx":
 			cfg.ContextSize = f.ctx
 		case "batch":

@@ -25,6 +25,11 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if ef.lib != "" {
 		cfg.Library = ef.lib
 	}
+	if ef.backend != "" {
+		if err := cfg.Backend.UnmarshalText([]byte(ef.backend)); err != nil {
+			return usageError{err}
+		}
+	}
 	if cfg.Backend.IsZero() {
 		cfg.Backend = platform.CPU
 	}
@@ -41,7 +46,11 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	lib := e.Library()
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "library\t%s\n", lib.Path())
-	fmt.Fprintf(w, "found via\t%s (backend %s)\n", found.Source, cfg.Backend)
+	fmt.Fprintf(w, "found via\t%s (backend %s requested)\n", found.Source, cfg.Backend)
+	fmt.Fprintf(w, "backend in use\t%s\n", e.Backend())
+	if why := e.Fallback(); why != "" {
+		fmt.Fprintf(w, "fallback\t%s\n", why)
+	}
 	fmt.Fprintf(w, "llama.cpp\t%s\n", lib.Version())
 	fmt.Fprintf(w, "ggml backends\t%v\n", lib.Backends())
 	if v := lib.CPUVariant(); v != "" {

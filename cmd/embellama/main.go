@@ -8,6 +8,7 @@
 //	embellama serve [flags]             serve the OpenAI embeddings API
 //	embellama pull [REF]                download a model into the user cache
 //	embellama info [-model FILE]        show the library, devices and model
+//	embellama bench [flags]             measure speed, optionally side by side with a server
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -44,6 +45,7 @@ func commands() []command {
 		{"serve", "serve the OpenAI embeddings API over HTTP", runServe},
 		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},
 		{"info", "show the native library, backend, devices and CPU variant in use", runInfo},
+		{"bench", "measure throughput and latency, optionally against an OpenAI-compatible server", runBench},
 	}
 }
 

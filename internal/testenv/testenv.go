@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -50,17 +51,34 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// Library returns the path of the installed CPU llama library, found as
-// the engine finds it (EMBELLAMA_LIB_DIR, then lib/ under the repository).
+// EnvBackend names the environment variable that selects the library the
+// tests load (cpu, the default, or vulkan, cuda): a test process can load
+// only one, so other backends run in a child process (see RunWithBackend).
+const EnvBackend = "EMBELLAMA_TEST_BACKEND"
+
+// Library returns the path of the installed llama library for the backend
+// of EnvBackend (CPU by default), found as the engine finds it
+// (EMBELLAMA_LIB_DIR, then lib/ under the repository).
 func Library(t testing.TB) string {
-	return LibraryFor(t, platform.CPU)
+	b := platform.CPU
+	if s := os.Getenv(EnvBackend); s != "" {
+		var err error
+		if b, err = platform.ParseBackend(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return LibraryFor(t, b)
 }
 
 // LibraryFor is [Library] for another backend.
 func LibraryFor(t testing.TB, b platform.Backend) string {
 	t.Helper()
+	env := os.Getenv(platform.EnvLibDir)
+	if b != platform.CPU {
+		env = "" // EMBELLAMA_LIB_DIR names the CPU library of the tests
+	}
 	s := platform.Search{
-		EnvDir:  os.Getenv(platform.EnvLibDir),
+		EnvDir:  env,
 		Cwd:     RepoRoot(t),
 		GOOS:    runtime.GOOS,
 		GOARCH:  runtime.GOARCH,
@@ -121,4 +139,18 @@ func Fixture(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// RunWithBackend runs the test binary again, in a child process, with
+// EnvBackend=backend and extra environment, running the tests matching
+// run, and returns its combined output. It fails t if the child fails.
+func RunWithBackend(t *testing.T, backend, run string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", run, "-test.v", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), EnvBackend+"="+backend), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s tests with %s=%s failed: %v\n%s", run, EnvBackend, backend, err, out)
+	}
+	return string(out)
 }

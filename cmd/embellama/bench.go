@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/corpus"
+)
+
+// target is what bench measures: the engine in this process, or an
+// OpenAI-compatible server.
+type target interface {
+	name() string
+	embed(ctx context.Context, texts []string) (tokens int, err error)
+}
+
+type engineTarget struct{ e *embed.Engine }
+
+func (t engineTarget) name() string { return "embellama (library)" }
+
+func (t engineTarget) embed(ctx context.Context, texts []string) (int, error) {
+	r, err := t.e.EmbedBatch(ctx, "", texts)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range r.Tokens {
+		n += k
+	}
+	return n, nil
+}
+
+type serverTarget struct {
+	url, model, label string
+	client            *http.Client
+}
+
+func (t serverTarget) name() string { return t.label }
+
+func (t serverTarget) embed(ctx context.Context, texts []string) (int, error) {
+	body, _ := json.Marshal(map[string]any{"input": texts, "model": t.model, "encoding_format": "float"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %s: %.200s", t.url, resp.Status, b)
+	}
+	var out struct {
+		Data  []json.RawMessage `json:"data"`
+		Usage struct {
+			PromptTokens int `json:"prompt_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return 0, err
+	}
+	if len(out.Data) != len(texts) {
+		return 0, fmt.Errorf("%s: %d embeddings for %d inputs", t.url, len(out.Data), len(texts))
+	}
+	return out.Usage.PromptTokens, nil
+}
+
+// benchResult is one target's figures.
+type benchResult struct {
+	target            string
+	texts, tokens     int
+	elapsed           time.Duration
+	p50, p95, p99     time.Duration
+	concurrent        float64 // texts/s with -clients, one text per request
+	peakRSS           int64   // bytes, this process (engine only)
+	latencyTexts, cli int
+}
+
+func (r benchResult) textsPerSec() float64  { return float64(r.texts) / r.elapsed.Seconds() }
+func (r benchResult) tokensPerSec() float64 { return float64(r.tokens) / r.elapsed.Seconds() }
+
+func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "", stderr)
+	ef := addEngineFlags(fs)
+	kind := fs.String("corpus", "short", "generated corpus: short (5-60 words) or long (250-420 words)")
+	file := fs.String("file", "", "embed the lines of this `file` instead of a generated corpus")
+	n := fs.Int("n", 1000, "texts to embed for throughput")
+	seed := fs.Uint64("seed", 1, "corpus seed")
+	perRequest := fs.Int("request", 64, "texts per call (and per HTTP request with -vs-server)")
+	latency := fs.Int("latency", 100, "single-text calls for the latency percentiles (0: skip)")
+	clients := fs.Int("clients", 0, "also measure this many concurrent clients sending one text per request (0: skip)")
+	vsServer := fs.String("vs-server", "", "also run the same work against this OpenAI-compatible server `URL` (…/v1/embeddings)")
+	serverModel := fs.String("server-model", "", "model name to send to the server")
+	skipEngine := fs.Bool("server-only", false, "with -vs-server, measure only the server")
+	warm := fs.Int("warmup", 16, "texts embedded before measuring")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var texts []string
+	if *file != "" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return err
+		}
+		recs, err := readInputs(f, "")
+		f.Close()
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			texts = append(texts, r.text)
+		}
+	} else {
+		k := corpus.Short
+		switch *kind {
+		case "short":
+		case "long":
+			k = corpus.Long
+		default:
+			return usageError{fmt.Errorf("-corpus %q: want short or long", *kind)}
+		}
+		texts = corpus.Generate(k, max(*n, *latency, *warm), *seed)
+	}
+	if *n > len(texts) {
+		*n = len(texts)
+	}
+	if *perRequest < 1 {
+		return usageError{errors.New("-request must be at least 1")}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	var targets []target
+	var settings string
+	if !*skipEngine {
+		cfg, err := ef.config(stderr)
+		if err != nil {
+			return err
+		}
+		e, err := embed.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		info, _ := e.ModelInfo("")
+		settings = fmt.Sprintf("model %s (%s, %s, dim %d, %s pooling); library %s; ctx %d, batch %d tokens, %d sequences, %d threads",
+			info.Path, info.Architecture, info.FileType, info.Dim, info.Pooling, e.Library().Path(),
+			info.ContextSize, info.BatchSize, info.MaxSequences, info.Threads)
+		if v := e.Library().CPUVariant(); v != "" {
+			settings += "; CPU variant " + v
+		}
+		targets = append(targets, engineTarget{e})
+	}
+	if *vsServer != "" {
+		label := "server " + *vsServer
+		targets = append(targets, serverTarget{url: *vsServer, model: *serverModel, label: label,
+			client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}})
+	}
+	if len(targets) == 0 {
+		return usageError{errors.New("nothing to measure")}
+	}
+
+	var results []benchResult
+	for _, t := range targets {
+		fmt.Fprintf(stderr, "measuring %s...\n", t.name())
+		r, err := measure(ctx, t, texts, *n, *perRequest, *latency, *clients, *warm)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.name(), err)
+		}
+		if _, ok := t.(engineTarget); ok {
+			r.peakRSS = peakRSS()
+		}
+		results = append(results, r)
+	}
+	fmt.Fprintf(stdout, "corpus: %d %s texts (seed %d), %d per request; %s\n", *n, *kind, *seed, *perRequest, settings)
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "target\ttexts/s\ttokens/s\tp50\tp95\tp99\tconcurrent texts/s\tpeak RSS\t")
+	for _, r := range results {
+		conc, rss := "-", "-"
+		if r.cli > 0 {
+			conc = fmt.Sprintf("%.1f (%d clients)", r.concurrent, r.cli)
+		}
+		if r.peakRSS > 0 {
+			rss = human(uint64(r.peakRSS), 1024, "B")
+		}
+		fmt.Fprintf(w, "%s\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", r.target, r.textsPerSec(), r.tokensPerSec(),
+			ms(r.p50), ms(r.p95), ms(r.p99), conc, rss)
+	}
+	if len(results) == 2 {
+		a, b := results[0], results[1]
+		ratio := func(x, y float64) string {
+			if y == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2fx", x/y)
+		}
+		conc := "-"
+		if a.cli > 0 {
+			conc = ratio(a.concurrent, b.concurrent)
+		}
+		fmt.Fprintf(w, "ratio (first/second)\t%s\t%s\t%s\t%s\t%s\t%s\t\t\n", ratio(a.textsPerSec(), b.textsPerSec()),
+			ratio(a.tokensPerSec(), b.tokensPerSec()), ratio(float64(b.p50), float64(a.p50)),
+			ratio(float64(b.p95), float64(a.p95)), ratio(float64(b.p99), float64(a.p99)), conc)
+	}
+	return w.Flush()
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms"
+}
+
+func measure(ctx context.Context, t target, texts []string, n, perRequest, latency, clients, warm int) (benchResult, error) {
+	r := benchResult{target: t.name(), texts: n, latencyTexts: latency, cli: clients}
+	if warm > 0 {
+		if _, err := t.embed(ctx, texts[:min(warm, len(texts))]); err != nil {
+			return r, err
+		}
+	}
+	start := time.Now()
+	for i := 0; i < n; i += perRequest {
+		k, err := t.embed(ctx, texts[i:min(i+perRequest, n)])
+		if err != nil {
+			return r, err
+		}
+		r.tokens += k
+	}
+	r.elapsed = time.Since(start)
+
+	if latency > 0 {
+		lat := make([]time.Duration, 0, latency)
+		for i := range latency {
+			s := time.Now()
+			if _, err := t.embed(ctx, texts[i%len(texts):i%len(texts)+1]); err != nil {
+				return r, err
+			}
+			lat = append(lat, time.Since(s))
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+		r.p50, r.p95, r.p99 = pct(0.50), pct(0.95), pct(0.99)
+	}
+
+	if clients > 0 {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		var first error
+		var once sync.Once
+		s := time.Now()
+		for range clients {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= n {
+						return
+					}
+					if _, err := t.embed(ctx, texts[i:i+1]); err != nil {
+						once.Do(func() { first = err })
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if first != nil {
+			return r, first
+		}
+		r.concurrent = float64(n) / time.Since(s).Seconds()
+	}
+	return r, nil
+}
+
+// peakRSS returns the process's peak resident set size (VmHWM), or 0.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
