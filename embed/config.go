@@ -39,6 +39,13 @@ type Config struct {
 	// batch until it is full. Default: max(ContextSize, DefaultBatchSize).
 	// It must be at least ContextSize.
 	BatchSize int
+	// BatchTarget is how many tokens the engine packs into one decode
+	// before starting another. All the sequences of a decode attend
+	// through one mask, so attention grows with the square of the batch:
+	// past a few hundred tokens, packing more costs more than it saves. A
+	// text longer than the target gets a decode of its own (up to
+	// BatchSize). Default: DefaultBatchTarget, at most BatchSize.
+	BatchTarget int
 	// UBatchSize is llama.cpp's physical batch size for causal (decoder)
 	// models; encoder models always use BatchSize, as they cannot split a
 	// sequence. Default: BatchSize.
@@ -99,6 +106,7 @@ type BatchInfo struct {
 const (
 	DefaultContextSize  = 4096
 	DefaultBatchSize    = 512
+	DefaultBatchTarget  = 256
 	DefaultMaxSequences = 256
 	DefaultModelName    = "default"
 )
@@ -132,6 +140,7 @@ func (c *Config) Validate() error {
 	rangeCheck("ContextSize", c.ContextSize, 8, 1<<20)
 	rangeCheck("BatchSize", c.BatchSize, 8, 1<<20)
 	rangeCheck("UBatchSize", c.UBatchSize, 8, 1<<20)
+	rangeCheck("BatchTarget", c.BatchTarget, 1, 1<<20)
 	rangeCheck("MaxSequences", c.MaxSequences, 1, 256)
 	rangeCheck("Threads", c.Threads, 1, 1024)
 	rangeCheck("Contexts", c.Contexts, 1, 64)
@@ -182,6 +191,7 @@ var EnvVars = []struct{ Name, Field, Doc string }{
 	{"EMBELLAMA_CTX", "ContextSize", "longest text in tokens"},
 	{"EMBELLAMA_BATCH", "BatchSize", "token budget of one decode"},
 	{"EMBELLAMA_UBATCH", "UBatchSize", "physical batch for causal models"},
+	{"EMBELLAMA_BATCH_TARGET", "BatchTarget", "tokens packed into one decode"},
 	{"EMBELLAMA_MAX_SEQUENCES", "MaxSequences", "most texts in one decode"},
 	{"EMBELLAMA_THREADS", "Threads", "CPU threads"},
 	{"EMBELLAMA_CONTEXTS", "Contexts", "llama contexts per model"},
@@ -246,6 +256,8 @@ func (c *Config) set(field, s string) error {
 		return atoi(&c.BatchSize)
 	case "UBatchSize":
 		return atoi(&c.UBatchSize)
+	case "BatchTarget":
+		return atoi(&c.BatchTarget)
 	case "MaxSequences":
 		return atoi(&c.MaxSequences)
 	case "Threads":

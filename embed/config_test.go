@@ -59,7 +59,7 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigApplyEnv(t *testing.T) {
 	env := map[string]string{
 		"EMBELLAMA_LIB": "/opt/lib", "EMBELLAMA_BACKEND": "vulkan", "EMBELLAMA_MODEL": "/m.gguf",
-		"EMBELLAMA_MODEL_NAME": "m", "EMBELLAMA_CTX": "1024", "EMBELLAMA_BATCH": "2048", "EMBELLAMA_UBATCH": "512",
+		"EMBELLAMA_MODEL_NAME": "m", "EMBELLAMA_CTX": "1024", "EMBELLAMA_BATCH": "2048", "EMBELLAMA_UBATCH": "512", "EMBELLAMA_BATCH_TARGET": "128",
 		"EMBELLAMA_MAX_SEQUENCES": "32", "EMBELLAMA_THREADS": "4", "EMBELLAMA_CONTEXTS": "2",
 		"EMBELLAMA_GPU_LAYERS": "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1",
 		"EMBELLAMA_POOLING": "cls", "EMBELLAMA_NORMALIZE": "p3", "EMBELLAMA_TRUNCATE": "start",
@@ -70,7 +70,7 @@ func TestConfigApplyEnv(t *testing.T) {
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
 		Library: "/opt/lib", Backend: platform.Vulkan, ModelPath: "/m.gguf", ModelName: "m", ContextSize: 1024,
-		BatchSize: 2048, UBatchSize: 512, MaxSequences: 32, Threads: 4, Contexts: 2, GPULayers: 10, NoGPU: true,
+		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, GPULayers: 10, NoGPU: true,
 		MainGPU: 1, Pooling: embed.PoolingCLS, Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart,
 		CacheSize: 1000, MemoryLimit: 2000, MaxQueue: 50,
 	}, c)

@@ -53,8 +53,9 @@ type ModelInfo struct {
 	// AddBOS, AddEOS and AddSEP report the special tokens tokenization
 	// adds: BOS (or CLS) in front, EOS or SEP at the end.
 	AddBOS, AddEOS, AddSEP bool
-	// BatchSize, MaxSequences, Threads and Contexts are the settings in use.
-	BatchSize, MaxSequences, Threads, Contexts int
+	// BatchSize, BatchTarget, MaxSequences, Threads and Contexts are the
+	// settings in use.
+	BatchSize, BatchTarget, MaxSequences, Threads, Contexts int
 	// EstimatedMemory is the footprint checked against Config.MemoryLimit.
 	EstimatedMemory int64
 }
@@ -261,6 +262,10 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config) error {
 	if cfg.BatchSize < cfg.ContextSize {
 		return &ConfigError{Field: "BatchSize", Value: cfg.BatchSize, Reason: fmt.Sprintf("must be at least the context size (%d)", cfg.ContextSize)}
 	}
+	if cfg.BatchTarget == 0 {
+		cfg.BatchTarget = DefaultBatchTarget
+	}
+	cfg.BatchTarget = min(cfg.BatchTarget, cfg.BatchSize)
 	// Encoders evaluate each sequence in one ubatch: llama.cpp aborts
 	// otherwise, so the ubatch is the whole batch.
 	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
@@ -297,6 +302,7 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config) error {
 		VocabSize:        f.VocabSize(),
 		Tokenizer:        f.TokenizerModel(),
 		BatchSize:        cfg.BatchSize,
+		BatchTarget:      cfg.BatchTarget,
 		MaxSequences:     cfg.MaxSequences,
 		Threads:          cfg.Threads,
 		Contexts:         cfg.Contexts,
@@ -465,7 +471,12 @@ func (m *model) pack(seqs []item) ([]item, bool) {
 		m.next = 0
 	}
 	first := m.jobs[m.next]
-	budget, slots := m.cfg.BatchSize, m.cfg.MaxSequences
+	// Pack up to the target; a longer text goes alone, and the budget
+	// grows to hold it (it is at most BatchSize).
+	budget, slots := m.cfg.BatchTarget, m.cfg.MaxSequences
+	if first.lo < first.hi {
+		budget = max(budget, len(first.items[first.lo].tokens))
+	}
 	take := func(it item) {
 		seqs = append(seqs, it)
 		budget -= len(it.tokens)

@@ -6,7 +6,8 @@
 # model, in one run: it starts llama-server on 127.0.0.1, runs
 # `embellama bench -vs-server`, and stops the server. Settings are echoed so
 # the figures can be reproduced. Environment: NP (llama-server -np, default
-# 8), UB (-b/-ub, default 512), THREADS (default: physical cores).
+# 8), UB (-b/-ub, default 512), THREADS (default: physical cores), POOLING
+# (for both, for models that declare none).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:?usage: bench-vs-server.sh MODEL [short|long] [-- flags]}
@@ -23,6 +24,11 @@ threads=${THREADS:-$(lscpu -p=core | grep -v '^#' | sort -u | wc -l)}
 port=${PORT:-18181}
 args=(-m "$model" --embeddings -c $((ub * np)) -b "$ub" -ub "$ub" -np "$np" -t "$threads" -tb "$threads"
 	--host 127.0.0.1 --port "$port" --no-webui --log-disable)
+extra=()
+if [ -n "${POOLING:-}" ]; then
+	args+=(--pooling "$POOLING")
+	extra+=(-pooling "$POOLING")
+fi
 echo "llama-server ${args[*]}"
 LD_LIBRARY_PATH="$lib" "$server" "${args[@]}" >/tmp/bench-llama-server.log 2>&1 &
 pid=$!
@@ -34,4 +40,4 @@ done
 curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "llama-server did not start:"; tail -20 /tmp/bench-llama-server.log; exit 1; }
 set -x
 "$root/bin/embellama" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
-	-vs-server "http://127.0.0.1:$port/v1/embeddings" "$@"
+	-vs-server "http://127.0.0.1:$port/v1/embeddings" "${extra[@]}" "$@"

@@ -117,6 +117,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	serverModel := fs.String("server-model", "", "model name to send to the server")
 	skipEngine := fs.Bool("server-only", false, "with -vs-server, measure only the server")
 	warm := fs.Int("warmup", 16, "texts embedded before measuring")
+	rounds := fs.Int("rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -167,9 +168,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		defer e.Close()
 		info, _ := e.ModelInfo("")
-		settings = fmt.Sprintf("model %s (%s, %s, dim %d, %s pooling); library %s; ctx %d, batch %d tokens, %d sequences, %d threads",
+		settings = fmt.Sprintf("model %s (%s, %s, dim %d, %s pooling); library %s; ctx %d, batch %d tokens (target %d), %d sequences, %d threads",
 			info.Path, info.Architecture, info.FileType, info.Dim, info.Pooling, e.Library().Path(),
-			info.ContextSize, info.BatchSize, info.MaxSequences, info.Threads)
+			info.ContextSize, info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads)
 		if v := e.Library().CPUVariant(); v != "" {
 			settings += "; CPU variant " + v
 		}
@@ -184,6 +185,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return usageError{errors.New("nothing to measure")}
 	}
 
+	if *rounds > 1 && len(targets) == 2 {
+		return benchRounds(ctx, stdout, stderr, targets, texts, *n, *perRequest, *rounds, *warm, settings, *kind, *seed)
+	}
 	var results []benchResult
 	for _, t := range targets {
 		fmt.Fprintf(stderr, "measuring %s...\n", t.name())
@@ -312,4 +316,52 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// benchRounds measures throughput in alternating rounds, so that both
+// targets see the same machine conditions, and reports the medians of
+// each target's rounds and of the per-round ratios.
+func benchRounds(ctx context.Context, stdout, stderr io.Writer, targets []target, texts []string, n, perRequest, rounds, warm int, settings, kind string, seed uint64) error {
+	per := make([][]float64, 2)
+	var ratios []float64
+	for _, t := range targets {
+		if _, err := t.embed(ctx, texts[:min(warm, len(texts))]); err != nil {
+			return fmt.Errorf("%s: %w", t.name(), err)
+		}
+	}
+	for r := range rounds {
+		var rate [2]float64
+		for i, t := range targets {
+			res, err := measure(ctx, t, texts, n, perRequest, 0, 0, 0)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name(), err)
+			}
+			rate[i] = res.textsPerSec()
+			per[i] = append(per[i], rate[i])
+		}
+		ratios = append(ratios, rate[0]/rate[1])
+		fmt.Fprintf(stderr, "round %d: %.1f vs %.1f texts/s (%.2fx)\n", r+1, rate[0], rate[1], rate[0]/rate[1])
+	}
+	median := func(v []float64) float64 {
+		s := append([]float64(nil), v...)
+		sort.Float64s(s)
+		if len(s)%2 == 1 {
+			return s[len(s)/2]
+		}
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	fmt.Fprintf(stdout, "corpus: %d %s texts (seed %d), %d per request, %d alternating rounds; %s\n", n, kind, seed, perRequest, rounds, settings)
+	for i, t := range targets {
+		fmt.Fprintf(stdout, "%s: median %.1f texts/s (rounds: %s)\n", t.name(), median(per[i]), floats(per[i]))
+	}
+	fmt.Fprintf(stdout, "ratio (first/second): median %.2fx (rounds: %s)\n", median(ratios), floats(ratios))
+	return nil
+}
+
+func floats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return strings.Join(s, " ")
 }

@@ -22,7 +22,7 @@ type engineFlags struct {
 	fs                                 *flag.FlagSet
 	model, lib, backend, pooling, norm string
 	truncate                           string
-	ctx, batch, threads, dims          int
+	ctx, batch, target, threads, dims  int
 	verbose                            bool
 }
 
@@ -33,6 +33,7 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	fs.StringVar(&f.backend, "backend", "", "library to search for: cpu, cuda, metal or vulkan (default: $EMBELLAMA_BACKEND, or cpu); a GPU backend without its device falls back to the CPU, with a warning")
 	fs.IntVar(&f.ctx, "ctx", 0, "longest text in `tokens` (default: the model's context, at most 4096)")
 	fs.IntVar(&f.batch, "batch", 0, "token budget of one decode (default: max(ctx, 512))")
+	fs.IntVar(&f.target, "batch-target", 0, "tokens packed into one decode before starting another (default 256)")
 	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (default: physical cores)")
 	fs.StringVar(&f.pooling, "pooling", "", "pooling: mean, cls or last (default: the model's)")
 	fs.StringVar(&f.norm, "normalize", "l2", "normalization: l2, none, maxabs or p<N>")
@@ -62,6 +63,8 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 			cfg.ContextSize = f.ctx
 		case "batch":
 			cfg.BatchSize = f.batch
+		case "batch-target":
+			cfg.BatchTarget = f.target
 		case "threads":
 			cfg.Threads = f.threads
 		case "pooling":
