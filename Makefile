@@ -20,7 +20,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench build test test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -62,19 +62,24 @@ bench: build bench-fixtures
 	$(MAKE) lib BACKEND=native
 	scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -n 1000 -latency 100
 
+## dist: release archives (binary + native libraries + licences) for every installed platform, with SHA256SUMS
+dist:
+	scripts/dist.sh
+
 ## build: build the CLI without cgo
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
-# Tests that run the suite again in a child process on another library.
-BACKEND_TESTS := ^(TestVulkanBackend|TestCUDAFallback)$$
+# Slow tests run once, not three times: the suite again in a child
+# process on another library, and the release archive.
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
 test: lib headers fixtures test-deps
-	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(BACKEND_TESTS)' ./...
-	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(BACKEND_TESTS)' ./...
-	CGO_ENABLED=0 $(GO) test -count=1 -run '$(BACKEND_TESTS)' -v ./embed | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
+	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
+	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
 
 ## test-deps: the Vulkan and CUDA libraries, and Mesa's lavapipe (a CPU Vulkan device) when apt can install it
@@ -112,4 +117,4 @@ tidy:
 	git diff --exit-code go.mod go.sum
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -12,6 +12,9 @@ var (
 	ErrEmptyInput = errors.New("embed: empty input")
 	// ErrInvalidUTF8: a text is not valid UTF-8. Fix its encoding.
 	ErrInvalidUTF8 = errors.New("embed: input is not valid UTF-8")
+	// ErrNULByte: a text contains a NUL byte, which C string handling would
+	// cut it at. Remove it.
+	ErrNULByte = errors.New("embed: input contains a NUL byte")
 	// ErrTooLong: a text has more tokens than the context holds. Split it,
 	// enable truncation, or raise ContextSize up to the trained context.
 	ErrTooLong = errors.New("embed: input too long")

@@ -351,6 +351,8 @@ func (m *model) tokenize(text string, trunc Truncation) ([]int32, bool, error) {
 	switch {
 	case !utf8.ValidString(text):
 		return nil, false, ErrInvalidUTF8
+	case strings.IndexByte(text, 0) >= 0:
+		return nil, false, ErrNULByte
 	case strings.TrimSpace(text) == "":
 		return nil, false, ErrEmptyInput
 	}

@@ -237,6 +237,16 @@ func (l *Library) MaxParallelSequences() int { return int(llamaMaxParallelSequen
 // SupportsGPUOffload returns llama_supports_gpu_offload().
 func (l *Library) SupportsGPUOffload() bool { return llamaSupportsGPUOffload() }
 
+// Symbols returns the name of every C function embellama binds: the
+// surface a replacement library must export.
+func Symbols() []string {
+	var names []string
+	for _, b := range append(llamaTable(), ggmlTable()...) {
+		names = append(names, b.Name)
+	}
+	return append(names, "llama_version")
+}
+
 // llamaTable lists every llama function this package binds, by area.
 func llamaTable() []loader.Binding {
 	var t []loader.Binding

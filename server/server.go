@@ -351,6 +351,8 @@ func (s *Server) inputError(i int, err error) *APIError {
 		return badRequest("input", "input[%d] is empty", i)
 	case errors.Is(err, embed.ErrInvalidUTF8):
 		return badRequest("input", "input[%d] is not valid UTF-8", i)
+	case errors.Is(err, embed.ErrNULByte):
+		return badRequest("input", "input[%d] contains a NUL character", i)
 	case errors.Is(err, embed.ErrInvalidToken):
 		return badRequest("input", "input[%d] has a token id outside the model's vocabulary", i)
 	case errors.Is(err, embed.ErrModelUnloaded):

@@ -5,8 +5,10 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -153,4 +155,39 @@ func RunWithBackend(t *testing.T, backend, run string, env ...string) string {
 		t.Fatalf("%s tests with %s=%s failed: %v\n%s", run, EnvBackend, backend, err, out)
 	}
 	return string(out)
+}
+
+// StubLibrary compiles, with `go env CC`, a shared library named
+// libllama.so that exports llama_version returning version, plus an empty
+// function for each name in exports: a stand-in for a library of the
+// wrong release or one that lacks symbols.
+func StubLibrary(t testing.TB, version string, exports []string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("stub libraries are built on Unix hosts")
+	}
+	cc := "cc"
+	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
+		cc = strings.TrimSpace(string(out))
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		Missing(t, "C compiler %q: %v", cc, err)
+	}
+	var src strings.Builder
+	fmt.Fprintf(&src, "const char *llama_version(void) { return %q; }\n", version)
+	for _, name := range exports {
+		if name != "llama_version" {
+			fmt.Fprintf(&src, "void %s(void) {}\n", name)
+		}
+	}
+	dir := t.TempDir()
+	c := filepath.Join(dir, "stub.c")
+	if err := os.WriteFile(c, []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "libllama.so")
+	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", lib, c).CombinedOutput(); err != nil {
+		t.Fatalf("building the stub library: %v\n%s", err, out)
+	}
+	return lib
 }
