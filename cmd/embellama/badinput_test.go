@@ -96,25 +96,57 @@ func TestBadInput(t *testing.T) {
 		server func(t *testing.T)
 	}{
 		{"empty string",
-			func(t *testing.T) { _, err := env.engine.Embed(ctx, "", ""); assert.ErrorIs(t, err, embed.ErrEmptyInput) },
-			func(t *testing.T) { code, out := env.cli("", "-model", env.model, ""); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "empty input") },
+			func(t *testing.T) {
+				_, err := env.engine.Embed(ctx, "", "")
+				assert.ErrorIs(t, err, embed.ErrEmptyInput)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("", "-model", env.model, "")
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "empty input")
+			},
 			func(t *testing.T) { code, _ := env.post(map[string]any{"input": ""}); assert.Equal(t, 400, code) }},
 		{"whitespace only",
-			func(t *testing.T) { _, err := env.engine.Embed(ctx, "", " \t\r\n "); assert.ErrorIs(t, err, embed.ErrEmptyInput) },
-			func(t *testing.T) { code, out := env.cli("", "-model", env.model, "   "); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "empty input") },
+			func(t *testing.T) {
+				_, err := env.engine.Embed(ctx, "", " \t\r\n ")
+				assert.ErrorIs(t, err, embed.ErrEmptyInput)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("", "-model", env.model, "   ")
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "empty input")
+			},
 			func(t *testing.T) { code, _ := env.post(map[string]any{"input": "  \n"}); assert.Equal(t, 400, code) }},
 		{"invalid UTF-8",
-			func(t *testing.T) { _, err := env.engine.Embed(ctx, "", "ok \xff\xfe"); assert.ErrorIs(t, err, embed.ErrInvalidUTF8) },
-			func(t *testing.T) { code, out := env.cli("ok \xff\xfe\n", "-model", env.model); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "UTF-8") },
+			func(t *testing.T) {
+				_, err := env.engine.Embed(ctx, "", "ok \xff\xfe")
+				assert.ErrorIs(t, err, embed.ErrInvalidUTF8)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("ok \xff\xfe\n", "-model", env.model)
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "UTF-8")
+			},
 			func(t *testing.T) {
 				// JSON cannot carry invalid UTF-8: Go's decoder turns it into U+FFFD, which embeds.
 				code, _ := env.post(map[string]any{"input": "ok \xff"})
 				assert.Equal(t, 200, code)
 			}},
 		{"NUL bytes",
-			func(t *testing.T) { _, err := env.engine.Embed(ctx, "", "a\x00b"); assert.ErrorIs(t, err, embed.ErrNULByte) },
-			func(t *testing.T) { code, out := env.cli("", "-model", env.model, "a\x00b"); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "NUL") },
-			func(t *testing.T) { code, body := env.post(map[string]any{"input": "a\u0000b"}); assert.Equal(t, 400, code); assert.Contains(t, body, "NUL") }},
+			func(t *testing.T) {
+				_, err := env.engine.Embed(ctx, "", "a\x00b")
+				assert.ErrorIs(t, err, embed.ErrNULByte)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("", "-model", env.model, "a\x00b")
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "NUL")
+			},
+			func(t *testing.T) {
+				code, body := env.post(map[string]any{"input": "a\u0000b"})
+				assert.Equal(t, 400, code)
+				assert.Contains(t, body, "NUL")
+			}},
 		{"a text of 1 MB",
 			func(t *testing.T) {
 				_, err := env.engine.Embed(ctx, "", strings.Repeat("word ", 200_000))
@@ -142,12 +174,30 @@ func TestBadInput(t *testing.T) {
 				assert.Equal(t, 513, ie.Tokens)
 				assert.Equal(t, 512, ie.Limit)
 			},
-			func(t *testing.T) { code, out := env.cli("", "-model", env.model, strings.Repeat("hello ", 511)); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "513 tokens, limit 512") },
-			func(t *testing.T) { code, body := env.post(map[string]any{"input": strings.Repeat("hello ", 511)}); assert.Equal(t, 400, code); assert.Contains(t, body, "513 tokens") }},
+			func(t *testing.T) {
+				code, out := env.cli("", "-model", env.model, strings.Repeat("hello ", 511))
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "513 tokens, limit 512")
+			},
+			func(t *testing.T) {
+				code, body := env.post(map[string]any{"input": strings.Repeat("hello ", 511)})
+				assert.Equal(t, 400, code)
+				assert.Contains(t, body, "513 tokens")
+			}},
 		{"an empty batch",
-			func(t *testing.T) { _, err := env.engine.EmbedBatch(ctx, "", nil); assert.ErrorIs(t, err, embed.ErrNoInput) },
-			func(t *testing.T) { code, out := env.cli("\n\n", "-model", env.model); assert.Equal(t, exitUsage, code); assert.Contains(t, out, "no text") },
-			func(t *testing.T) { code, _ := env.post(map[string]any{"input": []string{}}); assert.Equal(t, 400, code) }},
+			func(t *testing.T) {
+				_, err := env.engine.EmbedBatch(ctx, "", nil)
+				assert.ErrorIs(t, err, embed.ErrNoInput)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("\n\n", "-model", env.model)
+				assert.Equal(t, exitUsage, code)
+				assert.Contains(t, out, "no text")
+			},
+			func(t *testing.T) {
+				code, _ := env.post(map[string]any{"input": []string{}})
+				assert.Equal(t, 400, code)
+			}},
 		{"100k inputs in one call",
 			func(t *testing.T) {
 				texts := make([]string, 100_000)
@@ -171,9 +221,19 @@ func TestBadInput(t *testing.T) {
 				assert.Contains(t, body, "at most 4096")
 			}},
 		{"unknown model name",
-			func(t *testing.T) { _, err := env.engine.Embed(ctx, "gpt-4", "x"); assert.ErrorIs(t, err, embed.ErrUnknownModel) },
-			func(t *testing.T) { code, out := env.cli("", "-model", filepath.Join(dir, "no-such.gguf"), "x"); assert.Equal(t, exitFailure, code); assert.Contains(t, out, "model file not found") },
-			func(t *testing.T) { code, _ := env.post(map[string]any{"input": "x", "model": "gpt-4"}); assert.Equal(t, 404, code) }},
+			func(t *testing.T) {
+				_, err := env.engine.Embed(ctx, "gpt-4", "x")
+				assert.ErrorIs(t, err, embed.ErrUnknownModel)
+			},
+			func(t *testing.T) {
+				code, out := env.cli("", "-model", filepath.Join(dir, "no-such.gguf"), "x")
+				assert.Equal(t, exitFailure, code)
+				assert.Contains(t, out, "model file not found")
+			},
+			func(t *testing.T) {
+				code, _ := env.post(map[string]any{"input": "x", "model": "gpt-4"})
+				assert.Equal(t, 404, code)
+			}},
 		{"model unloaded mid-request",
 			func(t *testing.T) {
 				require.NoError(t, env.engine.LoadModel(ctx, "victim", embed.Config{ModelPath: env.model}))
