@@ -20,7 +20,11 @@ type Config struct {
 	// Default: searched as package platform describes ($EMBELLAMA_LIB_DIR,
 	// the executable's directory, ./lib/<goos>-<goarch>-<backend>).
 	Library string
-	// Backend selects which installed library to search for. Default: CPU.
+	// Backend selects which installed library to search for. Default: the
+	// first of CUDA (NVIDIA driver present), Metal (Apple silicon), Vulkan
+	// (a GPU render node present) and CPU whose library is installed; CPU
+	// when Library names one. A GPU library whose device is missing runs
+	// on the CPU and logs why (see Engine.Fallback).
 	Backend platform.Backend
 	// Logger receives llama.cpp's log lines. Default: discarded.
 	Logger *slog.Logger

@@ -1,20 +1,34 @@
-// Package embed turns text into embedding vectors with a GGUF model run by
+// Package embed turns text into embedding vectors with GGUF models run by
 // the native llama.cpp library, loaded without cgo.
 //
-// The pipeline, for each text:
+// # Pipeline
 //
-//	text → tokens (the model's own tokenizer, with its BOS/EOS/CLS/SEP rules)
-//	     → llama_batch (one sequence per text)
-//	     → llama_decode
-//	     → pooled vector (the model's pooling: mean, CLS or last token;
-//	       for models without pooling, the last token's hidden state)
-//	     → L2-normalized []float32, copied out of C memory
+//	text → tokens      the model's own tokenizer, with its BOS/CLS and EOS/SEP
+//	                   rules (Qwen3-Embedding-style models get their EOS)
+//	     → queue       texts of all concurrent calls, longest first per call
+//	     → batch       one llama_batch, one sequence per text, packed up to
+//	                   Config.BatchTarget tokens (a longer text goes alone,
+//	                   up to Config.BatchSize); calls are served round-robin
+//	     → llama_decode on the goroutine that owns the llama context
+//	     → pooled      llama.cpp pools each sequence (mean, CLS or last token)
+//	     → vector      copied out of C memory, checked finite, cut to
+//	                   WithDimensions, normalized (L2 by default)
 //
-// [Open] finds and loads the library (see package platform for where it
-// looks), loads one model and creates a context for it. An [Engine] is safe
-// for concurrent use; calls are served one decode at a time.
+// The memory (KV cache) is cleared before every batch, so no sequence sees
+// another. A batch that fails is retried text by text, so one bad text
+// cannot fail the others; bad inputs fail alone in [Result.Errors].
+//
+// # Use
+//
+// [Open] loads one model; [New] loads the library and any number of models
+// by name ([Engine.LoadModel]). An [Engine] is safe for concurrent use.
+// Every [Config] field has a documented default and an EMBELLAMA_*
+// environment variable ([Config.ApplyEnv], [EnvVars]).
+//
+// # Errors
 //
 // Bad input never panics: it returns an error that matches one of the
-// sentinel errors of this package with [errors.Is], such as [ErrEmptyInput]
-// or [ErrTooLong], and the engine keeps working.
+// sentinel errors of this package with [errors.Is], such as
+// [ErrEmptyInput] or [ErrTooLong], and the engine keeps working. A model
+// file is validated by a pure-Go GGUF reader before llama.cpp sees it.
 package embed

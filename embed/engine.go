@@ -37,10 +37,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Backend.IsZero() {
-		cfg.Backend = platform.CPU
-	}
-	found, err := platform.Find(platform.DefaultSearch(cfg.Library, cfg.Backend, runtime.GOOS, runtime.GOARCH))
+	found, err := findLibrary(&cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
@@ -80,6 +77,28 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// findLibrary locates the library for cfg.Backend; with no backend set,
+// it takes the first of platform.Preferred whose library is installed (an
+// explicit Library is taken as a CPU library unless Backend says more).
+func findLibrary(cfg *Config) (platform.Found, error) {
+	search := func(b platform.Backend) (platform.Found, error) {
+		return platform.Find(platform.DefaultSearch(cfg.Library, b, runtime.GOOS, runtime.GOARCH))
+	}
+	if !cfg.Backend.IsZero() {
+		return search(cfg.Backend)
+	}
+	if cfg.Library == "" {
+		for _, b := range platform.Preferred(platform.ProbeHardware(runtime.GOOS, runtime.GOARCH)) {
+			if found, err := search(b); err == nil {
+				cfg.Backend = b
+				return found, nil
+			}
+		}
+	}
+	cfg.Backend = platform.CPU
+	return search(platform.CPU)
 }
 
 // Open is New with only a model path: the model is loaded as "default"

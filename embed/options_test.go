@@ -2,6 +2,7 @@ package embed_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -284,4 +285,24 @@ func TestStatsAndOnBatch(t *testing.T) {
 		assert.LessOrEqual(t, b.Tokens, b.Budget)
 		assert.NoError(t, b.Err)
 	}
+}
+
+// TestLongestInputDoesNotShrink checks a trap of peer engines: the
+// longest text accepted alone is still accepted in a wide batch.
+func TestLongestInputDoesNotShrink(t *testing.T) {
+	e := open(t, "bert-mean")
+	long := strings.Repeat("hello ", 510) // 512 tokens with [CLS] and [SEP]
+	texts := []string{long}
+	for i := range 200 {
+		texts = append(texts, fmt.Sprintf("short text %d", i))
+	}
+	texts = append(texts, long)
+	r, err := e.EmbedBatch(bg, "", texts)
+	require.NoError(t, err)
+	require.NoError(t, r.Err())
+	assert.Equal(t, 512, r.Tokens[0])
+	alone, err := e.Embed(bg, "", long)
+	require.NoError(t, err)
+	near(t, alone, r.Vectors[0], 1e-6)
+	near(t, alone, r.Vectors[len(texts)-1], 1e-6)
 }

@@ -82,9 +82,10 @@ func TestRegistry(t *testing.T) {
 	assert.Equal(t, va, va2, "a reloaded model gives the same vector")
 }
 
-// TestConcurrentUse hammers shared models from 24 goroutines mixing
-// Embed, EmbedBatch, LoadModel and UnloadModel; every vector returned is
-// checked against the single-call vector of its text.
+// TestConcurrentUse hammers shared models from 32 goroutines mixing
+// Embed, EmbedBatch, LoadModel, UnloadModel and canceled calls; every
+// vector returned is checked against the single-call vector of its text,
+// and no goroutine is left behind.
 func TestConcurrentUse(t *testing.T) {
 	e := newEngine(t, embed.Config{})
 	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
@@ -108,7 +109,7 @@ func TestConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	var failures sync.Map
 	fail := func(format string, args ...any) { failures.Store(fmt.Sprintf(format, args...), true) }
-	for g := range 24 {
+	for g := range 32 {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(g), 7))
 			for range 12 {
@@ -122,6 +123,13 @@ func TestConcurrentUse(t *testing.T) {
 				case op == 1 && g%4 == 1:
 					if err := e.UnloadModel("churn"); err != nil && !errors.Is(err, embed.ErrUnknownModel) {
 						fail("unload: %v", err)
+					}
+				case op == 2:
+					ctx, cancel := context.WithTimeout(bg, time.Duration(r.IntN(3))*time.Millisecond)
+					_, err := e.EmbedBatch(ctx, m, texts[:10])
+					cancel()
+					if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, embed.ErrUnknownModel) && !errors.Is(err, embed.ErrModelUnloaded) {
+						fail("canceled call: %v", err)
 					}
 				case op < 6:
 					i := r.IntN(len(texts))

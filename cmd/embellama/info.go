@@ -30,14 +30,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	if cfg.Backend.IsZero() {
-		cfg.Backend = platform.CPU
-	}
-	s := platform.DefaultSearch(cfg.Library, cfg.Backend, runtime.GOOS, runtime.GOARCH)
-	found, err := platform.Find(s)
-	if err != nil {
-		return err
-	}
+	requested := cfg.Backend
 	e, err := embed.New(context.Background(), cfg)
 	if err != nil {
 		return err
@@ -46,7 +39,13 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	lib := e.Library()
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "library\t%s\n", lib.Path())
-	fmt.Fprintf(w, "found via\t%s (backend %s requested)\n", found.Source, cfg.Backend)
+	hw := platform.ProbeHardware(runtime.GOOS, runtime.GOARCH)
+	if requested.IsZero() {
+		fmt.Fprintf(w, "backend choice\tautomatic: tried %v in that order (NVIDIA driver %v, GPU render node %v); the first installed wins\n",
+			platform.Preferred(hw), hw.NVIDIADriver, hw.GPURenderNode)
+	} else {
+		fmt.Fprintf(w, "backend choice\t%s, as configured\n", requested)
+	}
 	fmt.Fprintf(w, "backend in use\t%s\n", e.Backend())
 	if why := e.Fallback(); why != "" {
 		fmt.Fprintf(w, "fallback\t%s\n", why)
