@@ -438,9 +438,22 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 	if perToken {
 		j.tokOut = make([][][]float32, n)
 	}
+	// A text repeated in the call is evaluated once.
+	var first map[string]int
+	var copies [][2]int // {index, index of its first occurrence}
+	if !perToken && ids == nil {
+		first = make(map[string]int, n)
+	}
 	for i, t := range toks {
 		if t == nil {
 			continue
+		}
+		if first != nil {
+			if j, ok := first[texts[i]]; ok {
+				copies = append(copies, [2]int{i, j})
+				continue
+			}
+			first[texts[i]] = i
 		}
 		if !perToken && ids == nil {
 			if v, ok := e.cache.get(cacheKey{m.id, key, texts[i]}); ok {
@@ -451,7 +464,7 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 		}
 		j.items = append(j.items, item{job: j, idx: i, tokens: t})
 	}
-	already := n - len(j.items)
+	already := n - len(j.items) // invalid, cached and repeated texts are done at once
 	if len(j.items) > 0 {
 		slices.SortStableFunc(j.items, func(a, b item) int { return len(b.tokens) - len(a.tokens) })
 		j.hi = len(j.items)
@@ -496,6 +509,13 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 		}
 		r.Vectors[i] = v
 	})
+	for _, c := range copies {
+		if r.Errors[c[1]] != nil {
+			r.Errors[c[0]] = &InputError{Index: c[0], Tokens: r.Tokens[c[0]], Err: errors.Unwrap(r.Errors[c[1]])}
+		} else if v := r.Vectors[c[1]]; v != nil {
+			r.Vectors[c[0]] = append([]float32(nil), v...)
+		}
+	}
 	return r, nil
 }
 

@@ -223,7 +223,7 @@ func TestMaxQueue(t *testing.T) {
 	e := open(t, "bert-mean", embed.Config{MaxQueue: 10})
 	texts := make([]string, 11)
 	for i := range texts {
-		texts[i] = "text"
+		texts[i] = fmt.Sprintf("text %d", i)
 	}
 	_, err := e.EmbedBatch(bg, "", texts)
 	assert.ErrorIs(t, err, embed.ErrOverloaded)
@@ -267,7 +267,7 @@ func TestStatsAndOnBatch(t *testing.T) {
 	}})
 	texts := make([]string, 50)
 	for i := range texts {
-		texts[i] = strings.Repeat("word ", 20)
+		texts[i] = fmt.Sprintf("%d %s", i, strings.Repeat("word ", 19)) // 22 tokens with [CLS] and [SEP]
 	}
 	_, err := e.EmbedBatch(bg, "", texts)
 	require.NoError(t, err)
@@ -305,4 +305,25 @@ func TestLongestInputDoesNotShrink(t *testing.T) {
 	require.NoError(t, err)
 	near(t, alone, r.Vectors[0], 1e-6)
 	near(t, alone, r.Vectors[len(texts)-1], 1e-6)
+}
+
+// TestRepeatedTexts: a text repeated in one call is evaluated once, and
+// every copy gets its own vector (or its own error).
+func TestRepeatedTexts(t *testing.T) {
+	e := open(t, "bert-mean")
+	before, _ := e.Stats("")
+	r, err := e.EmbedBatch(bg, "", []string{"same text", "other", "same text", "", "same text", ""})
+	require.NoError(t, err)
+	after, _ := e.Stats("")
+	assert.Equal(t, uint64(2), after.Sequences-before.Sequences, "two distinct valid texts evaluated")
+	assert.Equal(t, r.Vectors[0], r.Vectors[2])
+	assert.Equal(t, r.Vectors[0], r.Vectors[4])
+	r.Vectors[2][0] = 42
+	assert.NotEqual(t, r.Vectors[0][0], r.Vectors[2][0], "copies do not share memory")
+	for _, i := range []int{3, 5} {
+		var ie *embed.InputError
+		require.ErrorAs(t, r.Errors[i], &ie)
+		assert.Equal(t, i, ie.Index)
+		assert.ErrorIs(t, r.Errors[i], embed.ErrEmptyInput)
+	}
 }
