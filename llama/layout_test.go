@@ -163,13 +163,7 @@ func TestLayoutProbe(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(src, "include", "llama.h")); err != nil {
 		testenv.Missing(t, "pinned llama.cpp headers (run `make headers`): %v", err)
 	}
-	cc := "cc"
-	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
-		cc = strings.TrimSpace(string(out))
-	}
-	if _, err := exec.LookPath(cc); err != nil {
-		testenv.Missing(t, "C compiler %q: %v", cc, err)
-	}
+	cc := testenv.CC(t)
 	probe := filepath.Join(t.TempDir(), "probe")
 	cmd := exec.Command(cc, "-o", probe, filepath.Join("testdata", "layout_probe.c"),
 		"-I", filepath.Join(src, "include"), "-I", filepath.Join(src, "ggml", "include"))

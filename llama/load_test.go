@@ -1,12 +1,8 @@
 package llama
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,35 +12,11 @@ import (
 	"github.com/embellama/embellama/loader"
 )
 
-// stubLibrary compiles a shared library named libllama.so that exports
-// llama_version returning version, plus an empty function for each name in
-// exports. It stands in for a library of the wrong release or one that
-// lacks symbols. Load rejects both before binding anything, so the real
-// library other tests load is never disturbed.
+// stubLibrary builds a stand-in library (see testenv.StubLibrary). Load
+// rejects a wrong one before binding anything, so the real library other
+// tests load is never disturbed.
 func stubLibrary(t *testing.T, version string, exports []string) string {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("stub libraries are built on Unix hosts")
-	}
-	cc := "cc"
-	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
-		cc = strings.TrimSpace(string(out))
-	}
-	if _, err := exec.LookPath(cc); err != nil {
-		testenv.Missing(t, "C compiler %q: %v", cc, err)
-	}
-	var src strings.Builder
-	fmt.Fprintf(&src, "const char *llama_version(void) { return %q; }\n", version)
-	for _, name := range exports {
-		fmt.Fprintf(&src, "void %s(void) {}\n", name)
-	}
-	dir := t.TempDir()
-	c := filepath.Join(dir, "stub.c")
-	require.NoError(t, os.WriteFile(c, []byte(src.String()), 0o644))
-	lib := filepath.Join(dir, "libllama.so")
-	out, err := exec.Command(cc, "-shared", "-fPIC", "-o", lib, c).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return lib
+	return testenv.StubLibrary(t, version, exports)
 }
 
 func allSymbols() []string {

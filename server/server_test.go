@@ -266,7 +266,7 @@ func TestOverloaded(t *testing.T) {
 	url := f.http.URL + "/v1/embeddings"
 	texts := make([]string, 21)
 	for i := range texts {
-		texts[i] = "text"
+		texts[i] = fmt.Sprintf("text %d", i) // distinct: repeated texts are queued once
 	}
 	b, _ := json.Marshal(map[string]any{"input": texts})
 	status, e, h := post(t, url, string(b))
@@ -372,7 +372,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	url := "http://" + (<-addrc).String() + "/v1/embeddings"
 
-	texts := make([]string, 200)
+	texts := make([]string, 60)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("document %d %s", i, strings.Repeat("words ", 30))
 	}

@@ -166,13 +166,7 @@ func StubLibrary(t testing.TB, version string, exports []string) string {
 	if runtime.GOOS == "windows" {
 		t.Skip("stub libraries are built on Unix hosts")
 	}
-	cc := "cc"
-	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
-		cc = strings.TrimSpace(string(out))
-	}
-	if _, err := exec.LookPath(cc); err != nil {
-		Missing(t, "C compiler %q: %v", cc, err)
-	}
+	cc := CC(t)
 	var src strings.Builder
 	fmt.Fprintf(&src, "const char *llama_version(void) { return %q; }\n", version)
 	for _, name := range exports {
@@ -190,4 +184,18 @@ func StubLibrary(t testing.TB, version string, exports []string) string {
 		t.Fatalf("building the stub library: %v\n%s", err, out)
 	}
 	return lib
+}
+
+// CC returns the C compiler `go env CC` names (cc by default), or skips t
+// (fails it under CI=true) when there is none.
+func CC(t testing.TB) string {
+	t.Helper()
+	cc := "cc"
+	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
+		cc = strings.TrimSpace(string(out))
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		Missing(t, "C compiler %q: %v", cc, err)
+	}
+	return cc
 }
