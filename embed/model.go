@@ -539,8 +539,8 @@ func (m *model) serve(w *worker) {
 	}
 }
 
-// observe counts an evaluated batch and reports it to Config.OnBatch.
-func (m *model) observe(seqs []item, start time.Time, err error) {
+// count adds a batch to the counters of Stats and returns its tokens.
+func (m *model) count(seqs []item) int {
 	tokens := 0
 	for _, it := range seqs {
 		tokens += len(it.tokens)
@@ -548,8 +548,13 @@ func (m *model) observe(seqs []item, start time.Time, err error) {
 	m.batches.Add(1)
 	m.sequences.Add(uint64(len(seqs)))
 	m.tokens.Add(uint64(tokens))
+	return tokens
+}
+
+// observe reports an evaluated batch to Config.OnBatch.
+func (m *model) observe(sequences, tokens int, start time.Time, err error) {
 	if m.onBatch != nil {
-		m.onBatch(BatchInfo{Model: m.name, Sequences: len(seqs), Tokens: tokens, Budget: m.cfg.BatchSize, Duration: time.Since(start), Err: err})
+		m.onBatch(BatchInfo{Model: m.name, Sequences: sequences, Tokens: tokens, Budget: m.cfg.BatchSize, Duration: time.Since(start), Err: err})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -276,9 +277,15 @@ func TestStatsAndOnBatch(t *testing.T) {
 	assert.Zero(t, st.Queued)
 	assert.Equal(t, uint64(50), st.Sequences)
 	assert.Equal(t, uint64(50*22), st.Tokens)
+	// OnBatch runs after each batch's results are delivered: wait for the
+	// last report.
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(infos) == int(st.Batches)
+	}, 5*time.Second, time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, int(st.Batches), len(infos))
 	assert.GreaterOrEqual(t, len(infos), 3, "1100 tokens need at least 3 batches of 512")
 	for _, b := range infos {
 		assert.Equal(t, "default", b.Model)

@@ -82,11 +82,12 @@ func (w *worker) run(seqs []item) {
 	}
 	first := seqs[0].job
 	start := time.Now()
+	tokens := w.m.count(seqs) // before any result is delivered, so Stats never lags a call
 	c, err := w.context(first.pooling, first.perToken)
 	if err == nil {
 		err = w.eval(c, seqs)
 	}
-	w.m.observe(seqs, start, err)
+	w.m.observe(len(seqs), tokens, start, err)
 	if err == nil {
 		return
 	}
