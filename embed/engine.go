@@ -53,12 +53,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		// The GPU packages carry the CPU backends too: the engine works,
 		// on the CPU. Say why the GPU backend is missing.
 		e.backend = platform.CPU
-		switch errs := backendErrors(lib.LoadErrors(), cfg.Backend); {
-		case len(errs) > 0:
+		if errs := backendErrors(lib.LoadErrors(), cfg.Backend); len(errs) > 0 {
 			e.fallback = fmt.Sprintf("the %s backend failed to load: %s", cfg.Backend, strings.Join(errs, "; "))
-		case lib.ProbeBackend(cfg.Backend.String()) != nil:
-			e.fallback = fmt.Sprintf("the %s backend cannot be loaded: %v", cfg.Backend, lib.ProbeBackend(cfg.Backend.String()))
-		default:
+		} else if err := lib.ProbeBackend(cfg.Backend.String()); err != nil {
+			e.fallback = fmt.Sprintf("the %s backend cannot be loaded: %v", cfg.Backend, err)
+		} else {
 			e.fallback = fmt.Sprintf("the %s backend loaded but found no device (no GPU, or no driver for it)", cfg.Backend)
 		}
 		logger := cfg.Logger
@@ -488,7 +487,11 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 		}
 		var v []float32
 		if perToken {
-			v = make([]float32, 0, len(j.tokOut[i])*max(o.dimensions, m.info.Dim))
+			dims := m.info.Dim
+			if o.dimensions > 0 {
+				dims = o.dimensions
+			}
+			v = make([]float32, 0, len(j.tokOut[i])*dims)
 			for _, tv := range j.tokOut[i] {
 				tv, err := finish(tv, o)
 				if err != nil {

@@ -91,13 +91,13 @@ func (t serverTarget) embed(ctx context.Context, texts []string) (int, error) {
 
 // benchResult is one target's figures.
 type benchResult struct {
-	target            string
-	texts, tokens     int
-	elapsed           time.Duration
-	p50, p95, p99     time.Duration
-	concurrent        float64 // texts/s with -clients, one text per request
-	peakRSS           int64   // bytes, this process (engine only)
-	latencyTexts, cli int
+	target        string
+	texts, tokens int
+	elapsed       time.Duration
+	p50, p95, p99 time.Duration
+	concurrent    float64 // texts/s with -clients, one text per request
+	peakRSS       int64   // bytes, this process (engine only)
+	cli           int
 }
 
 func (r benchResult) textsPerSec() float64  { return float64(r.texts) / r.elapsed.Seconds() }
@@ -241,7 +241,7 @@ func ms(d time.Duration) string {
 }
 
 func measure(ctx context.Context, t target, texts []string, n, perRequest, latency, clients, warm int) (benchResult, error) {
-	r := benchResult{target: t.name(), texts: n, latencyTexts: latency, cli: clients}
+	r := benchResult{target: t.name(), texts: n, cli: clients}
 	if warm > 0 {
 		if _, err := t.embed(ctx, texts[:min(warm, len(texts))]); err != nil {
 			return r, err
