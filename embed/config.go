@@ -60,6 +60,11 @@ type Config struct {
 	// Threads is the number of CPU threads llama.cpp uses. Default: the
 	// number of physical cores.
 	Threads int
+	// FlashAttention selects the attention kernel. Default: auto, which
+	// turns it off on the CPU for models whose heads are not a multiple
+	// of 16 values wide, where ggml's kernel is slow, and otherwise lets
+	// llama.cpp decide.
+	FlashAttention FlashAttention
 	// Contexts is the number of llama contexts, each with its own
 	// goroutine, that serve a model concurrently. Default: 1.
 	Contexts int
@@ -167,6 +172,9 @@ func (c *Config) Validate() error {
 	if err := c.Normalize.check(); err != nil {
 		bad("Normalize", c.Normalize, err.Error())
 	}
+	if !c.FlashAttention.valid() {
+		bad("FlashAttention", c.FlashAttention, "unknown setting")
+	}
 	if !c.Truncate.valid() {
 		bad("Truncate", c.Truncate, "unknown truncation")
 	}
@@ -198,6 +206,7 @@ var EnvVars = []struct{ Name, Field, Doc string }{
 	{"EMBELLAMA_BATCH_TARGET", "BatchTarget", "tokens packed into one decode"},
 	{"EMBELLAMA_MAX_SEQUENCES", "MaxSequences", "most texts in one decode"},
 	{"EMBELLAMA_THREADS", "Threads", "CPU threads"},
+	{"EMBELLAMA_FLASH_ATTENTION", "FlashAttention", "auto, on or off"},
 	{"EMBELLAMA_CONTEXTS", "Contexts", "llama contexts per model"},
 	{"EMBELLAMA_GPU_LAYERS", "GPULayers", "layers to offload (0: all)"},
 	{"EMBELLAMA_NO_GPU", "NoGPU", "true to keep everything on the CPU"},
@@ -266,6 +275,8 @@ func (c *Config) set(field, s string) error {
 		return atoi(&c.MaxSequences)
 	case "Threads":
 		return atoi(&c.Threads)
+	case "FlashAttention":
+		return c.FlashAttention.UnmarshalText([]byte(s))
 	case "Contexts":
 		return atoi(&c.Contexts)
 	case "GPULayers":

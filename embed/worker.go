@@ -41,6 +41,12 @@ var llamaPooling = map[Pooling]llama.PoolingType{
 	PoolingLast: llama.PoolingLast,
 }
 
+var llamaFlashAttn = map[FlashAttention]llama.FlashAttnType{
+	FlashAttentionAuto: llama.FlashAttnAuto,
+	FlashAttentionOn:   llama.FlashAttnEnabled,
+	FlashAttentionOff:  llama.FlashAttnDisabled,
+}
+
 // context returns the context for a pooling kind, creating it if needed.
 func (w *worker) context(p Pooling, perToken bool) (*llama.Context, error) {
 	k := contextKind{p, perToken}
@@ -65,6 +71,7 @@ func (w *worker) context(p Pooling, perToken bool) (*llama.Context, error) {
 	cp.NUbatch = uint32(cfg.UBatchSize)
 	cp.NSeqMax = uint32(cfg.MaxSequences)
 	cp.NThreads, cp.NThreadsBatch = int32(cfg.Threads), int32(cfg.Threads)
+	cp.FlashAttnType = llamaFlashAttn[w.m.info.FlashAttention]
 	c, err := llama.NewContext(w.m.lmodel, cp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)

@@ -7,7 +7,8 @@
 # `embellama bench -vs-server`, and stops the server. Settings are echoed so
 # the figures can be reproduced. Environment: NP (llama-server -np, default
 # 8), UB (-b/-ub, default 512), THREADS (default: physical cores), POOLING
-# (for both, for models that declare none).
+# (for both, for models that declare none), SERVER_ARGS (more llama-server
+# flags, such as "-fa off").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:?usage: bench-vs-server.sh MODEL [short|long] [-- flags]}
@@ -25,6 +26,8 @@ port=${PORT:-18181}
 args=(-m "$model" --embeddings -c $((ub * np)) -b "$ub" -ub "$ub" -np "$np" -t "$threads" -tb "$threads"
 	--host 127.0.0.1 --port "$port" --no-webui --log-disable)
 extra=()
+# shellcheck disable=SC2206 # SERVER_ARGS is a list of words on purpose
+[ -n "${SERVER_ARGS:-}" ] && args+=(${SERVER_ARGS})
 if [ -n "${POOLING:-}" ]; then
 	args+=(--pooling "$POOLING")
 	extra+=(-pooling "$POOLING")

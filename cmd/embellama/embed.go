@@ -21,7 +21,7 @@ import (
 type engineFlags struct {
 	fs                                 *flag.FlagSet
 	model, lib, backend, pooling, norm string
-	truncate                           string
+	truncate, flash                    string
 	ctx, batch, target, threads, dims  int
 	verbose                            bool
 }
@@ -39,6 +39,7 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	fs.StringVar(&f.norm, "normalize", "l2", "normalization: l2, none, maxabs or p<N>")
 	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
 	fs.StringVar(&f.truncate, "truncate", "error", "texts longer than ctx: error, end (keep the beginning) or start (keep the end)")
+	fs.StringVar(&f.flash, "flash-attn", "auto", "flash attention: auto (off on the CPU for heads not a multiple of 16 wide), on or off")
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
 	return f
 }
@@ -73,6 +74,8 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 			err = errors.Join(err, cfg.Normalize.UnmarshalText([]byte(f.norm)))
 		case "truncate":
 			err = errors.Join(err, cfg.Truncate.UnmarshalText([]byte(f.truncate)))
+		case "flash-attn":
+			err = errors.Join(err, cfg.FlashAttention.UnmarshalText([]byte(f.flash)))
 		}
 	})
 	if err != nil {

@@ -87,6 +87,19 @@ func (f *File) BlockCount() int { return f.archUint("block_count") }
 // HeadCount returns <arch>.attention.head_count.
 func (f *File) HeadCount() int { return f.archUint("attention.head_count") }
 
+// HeadSize returns the width of one attention head's values:
+// <arch>.attention.value_length, or embedding_length / head_count when
+// the file does not say (0 when neither is known).
+func (f *File) HeadSize() int {
+	if n := f.archUint("attention.value_length"); n > 0 {
+		return n
+	}
+	if h := f.HeadCount(); h > 0 {
+		return f.EmbeddingLength() / h
+	}
+	return 0
+}
+
 // Pooling is llama.cpp's pooling type as stored in <arch>.pooling_type.
 type Pooling int
 
