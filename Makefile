@@ -71,8 +71,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
 # Slow tests run once, not three times: the suite again in a child
-# process on another library, and the release archive.
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist)$$
+# process on another library, the release archive, and the commands of
+# the documents (which run make run and make build themselves).
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
@@ -82,14 +83,19 @@ test: lib headers fixtures test-deps
 	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
 
-## test-deps: the Vulkan and CUDA libraries, and Mesa's lavapipe (a CPU Vulkan device) when apt can install it
+## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
+##            (the README's server examples) when apt can install them
 test-deps:
 	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
 	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
-	@ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || { \
+	@pkgs=""; \
+	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || pkgs="mesa-vulkan-drivers libvulkan1"; \
+	command -v curl >/dev/null || pkgs="$$pkgs curl"; \
+	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mesa-vulkan-drivers libvulkan1) >/dev/null; \
-		else echo "test-deps: install mesa-vulkan-drivers libvulkan1 for the Vulkan test"; fi; }
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
+		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
+	fi
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each

@@ -3,6 +3,7 @@ package embed_test
 import (
 	"context"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,11 +56,16 @@ func BenchmarkEmbedBatch(b *testing.B) {
 	b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
 }
 
-// BenchmarkEmbedOne embeds one short text per operation.
+// BenchmarkEmbedOne embeds one short text per operation. It also reports
+// the llama_decode time per text (decode-ns/op) and the engine's share of
+// a call beyond it (overhead-%): tokenizing, queueing, filling the batch,
+// reading and normalizing the vector, waking the caller.
 func BenchmarkEmbedOne(b *testing.B) {
-	e := benchEngine(b, embed.Config{})
+	var decode atomic.Int64
+	e := benchEngine(b, embed.Config{OnBatch: func(bi embed.BatchInfo) { decode.Add(int64(bi.Decode)) }})
 	texts := shortTexts(b, 16)
 	i := 0
+	decode.Store(0) // warm-up batches do not count
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := e.Embed(context.Background(), "", texts[i%len(texts)]); err != nil {
@@ -68,4 +74,7 @@ func BenchmarkEmbedOne(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+	d := float64(decode.Load()) / float64(b.N)
+	b.ReportMetric(d, "decode-ns/op")
+	b.ReportMetric(100*(float64(b.Elapsed().Nanoseconds())/float64(b.N)-d)/d, "overhead-%")
 }

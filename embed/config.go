@@ -106,7 +106,10 @@ type BatchInfo struct {
 	// Sequences and Tokens are what the batch held; Budget is its token
 	// budget (BatchSize).
 	Sequences, Tokens, Budget int
-	Duration                  time.Duration
+	// Duration is the whole batch: filling llama.cpp's batch, decoding,
+	// reading the vectors out. Decode is the llama_decode (or
+	// llama_encode) call alone.
+	Duration, Decode time.Duration
 	// Err is the error of the batch as a whole, if it failed.
 	Err error
 }

@@ -61,7 +61,8 @@ func TestConfigApplyEnv(t *testing.T) {
 		"EMBELLAMA_LIB": "/opt/lib", "EMBELLAMA_BACKEND": "vulkan", "EMBELLAMA_MODEL": "/m.gguf",
 		"EMBELLAMA_MODEL_NAME": "m", "EMBELLAMA_CTX": "1024", "EMBELLAMA_BATCH": "2048", "EMBELLAMA_UBATCH": "512", "EMBELLAMA_BATCH_TARGET": "128",
 		"EMBELLAMA_MAX_SEQUENCES": "32", "EMBELLAMA_THREADS": "4", "EMBELLAMA_CONTEXTS": "2",
-		"EMBELLAMA_GPU_LAYERS": "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1",
+		"EMBELLAMA_FLASH_ATTENTION": "off",
+		"EMBELLAMA_GPU_LAYERS":      "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1",
 		"EMBELLAMA_POOLING": "cls", "EMBELLAMA_NORMALIZE": "p3", "EMBELLAMA_TRUNCATE": "start",
 		"EMBELLAMA_CACHE_SIZE": "1000", "EMBELLAMA_MEMORY_LIMIT": "2000", "EMBELLAMA_MAX_QUEUE": "50",
 	}
@@ -70,7 +71,7 @@ func TestConfigApplyEnv(t *testing.T) {
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
 		Library: "/opt/lib", Backend: platform.Vulkan, ModelPath: "/m.gguf", ModelName: "m", ContextSize: 1024,
-		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, GPULayers: 10, NoGPU: true,
+		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff, GPULayers: 10, NoGPU: true,
 		MainGPU: 1, Pooling: embed.PoolingCLS, Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart,
 		CacheSize: 1000, MemoryLimit: 2000, MaxQueue: 50,
 	}, c)
@@ -80,10 +81,10 @@ func TestConfigApplyEnv(t *testing.T) {
 	require.NoError(t, keep.ApplyEnv(func(string) string { return "" }))
 	assert.Equal(t, embed.Config{Threads: 3}, keep, "unset variables change nothing")
 
-	bad := map[string]string{"EMBELLAMA_CTX": "big", "EMBELLAMA_POOLING": "max", "EMBELLAMA_NO_GPU": "maybe"}
+	bad := map[string]string{"EMBELLAMA_CTX": "big", "EMBELLAMA_POOLING": "max", "EMBELLAMA_NO_GPU": "maybe", "EMBELLAMA_FLASH_ATTENTION": "fast"}
 	err := (&embed.Config{}).ApplyEnv(func(k string) string { return bad[k] })
 	require.ErrorIs(t, err, embed.ErrInvalidConfig)
-	for _, k := range []string{"EMBELLAMA_CTX", "EMBELLAMA_POOLING", "EMBELLAMA_NO_GPU"} {
+	for _, k := range []string{"EMBELLAMA_CTX", "EMBELLAMA_POOLING", "EMBELLAMA_NO_GPU", "EMBELLAMA_FLASH_ATTENTION"} {
 		assert.Contains(t, err.Error(), k)
 	}
 }

@@ -581,9 +581,10 @@ func (m *model) count(seqs []item) int {
 }
 
 // observe reports an evaluated batch to Config.OnBatch.
-func (m *model) observe(sequences, tokens int, start time.Time, err error) {
+func (m *model) observe(sequences, tokens int, start time.Time, decode time.Duration, err error) {
 	if m.onBatch != nil {
-		m.onBatch(BatchInfo{Model: m.name, Sequences: sequences, Tokens: tokens, Budget: m.cfg.BatchSize, Duration: time.Since(start), Err: err})
+		m.onBatch(BatchInfo{Model: m.name, Sequences: sequences, Tokens: tokens, Budget: m.cfg.BatchSize,
+			Duration: time.Since(start), Decode: decode, Err: err})
 	}
 }
 

@@ -13,6 +13,8 @@ type worker struct {
 	m     *model
 	batch *llama.Batch
 	ctxs  map[contextKind]*llama.Context
+	// decode is the duration of the last llama_decode/llama_encode call.
+	decode time.Duration
 }
 
 type contextKind struct {
@@ -91,10 +93,11 @@ func (w *worker) run(seqs []item) {
 	start := time.Now()
 	tokens := w.m.count(seqs) // before any result is delivered, so Stats never lags a call
 	c, err := w.context(first.pooling, first.perToken)
+	w.decode = 0
 	if err == nil {
 		err = w.eval(c, seqs)
 	}
-	w.m.observe(len(seqs), tokens, start, err)
+	w.m.observe(len(seqs), tokens, start, w.decode, err)
 	if err == nil {
 		return
 	}
@@ -120,11 +123,13 @@ func (w *worker) eval(c *llama.Context, seqs []item) error {
 		}
 	}
 	var err error
+	t := time.Now()
 	if w.m.encode {
 		err = c.Encode(w.batch)
 	} else {
 		err = c.Decode(w.batch)
 	}
+	w.decode = time.Since(t)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}

@@ -117,9 +117,13 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	serverModel := fs.String("server-model", "", "model name to send to the server")
 	skipEngine := fs.Bool("server-only", false, "with -vs-server, measure only the server")
 	warm := fs.Int("warmup", 16, "texts embedded before measuring")
+	soak := fs.Int("soak", 0, "instead of the throughput run: embed this many generated texts, streamed so the bench holds none of them, and report the engine's resident memory every tenth of the way")
 	rounds := fs.Int("rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *soak > 0 && (*file != "" || *vsServer != "" || *skipEngine) {
+		return usageError{errors.New("-soak runs the engine on the generated corpus: it takes no -file, -vs-server or -server-only")}
 	}
 	var texts []string
 	if *file != "" {
@@ -143,6 +147,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			k = corpus.Long
 		default:
 			return usageError{fmt.Errorf("-corpus %q: want short or long", *kind)}
+		}
+		if *soak > 0 {
+			*n, *latency = 0, 0
 		}
 		texts = corpus.Generate(k, max(*n, *latency, *warm), *seed)
 	}
@@ -173,6 +180,13 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			info.ContextSize, info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.FlashAttention, info.HeadSize)
 		if v := e.Library().CPUVariant(); v != "" {
 			settings += "; CPU variant " + v
+		}
+		if *soak > 0 {
+			k := corpus.Short
+			if *kind == "long" {
+				k = corpus.Long
+			}
+			return runSoak(ctx, stdout, e, corpus.NewGenerator(k, *seed), *soak, max(*perRequest, 1), *warm, settings)
 		}
 		targets = append(targets, engineTarget{e})
 	}
@@ -300,14 +314,65 @@ func measure(ctx context.Context, t target, texts []string, n, perRequest, laten
 	return r, nil
 }
 
+// runSoak embeds n streamed texts and prints the resident memory after
+// the warm-up and after every tenth of them, with the largest drift from
+// the first tenth: the engine must not grow with the number of texts.
+func runSoak(ctx context.Context, w io.Writer, e *embed.Engine, g *corpus.Generator, n, perRequest, warm int, settings string) error {
+	batch := make([]string, 0, perRequest)
+	embedNext := func(k int) error {
+		batch = batch[:0]
+		for range k {
+			batch = append(batch, g.Next())
+		}
+		_, err := e.EmbedBatch(ctx, "", batch)
+		return err
+	}
+	for i := 0; i < warm; i += perRequest {
+		if err := embedNext(min(perRequest, warm-i)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "soak: %d streamed texts, %d per request; %s\n", n, perRequest, settings)
+	fmt.Fprintf(w, "  after load and %d warm-up texts: RSS %s\n", warm, human(uint64(currentRSS()), 1024, "B"))
+	var base, lo, hi int64
+	start, step := time.Now(), max(n/10, 1)
+	for done := 0; done < n; {
+		k := min(perRequest, n-done, step-done%step)
+		if err := embedNext(k); err != nil {
+			return err
+		}
+		done += k
+		if done%step != 0 && done != n {
+			continue
+		}
+		rss := currentRSS()
+		if base == 0 {
+			base, lo, hi = rss, rss, rss
+		}
+		lo, hi = min(lo, rss), max(hi, rss)
+		fmt.Fprintf(w, "  %7d texts: RSS %s (%.1f texts/s so far)\n", done, human(uint64(rss), 1024, "B"), float64(done)/time.Since(start).Seconds())
+	}
+	if base > 0 {
+		fmt.Fprintf(w, "RSS from the first tenth on: %+.1f%% / %+.1f%% of %s; peak %s\n",
+			100*float64(lo-base)/float64(base), 100*float64(hi-base)/float64(base), human(uint64(base), 1024, "B"), human(uint64(peakRSS()), 1024, "B"))
+	}
+	return nil
+}
+
+// currentRSS returns the process's resident set size (VmRSS), or 0.
+func currentRSS() int64 { return procStatus("VmRSS:") }
+
 // peakRSS returns the process's peak resident set size (VmHWM), or 0.
-func peakRSS() int64 {
+func peakRSS() int64 { return procStatus("VmHWM:") }
+
+// procStatus returns a size in bytes from /proc/self/status, or 0.
+func procStatus(key string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			f := strings.Fields(v)
 			if len(f) >= 1 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)

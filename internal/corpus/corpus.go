@@ -26,42 +26,61 @@ func (k Kind) String() string {
 	return "short"
 }
 
-// Generate returns n texts of kind k.
+// Generate returns n texts of kind k: the first n texts of a
+// [Generator] with the same kind and seed.
 func Generate(k Kind, n int, seed uint64) []string {
-	r := rand.New(rand.NewPCG(seed, uint64(k)+0x5eed))
-	lo, hi := 5, 60
-	if k == Long {
-		lo, hi = 250, 420
-	}
+	g := NewGenerator(k, seed)
 	texts := make([]string, n)
-	var b strings.Builder
 	for i := range texts {
-		b.Reset()
-		words := lo + r.IntN(hi-lo+1)
-		sentence := 0
-		for w := range words {
-			word := vocabulary[r.IntN(len(vocabulary))]
-			if sentence == 0 {
-				word = strings.ToUpper(word[:1]) + word[1:]
-			}
-			if w > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(word)
-			sentence++
-			if sentence > 6 && (r.IntN(10) == 0 || w == words-1) {
-				b.WriteByte('.')
-				sentence = 0
-			} else if r.IntN(25) == 0 {
-				b.WriteByte(',')
-			}
-		}
-		if sentence != 0 {
-			b.WriteByte('.')
-		}
-		texts[i] = b.String()
+		texts[i] = g.Next()
 	}
 	return texts
+}
+
+// Generator yields the texts of a corpus one at a time, so a long run
+// need not hold them all.
+type Generator struct {
+	r      *rand.Rand
+	lo, hi int
+	b      strings.Builder
+}
+
+// NewGenerator returns a generator of texts of kind k.
+func NewGenerator(k Kind, seed uint64) *Generator {
+	g := &Generator{r: rand.New(rand.NewPCG(seed, uint64(k)+0x5eed)), lo: 5, hi: 60}
+	if k == Long {
+		g.lo, g.hi = 250, 420
+	}
+	return g
+}
+
+// Next returns the next text.
+func (g *Generator) Next() string {
+	r, b := g.r, &g.b
+	b.Reset()
+	words := g.lo + r.IntN(g.hi-g.lo+1)
+	sentence := 0
+	for w := range words {
+		word := vocabulary[r.IntN(len(vocabulary))]
+		if sentence == 0 {
+			word = strings.ToUpper(word[:1]) + word[1:]
+		}
+		if w > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(word)
+		sentence++
+		if sentence > 6 && (r.IntN(10) == 0 || w == words-1) {
+			b.WriteByte('.')
+			sentence = 0
+		} else if r.IntN(25) == 0 {
+			b.WriteByte(',')
+		}
+	}
+	if sentence != 0 {
+		b.WriteByte('.')
+	}
+	return b.String()
 }
 
 // vocabulary holds common English words, most of them one token in

@@ -1,6 +1,8 @@
 package corpus_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -26,5 +28,24 @@ func TestGenerate(t *testing.T) {
 			seen[s] = true
 		}
 		assert.Greater(t, len(seen), 490, "texts are distinct")
+	}
+}
+
+// TestCorpusPinned pins the texts: the figures in BENCHMARKS.md were
+// measured on them, so a change to the generator must be deliberate.
+func TestCorpusPinned(t *testing.T) {
+	for k, want := range map[corpus.Kind]string{
+		corpus.Short: "1cae93c720d5f2c9bf59a23365062075815caa0ca00eb9fb4ce91da09f72999f",
+		corpus.Long:  "613a08635b4ea8b4b729b19c7b9a05b8c447c6f1e251212450841b97e404975d",
+	} {
+		sum := sha256.Sum256([]byte(strings.Join(corpus.Generate(k, 200, 1), "\n")))
+		assert.Equal(t, want, hex.EncodeToString(sum[:]), k.String())
+	}
+}
+
+func TestGeneratorStreamsGenerate(t *testing.T) {
+	g := corpus.NewGenerator(corpus.Long, 7)
+	for i, want := range corpus.Generate(corpus.Long, 50, 7) {
+		assert.Equal(t, want, g.Next(), "text %d", i)
 	}
 }

@@ -199,3 +199,22 @@ func CC(t testing.TB) string {
 	}
 	return cc
 }
+
+// SetExampleEnv points examples, which find the library and the models as
+// a user's program would (EMBELLAMA_LIB_DIR, EMBELLAMA_MODELS), at the
+// repository's lib/ and ../shared/models, unless the environment already
+// names them. Call it from TestMain in a package directory one level
+// below the repository root.
+func SetExampleEnv() {
+	wd, err := os.Getwd()
+	if err != nil {
+		return
+	}
+	root := filepath.Dir(wd)
+	if os.Getenv("EMBELLAMA_LIB_DIR") == "" {
+		os.Setenv("EMBELLAMA_LIB_DIR", filepath.Join(root, "lib", runtime.GOOS+"-"+runtime.GOARCH+"-cpu"))
+	}
+	if os.Getenv(EnvModels) == "" {
+		os.Setenv(EnvModels, filepath.Join(root, "..", "shared", "models"))
+	}
+}
