@@ -126,6 +126,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return usageError{errors.New("-soak runs the engine on the generated corpus: it takes no -file, -vs-server or -server-only")}
 	}
 	var texts []string
+	k := corpus.Short // the generated corpus, when there is no -file
 	if *file != "" {
 		f, err := os.Open(*file)
 		if err != nil {
@@ -140,7 +141,6 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			texts = append(texts, r.text)
 		}
 	} else {
-		k := corpus.Short
 		switch *kind {
 		case "short":
 		case "long":
@@ -182,10 +182,6 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			settings += "; CPU variant " + v
 		}
 		if *soak > 0 {
-			k := corpus.Short
-			if *kind == "long" {
-				k = corpus.Long
-			}
 			return runSoak(ctx, stdout, e, corpus.NewGenerator(k, *seed), *soak, max(*perRequest, 1), *warm, settings)
 		}
 		targets = append(targets, engineTarget{e})
