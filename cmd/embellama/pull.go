@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embellama/embellama/internal/filehash"
 	"github.com/embellama/embellama/internal/gguf"
 )
 
@@ -115,7 +114,7 @@ type puller struct {
 // one. The result must also be a valid GGUF file.
 func (p *puller) pull(ctx context.Context, src, dst, want string) error {
 	if _, err := os.Stat(dst); err == nil && want != "" {
-		if got, err := fileSum(dst); err == nil && got == want {
+		if got, err := filehash.SHA256(dst); err == nil && got == want {
 			return nil
 		}
 	}
@@ -133,7 +132,7 @@ func (p *puller) pull(ctx context.Context, src, dst, want string) error {
 		}
 		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
 	}
-	got, err := fileSum(part)
+	got, err := filehash.SHA256(part)
 	if err != nil {
 		return err
 	}
@@ -209,19 +208,6 @@ func (p *puller) fetch(ctx context.Context, src, part string) (string, error) {
 		return announced, fmt.Errorf("download interrupted after %d bytes: %w", have+n, err)
 	}
 	return announced, nil
-}
-
-func fileSum(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // byteProgress prints a download's progress as it is written.

@@ -13,18 +13,16 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
+	"github.com/embellama/embellama/internal/filehash"
 	"github.com/embellama/embellama/internal/fixtures"
 	"github.com/embellama/embellama/internal/gguf"
 )
@@ -115,7 +113,7 @@ func readTexts(path string) ([]string, error) {
 }
 
 func record(bin, model string, spec fixtures.Spec, texts []string) (*File, error) {
-	sum, err := fileSHA256(model)
+	sum, err := filehash.SHA256(model)
 	if err != nil {
 		return nil, err
 	}
@@ -190,17 +188,4 @@ func tail(s string) string {
 		s = s[len(s)-500:]
 	}
 	return s
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
