@@ -180,7 +180,8 @@ func TestDocumentedCommands(t *testing.T) {
 		libDir = filepath.Dir(lib)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + sandbox, "EMBELLAMA_LIB_DIR=" + libDir,
-		"GOCACHE=" + goEnv(t, "GOCACHE"), "GOMODCACHE=" + goEnv(t, "GOMODCACHE"), "CGO_ENABLED=0"}
+		"CGO_ENABLED=0"}
+	env = append(env, goEnv(t, "GOCACHE", "GOMODCACHE")...)
 	addr := freeAddr(t)
 	ran, started := 0, time.Now().Add(-time.Second)
 	for _, c := range cmds {
@@ -243,10 +244,17 @@ func outputFile(cmd string) string {
 	return ""
 }
 
-func goEnv(t *testing.T, key string) string {
-	b, err := exec.Command("go", "env", key).Output()
+// goEnv returns KEY=value for each of keys, as go env reports them, so
+// that commands with another HOME keep the test's build caches.
+func goEnv(t *testing.T, keys ...string) []string {
+	b, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
 	require.NoError(t, err)
-	return strings.TrimSpace(string(b))
+	vals := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	require.Len(t, vals, len(keys))
+	for i, k := range keys {
+		vals[i] = k + "=" + vals[i]
+	}
+	return vals
 }
 
 func freeAddr(t *testing.T) string {
