@@ -40,7 +40,8 @@ type Config struct {
 	// DefaultContextSize. It never shrinks as batches get wider.
 	ContextSize int
 	// BatchSize is the token budget of one decode: texts are packed into a
-	// batch until it is full. Default: max(ContextSize, DefaultBatchSize).
+	// batch until it is full. Default: max(ContextSize, DefaultBatchSize),
+	// rounded up to a multiple of 64.
 	// It must be at least ContextSize.
 	BatchSize int
 	// BatchTarget is how many tokens the engine packs into one decode
@@ -48,17 +49,25 @@ type Config struct {
 	// through one mask, so attention grows with the square of the batch:
 	// past a few hundred tokens, packing more costs more than it saves. A
 	// text longer than the target gets a decode of its own (up to
-	// BatchSize). Default: DefaultBatchTarget, at most BatchSize.
+	// BatchSize). Default: DefaultBatchTarget with one context, half of it
+	// with more (they evaluate batches side by side); at most BatchSize.
 	BatchTarget int
 	// UBatchSize is llama.cpp's physical batch size for causal (decoder)
 	// models; encoder models always use BatchSize, as they cannot split a
 	// sequence. Default: BatchSize.
 	UBatchSize int
-	// MaxSequences is the most texts in one decode. Default: 256, the most
-	// llama.cpp allows, or BatchSize if smaller; it cannot exceed BatchSize.
+	// MaxSequences is the most texts in one decode. It must divide
+	// UBatchSize (llama.cpp aborts otherwise when it prepares mean
+	// pooling) and cannot exceed BatchSize. Default: the largest divisor
+	// of UBatchSize up to BatchTarget (only one long text makes a batch
+	// fuller than that) and 256 (llama.cpp's limit). llama.cpp keeps an
+	// output row of vocabulary size per sequence in every context, so it
+	// costs memory.
 	MaxSequences int
-	// Threads is the number of CPU threads llama.cpp uses. Default: the
-	// number of physical cores.
+	// Threads is the number of CPU threads the model's decodes use, shared
+	// by its contexts: a batch evaluated alone gets all of them (a single
+	// text is answered as fast as the cores allow), batches evaluated side
+	// by side split them. Default: the number of physical cores.
 	Threads int
 	// FlashAttention selects the attention kernel. Default: auto, which
 	// turns it off on the CPU for models whose heads are not a multiple
@@ -66,7 +75,12 @@ type Config struct {
 	// llama.cpp decide.
 	FlashAttention FlashAttention
 	// Contexts is the number of llama contexts, each with its own
-	// goroutine, that serve a model concurrently. Default: 1.
+	// goroutine, that evaluate a model's batches side by side. On the CPU,
+	// two decodes with half the threads each outrun one with all of them
+	// (ggml's threads wait for each other after every operation): 1.2x the
+	// texts per second on 2 cores. Each context costs its compute and
+	// output buffers. Default: 2 on the CPU with at least 2 threads,
+	// otherwise 1.
 	Contexts int
 	// GPULayers is how many layers to offload to a GPU backend. Default
 	// (0): all of them. Ignored with NoGPU or the CPU library.
@@ -106,6 +120,9 @@ type BatchInfo struct {
 	// Sequences and Tokens are what the batch held; Budget is its token
 	// budget (BatchSize).
 	Sequences, Tokens, Budget int
+	// Context is which of the model's Contexts evaluated the batch (from
+	// 0), and Threads how many CPU threads it had.
+	Context, Threads int
 	// Duration is the whole batch: filling llama.cpp's batch, decoding,
 	// reading the vectors out. Decode is the llama_decode (or
 	// llama_encode) call alone.

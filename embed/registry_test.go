@@ -25,7 +25,7 @@ func TestRegistry(t *testing.T) {
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
 
 	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
-	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert}))
+	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert, Threads: 2}))
 	require.NoError(t, e.LoadModel(bg, "b", embed.Config{ModelPath: qwen, ContextSize: 1024}))
 	assert.ErrorIs(t, e.LoadModel(bg, "a", embed.Config{ModelPath: qwen}), embed.ErrModelExists)
 	assert.Equal(t, []string{"a", "b"}, e.Models())
@@ -36,7 +36,7 @@ func TestRegistry(t *testing.T) {
 		Name: "a", Path: bert, Architecture: "bert", Dim: 128, ContextSize: 512, TrainedContext: 512,
 		Pooling: embed.PoolingMean, DeclaredPooling: "mean", IsEmbeddingModel: true, Causal: false,
 		FileType: "F16", Parameters: ia.Parameters, FileSize: 9112288, VocabSize: 30522, Tokenizer: "bert",
-		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 256, MaxSequences: 256, Threads: ia.Threads, Contexts: 1,
+		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 128, MaxSequences: 128, Threads: 2, Contexts: 2,
 		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory,
 	}, ia)
 	assert.Greater(t, ia.Parameters, uint64(4_000_000))
@@ -76,7 +76,7 @@ func TestRegistry(t *testing.T) {
 	require.NoError(t, err, "with one model left, it is the default")
 	assert.Equal(t, vb, again)
 
-	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert}))
+	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert, Threads: 2}))
 	va2, err := e.Embed(bg, "a", "hello world")
 	require.NoError(t, err)
 	assert.Equal(t, va, va2, "a reloaded model gives the same vector")
@@ -220,4 +220,129 @@ func TestCancelPromptly(t *testing.T) {
 	v, err := e.Embed(bg, "", "hello world")
 	require.NoError(t, err)
 	assert.Len(t, v, 64)
+}
+
+// TestDefaultSettings checks how the batching defaults follow from
+// Threads, Contexts and the batch sizes, and that settings llama.cpp
+// would abort on are refused. Every model is used once, with mean
+// pooling, where a bad sequence count aborts.
+func TestDefaultSettings(t *testing.T) {
+	bert := testenv.Model(t, "bert-mean.gguf")
+	tests := []struct {
+		name                        string
+		cfg                         embed.Config
+		contexts, target, sequences int
+		err                         string
+	}{
+		{"one thread", embed.Config{Threads: 1}, 1, 256, 256, ""},
+		{"two threads", embed.Config{Threads: 2}, 2, 128, 128, ""},
+		{"eight threads", embed.Config{Threads: 8}, 2, 128, 128, ""},
+		{"one context asked for", embed.Config{Threads: 4, Contexts: 1}, 1, 256, 256, ""},
+		{"three contexts asked for", embed.Config{Threads: 2, Contexts: 3}, 3, 128, 128, ""},
+		{"target asked for", embed.Config{Threads: 2, BatchTarget: 64}, 2, 64, 64, ""},
+		{"target not dividing the batch", embed.Config{Threads: 2, BatchTarget: 100}, 2, 100, 64, ""},
+		{"batch of 600", embed.Config{Threads: 1, BatchSize: 600}, 1, 256, 200, ""},
+		{"sequences asked for", embed.Config{Threads: 2, MaxSequences: 32}, 2, 128, 32, ""},
+		{"sequences not dividing the batch", embed.Config{Threads: 2, MaxSequences: 200}, 0, 0, 0, "MaxSequences"},
+		{"sequences above the batch", embed.Config{BatchSize: 64, MaxSequences: 128}, 0, 0, 0, "MaxSequences"},
+	}
+	e := newEngine(t, embed.Config{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.ModelPath = bert
+			err := e.LoadModel(bg, tt.name, cfg)
+			if tt.err != "" {
+				var ce *embed.ConfigError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, tt.err, ce.Field)
+				assert.ErrorIs(t, err, embed.ErrInvalidConfig)
+				return
+			}
+			require.NoError(t, err)
+			defer e.UnloadModel(tt.name)
+			info, err := e.ModelInfo(tt.name)
+			require.NoError(t, err)
+			assert.Equal(t, tt.contexts, info.Contexts, "contexts")
+			assert.Equal(t, tt.target, info.BatchTarget, "batch target")
+			assert.Equal(t, tt.sequences, info.MaxSequences, "sequences")
+			// Each context holds an output row of the vocabulary's size
+			// per token of its largest batch.
+			assert.GreaterOrEqual(t, info.EstimatedMemory, info.FileSize+int64(info.Contexts)*int64(info.VocabSize)*int64(info.BatchSize)*4)
+			_, err = e.Embed(bg, tt.name, "a text", embed.WithPooling(embed.PoolingMean))
+			assert.NoError(t, err)
+		})
+	}
+}
+
+// TestContextsShareThreads checks that a model's contexts evaluate
+// batches side by side within its thread budget, and that a batch
+// evaluated alone gets every thread.
+func TestContextsShareThreads(t *testing.T) {
+	type span struct {
+		from, to time.Time
+		context  int
+		threads  int
+	}
+	var (
+		mu    sync.Mutex
+		spans []span
+	)
+	e := newEngine(t, embed.Config{})
+	require.NoError(t, e.LoadModel(bg, "m", embed.Config{
+		ModelPath: testenv.Model(t, "bert-mean.gguf"), Threads: 2, Contexts: 2, BatchTarget: 32,
+		OnBatch: func(b embed.BatchInfo) {
+			now := time.Now()
+			mu.Lock()
+			spans = append(spans, span{now.Add(-b.Duration), now, b.Context, b.Threads})
+			mu.Unlock()
+		},
+	}))
+	taken := func() []span {
+		mu.Lock()
+		defer mu.Unlock()
+		s := spans
+		spans = nil
+		return s
+	}
+
+	texts := make([]string, 300)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("text number %d about %s", i, strings.Repeat("things ", i%9+1))
+	}
+	// One text at a time: every batch runs alone, with both threads.
+	want := make([][]float32, len(texts))
+	for i, text := range texts[:40] {
+		v, err := e.Embed(bg, "m", text)
+		require.NoError(t, err)
+		want[i] = v
+	}
+	for _, s := range taken() {
+		assert.Equal(t, 2, s.threads, "a batch evaluated alone")
+	}
+
+	// Many batches at once: both contexts work, never more than 2
+	// threads at any moment, and the vectors do not change.
+	res, err := e.EmbedBatch(bg, "m", texts)
+	require.NoError(t, err)
+	for i := range 40 {
+		near(t, want[i], res.Vectors[i], 1e-5, "text %d", i)
+	}
+	got := taken()
+	used, sideBySide := map[int]int{}, 0
+	for _, s := range got {
+		used[s.context]++
+		inUse := 0
+		for _, o := range got {
+			if !o.from.After(s.from) && o.to.After(s.from) {
+				inUse += o.threads
+			}
+		}
+		assert.LessOrEqual(t, inUse, 2, "threads in use when a batch of context %d started", s.context)
+		if inUse > s.threads {
+			sideBySide++
+		}
+	}
+	assert.Len(t, used, 2, "batches per context: %v", used)
+	assert.Positive(t, sideBySide, "batches that started while another was being evaluated")
 }

@@ -11,8 +11,11 @@ import (
 // on first use) and the batch it fills; only its goroutine touches them.
 type worker struct {
 	m     *model
+	index int // among the model's workers
 	batch *llama.Batch
 	ctxs  map[contextKind]*llama.Context
+	// threads is what the current batch may use (model.threads).
+	threads int
 	// decode is the duration of the last llama_decode/llama_encode call.
 	decode time.Duration
 }
@@ -22,12 +25,12 @@ type contextKind struct {
 	perToken bool
 }
 
-func newWorker(m *model) (*worker, error) {
+func newWorker(m *model, index int) (*worker, error) {
 	b, err := llama.NewBatch(m.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	return &worker{m: m, batch: b, ctxs: map[contextKind]*llama.Context{}}, nil
+	return &worker{m: m, index: index, batch: b, ctxs: map[contextKind]*llama.Context{}, threads: m.cfg.Threads}, nil
 }
 
 func (w *worker) close() {
@@ -97,7 +100,8 @@ func (w *worker) run(seqs []item) {
 	if err == nil {
 		err = w.eval(c, seqs)
 	}
-	w.m.observe(len(seqs), tokens, start, w.decode, err)
+	w.m.observe(BatchInfo{Sequences: len(seqs), Tokens: tokens, Context: w.index, Threads: w.threads,
+		Duration: time.Since(start), Decode: w.decode, Err: err})
 	if err == nil {
 		return
 	}
@@ -122,6 +126,7 @@ func (w *worker) eval(c *llama.Context, seqs []item) error {
 			}
 		}
 	}
+	c.SetThreads(w.threads, w.threads)
 	var err error
 	t := time.Now()
 	if w.m.encode {

@@ -175,9 +175,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		defer e.Close()
 		info, _ := e.ModelInfo("")
-		settings = fmt.Sprintf("model %s (%s, %s, dim %d, %s pooling); library %s; ctx %d, batch %d tokens (target %d), %d sequences, %d threads, flash attention %s (head size %d)",
+		settings = fmt.Sprintf("model %s (%s, %s, dim %d, %s pooling); library %s; ctx %d, batch %d tokens (target %d), %d sequences, %d threads over %d contexts, flash attention %s (head size %d)",
 			info.Path, info.Architecture, info.FileType, info.Dim, info.Pooling, e.Library().Path(),
-			info.ContextSize, info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.FlashAttention, info.HeadSize)
+			info.ContextSize, info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.Contexts, info.FlashAttention, info.HeadSize)
 		if v := e.Library().CPUVariant(); v != "" {
 			settings += "; CPU variant " + v
 		}

@@ -23,6 +23,7 @@ type engineFlags struct {
 	model, lib, backend, pooling, norm string
 	truncate, flash                    string
 	ctx, batch, target, threads, dims  int
+	contexts                           int
 	verbose                            bool
 }
 
@@ -33,8 +34,9 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	fs.StringVar(&f.backend, "backend", "", "library to search for: cpu, cuda, metal or vulkan (default: $EMBELLAMA_BACKEND, or cpu); a GPU backend without its device falls back to the CPU, with a warning")
 	fs.IntVar(&f.ctx, "ctx", 0, "longest text in `tokens` (default: the model's context, at most 4096)")
 	fs.IntVar(&f.batch, "batch", 0, "token budget of one decode (default: max(ctx, 512))")
-	fs.IntVar(&f.target, "batch-target", 0, "tokens packed into one decode before starting another (default 256)")
-	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (default: physical cores)")
+	fs.IntVar(&f.target, "batch-target", 0, "tokens packed into one decode before starting another (default 256 with one context, 128 with more)")
+	fs.IntVar(&f.threads, "threads", 0, "CPU `threads`, shared by the contexts (default: physical cores)")
+	fs.IntVar(&f.contexts, "contexts", 0, "llama contexts per model evaluating batches side by side (default: 2 on the CPU with 2 threads or more, else 1)")
 	fs.StringVar(&f.pooling, "pooling", "", "pooling: mean, cls or last (default: the model's)")
 	fs.StringVar(&f.norm, "normalize", "l2", "normalization: l2, none, maxabs or p<N>")
 	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
@@ -68,6 +70,8 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 			cfg.BatchTarget = f.target
 		case "threads":
 			cfg.Threads = f.threads
+		case "contexts":
+			cfg.Contexts = f.contexts
 		case "pooling":
 			err = errors.Join(err, cfg.Pooling.UnmarshalText([]byte(f.pooling)))
 		case "normalize":

@@ -83,7 +83,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "  context\t%d tokens (trained: %d)\n", info.ContextSize, info.TrainedContext)
 		fmt.Fprintf(w, "  quantization\t%s, %s parameters, %s\n", info.FileType, human(info.Parameters, 1000, ""), human(uint64(info.FileSize), 1024, "B"))
 		fmt.Fprintf(w, "  tokenizer\t%s, %d tokens\n", info.Tokenizer, info.VocabSize)
-		fmt.Fprintf(w, "  batch\t%d tokens, %d sequences, %d threads\n", info.BatchSize, info.MaxSequences, info.Threads)
+		fmt.Fprintf(w, "  batch\t%d tokens (target %d), %d sequences, %d threads over %d contexts\n", info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.Contexts)
 		fmt.Fprintf(w, "  attention\theads of %d values, flash attention %s\n", info.HeadSize, info.FlashAttention)
 	}
 	return w.Flush()

@@ -27,7 +27,6 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	maxTokens := fs.Int("max-tokens", 0, "most tokens per request (413 above; 0: no bound)")
 	maxQueue := fs.Int("max-queue", 65536, "most texts waiting per model (429 above)")
 	timeout := fs.Duration("timeout", server.DefaultTimeout, "longest time to answer a request (503 after)")
-	contexts := fs.Int("contexts", 1, "llama contexts per model, each with its own goroutine")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +37,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.MaxQueue, cfg.Contexts = *maxQueue, *contexts
+	cfg.MaxQueue = *maxQueue
 	extra, err := parseModels(*models)
 	if err != nil {
 		return usageError{err}
