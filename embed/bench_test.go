@@ -14,9 +14,11 @@ import (
 
 // benchEngine opens the model named by $EMBELLAMA_BENCH_MODEL (a path), or
 // the shared bert-mean fixture. $EMBELLAMA_LIB selects another library,
-// such as a native build, to compare engines on the same library.
+// such as a native build, to compare engines on the same library; the
+// other EMBELLAMA_* settings apply too (EMBELLAMA_CONTEXTS, …).
 func benchEngine(b *testing.B, cfg embed.Config) *embed.Engine {
 	b.Helper()
+	require.NoError(b, cfg.ApplyEnv(os.Getenv))
 	cfg.ModelPath = os.Getenv("EMBELLAMA_BENCH_MODEL")
 	if cfg.ModelPath == "" {
 		cfg.ModelPath = testenv.Model(b, "bert-mean.gguf")

@@ -317,8 +317,11 @@ func TestContextsShareThreads(t *testing.T) {
 		require.NoError(t, err)
 		want[i] = v
 	}
-	for _, s := range taken() {
+	alone := taken()
+	for _, s := range alone {
 		assert.Equal(t, 2, s.threads, "a batch evaluated alone")
+		// The worker active last is woken first: its threads are warm.
+		assert.Equal(t, alone[0].context, s.context, "context of a batch evaluated alone")
 	}
 
 	// Many batches at once: both contexts work, never more than 2

@@ -2,6 +2,7 @@ package embed
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/embellama/embellama/llama"
@@ -16,6 +17,8 @@ type worker struct {
 	ctxs  map[contextKind]*llama.Context
 	// threads is what the current batch may use (model.threads).
 	threads int
+	// wake is signaled, under m.mu, when work may be waiting.
+	wake *sync.Cond
 	// decode is the duration of the last llama_decode/llama_encode call.
 	decode time.Duration
 }
@@ -30,7 +33,8 @@ func newWorker(m *model, index int) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	return &worker{m: m, index: index, batch: b, ctxs: map[contextKind]*llama.Context{}, threads: m.cfg.Threads}, nil
+	return &worker{m: m, index: index, batch: b, ctxs: map[contextKind]*llama.Context{}, threads: m.cfg.Threads,
+		wake: sync.NewCond(&m.mu)}, nil
 }
 
 func (w *worker) close() {
