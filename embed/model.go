@@ -78,11 +78,11 @@ type model struct {
 
 	mu      sync.Mutex
 	idle    []*worker // waiting for work, the most recently active last
-	jobs    []*job // jobs with items not yet taken, served round-robin
-	next    int    // round-robin position in jobs
-	queued  int    // items not yet taken
-	free    int    // CPU threads no decode is using (of cfg.Threads)
-	busy    int    // workers evaluating a batch
+	jobs    []*job    // jobs with items not yet taken, served round-robin
+	next    int       // round-robin position in jobs
+	queued  int       // items not yet taken
+	free    int       // CPU threads no decode is using (of cfg.Threads)
+	busy    int       // workers evaluating a batch
 	closing bool
 	workers sync.WaitGroup
 
