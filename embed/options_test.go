@@ -197,7 +197,10 @@ func TestCache(t *testing.T) {
 }
 
 func TestProgress(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{BatchSize: 512, MaxSequences: 8})
+	// One context on one thread leaves a core to the waiting caller, so
+	// that it sees the batches finish one by one (updates coalesce when
+	// it is not scheduled in time).
+	e := open(t, "bert-mean", embed.Config{BatchSize: 512, MaxSequences: 8, Contexts: 1, Threads: 1})
 	texts := make([]string, 100)
 	for i := range texts {
 		texts[i] = strings.Repeat("word ", 1+i%20)
