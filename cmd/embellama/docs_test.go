@@ -41,6 +41,7 @@ var notRun = map[string]string{
 	"POOLING=last NP=8 scripts/bench-vs-server.sh ../shared/models/stories260K.gguf short -- -n 500 -rounds 5 -latency 0":                         "needs make lib BACKEND=native and llama-server",
 	"SERVER_ARGS=\"-fa off\" POOLING=last NP=8 scripts/bench-vs-server.sh ../shared/models/stories260K.gguf short -- -n 500 -rounds 5 -latency 0": "needs make lib BACKEND=native and llama-server",
 	"NP=16 scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -server-only -n 400 -clients 16 -latency 0":                     "needs make lib BACKEND=native and llama-server",
+	"scripts/bench-node.sh .cache/fixtures/minilm-l6-f16.gguf 300 3":                                                                              "installs node-llama-cpp from the npm registry and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 	"go install github.com/embellama/embellama/cmd/embellama@latest":                                                                              "needs the published module; the same build from a checkout is the next documented command",
 	"make lib BACKEND=native": "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
 }
