@@ -72,7 +72,6 @@ type model struct {
 	info    ModelInfo
 	pooling Pooling
 	encode  bool
-	cpu     bool // evaluated on the CPU
 	lmodel  *llama.Model
 	vocab   *llama.Vocab
 
@@ -165,7 +164,8 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 		return nil, fmt.Errorf("%w: %s: %w", ErrModelLoad, cfg.ModelPath, err)
 	}
 	m := &model{id: modelIDs.Add(1), name: name, onBatch: cfg.OnBatch}
-	if err := m.plan(gf, fi.Size(), cfg, cfg.NoGPU || !lib.HasGPU()); err != nil {
+	cpu := cfg.NoGPU || !lib.HasGPU()
+	if err := m.plan(gf, fi.Size(), cfg, cpu); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -187,7 +187,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}
-	m.info.FlashAttention = chooseFlashAttention(m.cfg.FlashAttention, m.info.HeadSize, m.cpu)
+	m.info.FlashAttention = chooseFlashAttention(m.cfg.FlashAttention, m.info.HeadSize, cpu)
 	m.lmodel, m.vocab = lm, lm.Vocab()
 	m.encode = lm.HasEncoder() && !lm.HasDecoder()
 	if d := lm.NEmbdOut(); d > 0 {
@@ -231,7 +231,6 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 // plan resolves the configuration for this file and fills m.info; cpu
 // reports that the model is evaluated on the CPU.
 func (m *model) plan(f *gguf.File, size int64, cfg Config, cpu bool) error {
-	m.cpu = cpu
 	arch := f.Architecture()
 	causal, ok := f.Causal()
 	if !ok {
