@@ -36,7 +36,7 @@ func benchEngine(b *testing.B, cfg embed.Config) *embed.Engine {
 
 // shortTexts returns n texts cycling through the reference set's texts.
 func shortTexts(b *testing.B, n int) []string {
-	refs := loadReference(b, "bert-mean")
+	refs := testenv.LoadReference(b, "bert-mean")
 	texts := make([]string, n)
 	for i := range texts {
 		texts[i] = refs[i%len(refs)].Text

@@ -44,11 +44,11 @@ func TestGoldenFixtures(t *testing.T) {
 			assert.Equal(t, g.Pooling, info.Pooling.String())
 			assert.Equal(t, s.Arch, info.Architecture)
 
-			refs := make([]reference, len(g.Results))
+			refs := make([]testenv.Reference, len(g.Results))
 			texts := make([]string, len(g.Results))
 			for i, r := range g.Results {
 				texts[i] = r.Text
-				refs[i] = reference{Text: r.Text, Want: r.Embedding}
+				refs[i] = testenv.Reference{Text: r.Text, Want: r.Embedding}
 			}
 			batch, err := e.EmbedBatch(context.Background(), "", texts)
 			require.NoError(t, err)

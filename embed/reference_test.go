@@ -2,7 +2,6 @@ package embed_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -17,68 +16,6 @@ import (
 	"github.com/embellama/embellama/embed"
 	"github.com/embellama/embellama/internal/testenv"
 )
-
-// reference is one text of ../shared/models/reference/<model>.json with
-// what llama.cpp computed for it.
-type reference struct {
-	Text   string
-	Tokens []int32   // special tokens included
-	Want   []float64 // L2-normalized
-}
-
-// loadReference reads a reference file. The fixture files carry the
-// prebuilt library's vectors (embedding_l2_prebuilt) and tokens; the
-// stories260K file carries raw vectors and tokens without the BOS that
-// llama.cpp prepends.
-func loadReference(t testing.TB, name string) []reference {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.ModelsDir(t), "reference", name+".json"))
-	require.NoError(t, err)
-	var f struct {
-		Results []struct {
-			Text                 string    `json:"text"`
-			Tokens               []int32   `json:"tokens"`
-			TokensWithoutSpecial []int32   `json:"tokens_without_special"`
-			EmbeddingL2Prebuilt  []float64 `json:"embedding_l2_prebuilt"`
-			Embedding            []float64 `json:"embedding"`
-		} `json:"results"`
-	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	require.NotEmpty(t, f.Results)
-	var refs []reference
-	for _, r := range f.Results {
-		ref := reference{Text: r.Text, Tokens: r.Tokens, Want: r.EmbeddingL2Prebuilt}
-		if ref.Want == nil {
-			ref.Tokens = append([]int32{1}, r.TokensWithoutSpecial...) // BOS
-			ref.Want = l2(r.Embedding)
-		}
-		require.NotEmpty(t, ref.Want, "reference for %q has no vector", r.Text)
-		refs = append(refs, ref)
-	}
-	return refs
-}
-
-func l2(v []float64) []float64 {
-	var s float64
-	for _, x := range v {
-		s += x * x
-	}
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = x / math.Sqrt(s)
-	}
-	return out
-}
-
-func cosine(a []float32, b []float64) float64 {
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * b[i]
-		na += float64(a[i]) * float64(a[i])
-		nb += b[i] * b[i]
-	}
-	return dot / math.Sqrt(na*nb)
-}
 
 func maxAbsDiff(a []float32, b []float64) float64 {
 	var m float64
@@ -140,7 +77,7 @@ func TestReferenceVectors(t *testing.T) {
 			continue
 		}
 		t.Run(m.name, func(t *testing.T) {
-			refs := loadReference(t, m.name)
+			refs := testenv.LoadReference(t, m.name)
 			// llama.cpp made the reference vectors with its default
 			// kernel, flash attention, on the CPU: the engine must match
 			// them exactly with the same kernel.
@@ -194,7 +131,7 @@ func TestReferenceVectors(t *testing.T) {
 			require.NoError(t, got.Err())
 			worst := 1.0
 			for i, r := range refs {
-				c := cosine(got.Vectors[i], r.Want)
+				c := testenv.Cosine(got.Vectors[i], r.Want)
 				assert.GreaterOrEqual(t, c, 0.99999, "default kernel: cosine of text %d", i)
 				assert.LessOrEqual(t, maxAbsDiff(got.Vectors[i], r.Want), 3e-3, "default kernel: text %d", i)
 				worst = min(worst, c)
@@ -215,13 +152,13 @@ func absTolerance() float64 {
 	return 1e-3
 }
 
-func check(t *testing.T, what string, refs []reference, got [][]float32) {
+func check(t *testing.T, what string, refs []testenv.Reference, got [][]float32) {
 	t.Helper()
 	worstCos, worstAbs := 1.0, 0.0
 	for i, r := range refs {
 		name := fmt.Sprintf("%d:%.30q", i, r.Text)
 		require.Len(t, got[i], len(r.Want), name)
-		c, d := cosine(got[i], r.Want), maxAbsDiff(got[i], r.Want)
+		c, d := testenv.Cosine(got[i], r.Want), maxAbsDiff(got[i], r.Want)
 		assert.GreaterOrEqual(t, c, 0.9999, "%s: cosine of %s", what, name)
 		assert.LessOrEqual(t, d, absTolerance(), "%s: max abs diff of %s", what, name)
 		worstCos, worstAbs = min(worstCos, c), max(worstAbs, d)

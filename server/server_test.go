@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -61,16 +60,6 @@ func (f *fixture) client(opts ...option.RequestOption) openai.Client {
 	return openai.NewClient(append([]option.RequestOption{option.WithBaseURL(f.http.URL + "/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0)}, opts...)...)
 }
 
-func cosine(a []float32, b []float64) float64 {
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * b[i]
-		na += float64(a[i]) * float64(a[i])
-		nb += b[i] * b[i]
-	}
-	return dot / math.Sqrt(na*nb)
-}
-
 func to32(v []float64) []float32 {
 	out := make([]float32, len(v))
 	for i, x := range v {
@@ -86,16 +75,7 @@ func TestOpenAIClient(t *testing.T) {
 	f := start(t, server.Options{}, embed.Config{})
 	c := f.client()
 	ref := map[string][]float64{}
-	var refs struct {
-		Results []struct {
-			Text string    `json:"text"`
-			Want []float64 `json:"embedding_l2_prebuilt"`
-		} `json:"results"`
-	}
-	b, err := readFile(testenv.ModelsDir(t) + "/reference/bert-mean.json")
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &refs))
-	for _, r := range refs.Results {
+	for _, r := range testenv.LoadReference(t, "bert-mean") {
 		ref[r.Text] = r.Want
 	}
 	texts := []string{"hello world", "The quick brown fox jumps over the lazy dog."}
@@ -109,7 +89,7 @@ func TestOpenAIClient(t *testing.T) {
 	assert.Equal(t, "default", res.Model)
 	assert.Equal(t, int64(4), res.Usage.PromptTokens)
 	assert.Equal(t, int64(4), res.Usage.TotalTokens)
-	assert.GreaterOrEqual(t, cosine(to32(res.Data[0].Embedding), ref[texts[0]]), 0.9999)
+	assert.GreaterOrEqual(t, testenv.Cosine(to32(res.Data[0].Embedding), ref[texts[0]]), 0.9999)
 
 	res, err = c.Embeddings.New(bg, openai.EmbeddingNewParams{
 		Model: "default",
@@ -122,7 +102,7 @@ func TestOpenAIClient(t *testing.T) {
 		own, err := f.engine.Embed(bg, "default", texts[i])
 		require.NoError(t, err)
 		assert.InDeltaSlice(t, own, to32(d.Embedding), 1e-3, "the library's own vector")
-		assert.GreaterOrEqual(t, cosine(to32(d.Embedding), ref[texts[i]]), 0.9999, "llama.cpp's reference")
+		assert.GreaterOrEqual(t, testenv.Cosine(to32(d.Embedding), ref[texts[i]]), 0.9999, "llama.cpp's reference")
 	}
 
 	toks, err := f.engine.Tokenize("default", texts[1])
@@ -137,13 +117,13 @@ func TestOpenAIClient(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Len(t, res.Data, 2)
-	assert.GreaterOrEqual(t, cosine(to32(res.Data[0].Embedding), ref[texts[1]]), 0.9999, "token ids embed as the text")
+	assert.GreaterOrEqual(t, testenv.Cosine(to32(res.Data[0].Embedding), ref[texts[1]]), 0.9999, "token ids embed as the text")
 	res, err = c.Embeddings.New(bg, openai.EmbeddingNewParams{
 		Model: "default",
 		Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfTokens: ids},
 	})
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, cosine(to32(res.Data[0].Embedding), ref[texts[1]]), 0.9999)
+	assert.GreaterOrEqual(t, testenv.Cosine(to32(res.Data[0].Embedding), ref[texts[1]]), 0.9999)
 
 	res, err = c.Embeddings.New(bg, openai.EmbeddingNewParams{
 		Model:          "qwen",
@@ -164,8 +144,6 @@ func TestOpenAIClient(t *testing.T) {
 		assert.Len(t, v, 32)
 	}
 }
-
-func readFile(path string) ([]byte, error) { return osReadFile(path) }
 
 func post(t *testing.T, url, body string, header ...string) (int, server.ErrorResponse, http.Header) {
 	t.Helper()
