@@ -197,10 +197,11 @@ func TestCache(t *testing.T) {
 }
 
 func TestProgress(t *testing.T) {
-	// One context on one thread leaves a core to the waiting caller, so
-	// that it sees the batches finish one by one (updates coalesce when
-	// it is not scheduled in time).
-	e := open(t, "bert-mean", embed.Config{BatchSize: 512, MaxSequences: 8, Contexts: 1, Threads: 1})
+	// Progress updates coalesce when the waiting caller is not scheduled
+	// between batches (a busy machine): one context, and a pause after
+	// each batch, let it see them finish one by one.
+	e := open(t, "bert-mean", embed.Config{BatchSize: 512, MaxSequences: 8, Contexts: 1,
+		OnBatch: func(embed.BatchInfo) { time.Sleep(5 * time.Millisecond) }})
 	texts := make([]string, 100)
 	for i := range texts {
 		texts[i] = strings.Repeat("word ", 1+i%20)
