@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/rss"
 	"github.com/embellama/embellama/server"
 )
 
@@ -126,18 +126,8 @@ func TestLoad(t *testing.T) {
 	if len(lat) > 0 {
 		t.Logf("accepted valid requests: p50 %v, p99 %v", lat[len(lat)/2], lat[len(lat)*99/100])
 	}
-	t.Logf("peak RSS of the test process: %s", vmHWM())
+	t.Logf("peak RSS of the test process: %d MiB", rss.Peak()>>20)
 	st, err := f.engine.Stats("default")
 	assert.NoError(t, err)
 	assert.Zero(t, st.Queued, "nothing left in the queue")
-}
-
-func vmHWM() string {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "?"
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/embellama/embellama/embed"
 	"github.com/embellama/embellama/internal/corpus"
+	"github.com/embellama/embellama/internal/rss"
 )
 
 // target is what bench measures: the engine in this process, or an
@@ -206,7 +207,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", t.name(), err)
 		}
 		if _, ok := t.(engineTarget); ok {
-			r.peakRSS = peakRSS()
+			r.peakRSS = rss.Peak()
 		}
 		results = append(results, r)
 	}
@@ -329,7 +330,7 @@ func runSoak(ctx context.Context, w io.Writer, e *embed.Engine, g *corpus.Genera
 		}
 	}
 	fmt.Fprintf(w, "soak: %d streamed texts, %d per request; %s\n", n, perRequest, settings)
-	fmt.Fprintf(w, "  after load and %d warm-up texts: RSS %s\n", warm, human(uint64(currentRSS()), 1024, "B"))
+	fmt.Fprintf(w, "  after load and %d warm-up texts: RSS %s\n", warm, human(uint64(rss.Current()), 1024, "B"))
 	var base, lo, hi int64
 	start, step := time.Now(), max(n/10, 1)
 	for done := 0; done < n; {
@@ -341,7 +342,7 @@ func runSoak(ctx context.Context, w io.Writer, e *embed.Engine, g *corpus.Genera
 		if done%step != 0 && done != n {
 			continue
 		}
-		rss := currentRSS()
+		rss := rss.Current()
 		if base == 0 {
 			base, lo, hi = rss, rss, rss
 		}
@@ -350,33 +351,9 @@ func runSoak(ctx context.Context, w io.Writer, e *embed.Engine, g *corpus.Genera
 	}
 	if base > 0 {
 		fmt.Fprintf(w, "RSS from the first tenth on: %+.1f%% / %+.1f%% of %s; peak %s\n",
-			100*float64(lo-base)/float64(base), 100*float64(hi-base)/float64(base), human(uint64(base), 1024, "B"), human(uint64(peakRSS()), 1024, "B"))
+			100*float64(lo-base)/float64(base), 100*float64(hi-base)/float64(base), human(uint64(base), 1024, "B"), human(uint64(rss.Peak()), 1024, "B"))
 	}
 	return nil
-}
-
-// currentRSS returns the process's resident set size (VmRSS), or 0.
-func currentRSS() int64 { return procStatus("VmRSS:") }
-
-// peakRSS returns the process's peak resident set size (VmHWM), or 0.
-func peakRSS() int64 { return procStatus("VmHWM:") }
-
-// procStatus returns a size in bytes from /proc/self/status, or 0.
-func procStatus(key string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, key); ok {
-			f := strings.Fields(v)
-			if len(f) >= 1 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10
-			}
-		}
-	}
-	return 0
 }
 
 // benchRounds measures throughput in alternating rounds, so that both
