@@ -25,7 +25,7 @@ if [ ! -d "$dir/node_modules/node-llama-cpp" ]; then
 fi
 cp "$root/scripts/node-bench/bench.mjs" "$dir/bench.mjs"
 texts="$dir/short-$n.txt"
-(cd "$root" && go run ./internal/cmd/corpus -kind short -n "$n") >"$texts"
+(cd "$root" && go run ./internal/cmd/gencorpus -kind short -n "$n") >"$texts"
 echo "model $model, $n short texts, $threads threads; node-llama-cpp $version; embellama on $lib"
 for round in $(seq "$rounds"); do
 	echo "round $round"

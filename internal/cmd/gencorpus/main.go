@@ -1,7 +1,7 @@
-// Command corpus prints the benchmark corpus, one text per line, for
+// Command gencorpus prints the benchmark corpus, one text per line, for
 // programs other than embellama bench (such as scripts/bench-node.sh).
 //
-//	go run ./internal/cmd/corpus [-kind short|long] [-n 1000] [-seed 1]
+//	go run ./internal/cmd/gencorpus [-kind short|long] [-n 1000] [-seed 1]
 //
 // The texts are those `embellama bench -corpus KIND -seed SEED` embeds.
 package main
@@ -26,7 +26,7 @@ func main() {
 	case "long":
 		k = corpus.Long
 	default:
-		fmt.Fprintf(os.Stderr, "corpus: -kind %q: want short or long\n", *kind)
+		fmt.Fprintf(os.Stderr, "gencorpus: -kind %q: want short or long\n", *kind)
 		os.Exit(2)
 	}
 	w := bufio.NewWriter(os.Stdout)
@@ -34,7 +34,7 @@ func main() {
 		fmt.Fprintln(w, t)
 	}
 	if err := w.Flush(); err != nil {
-		fmt.Fprintln(os.Stderr, "corpus:", err)
+		fmt.Fprintln(os.Stderr, "gencorpus:", err)
 		os.Exit(1)
 	}
 }
