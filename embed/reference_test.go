@@ -246,7 +246,7 @@ func TestClose(t *testing.T) {
 	assert.ErrorIs(t, err, embed.ErrClosed)
 	_, err = e.Tokenize("", "hello")
 	assert.ErrorIs(t, err, embed.ErrClosed)
-	assert.ErrorIs(t, e.LoadModel(context.Background(), "x", embed.Config{ModelPath: testenv.Model(t, "bert-mean.gguf")}), embed.ErrClosed)
+	assert.ErrorIs(t, e.LoadModel(context.Background(), "x", embed.ModelConfig{ModelPath: testenv.Model(t, "bert-mean.gguf")}), embed.ErrClosed)
 }
 
 func TestEmbedCancelled(t *testing.T) {

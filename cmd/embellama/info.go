@@ -65,7 +65,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
 	}
 	if ef.model != "" {
-		mc := cfg
+		mc := cfg.ModelConfig()
 		mc.ModelPath = ef.model
 		if ef.pooling != "" {
 			if err := mc.Pooling.UnmarshalText([]byte(ef.pooling)); err != nil {

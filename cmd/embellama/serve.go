@@ -78,7 +78,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 
 	load := append([][2]string{{embed.DefaultModelName, modelPath}}, extra...)
 	for _, m := range load {
-		mc := cfg
+		mc := cfg.ModelConfig()
 		mc.ModelPath = m[1]
 		if err := e.LoadModel(ctx, m[0], mc); err != nil {
 			stop()
