@@ -71,9 +71,10 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
 # Slow tests run once, not three times: the suite again in a child
-# process on another library, the release archive, and the commands of
-# the documents (which run make run and make build themselves).
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$$
+# process on another library, the release archive, the commands of the
+# documents (which run make run and make build themselves), and every
+# setting at its extremes in child processes.
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestExtremeSettings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).
