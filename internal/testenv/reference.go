@@ -83,18 +83,22 @@ func Cosine(a []float32, b []float64) float64 {
 // llama.cpp on another machine, than the vector it is compared with. ggml
 // ships one CPU backend per instruction-set level (sse42, haswell,
 // skylakex, icelake, sapphirerapids, zen4, ...) and picks the best one
-// the CPU runs; their kernels round differently, by up to about 1.2e-4
-// per L2-normalized component measured across the variants that run on an
-// AVX-512 machine (make test-cpu-variants), and packing or the attention
-// kernel move components by up to 3e-4 (../shared/models/SOURCES.md). A
-// test compares exactly only where both sides run the same kernels in
-// the same process with the same batching.
+// the CPU runs; their kernels round differently, and packing or the
+// attention kernel move components too (up to 3e-4,
+// ../shared/models/SOURCES.md). Measured against the reference vectors
+// (make test-cpu-variants, TestReferenceVectors): bert-mean and
+// qwen3-last stay within 3e-4 on every variant, but stories260K (64
+// dimensions, so larger components) reaches 1.04e-3 on alderlake (AVX2,
+// no AVX-512), past SOURCES.md's "about 1e-3"; hence 2e-3. The cosine
+// stays above 0.999997 everywhere. A test compares exactly only where
+// both sides run the same kernels in the same process with the same
+// batching.
 const (
 	// MinCosine is the lowest cosine similarity accepted.
 	MinCosine = 0.9999
 	// MaxComponentDiff is the largest difference accepted in any
 	// component of an L2-normalized vector.
-	MaxComponentDiff = 1e-3
+	MaxComponentDiff = 2e-3
 	// MaxRelativeNormDiff is the largest relative difference accepted in
 	// the L2 norm of a raw (unnormalized) vector.
 	MaxRelativeNormDiff = 1e-3
