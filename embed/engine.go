@@ -111,7 +111,7 @@ func Open(ctx context.Context, modelPath string) (*Engine, error) {
 // file is validated by a pure-Go GGUF reader before llama.cpp reads it.
 //
 // Errors match [ErrModelNotFound], [ErrModelLoad] (with a gguf format
-// error for a malformed file), [ErrNotEmbeddingModel], [ErrMemoryLimit],
+// error for a malformed file, or [ErrNotRegularFile]), [ErrNotEmbeddingModel], [ErrMemoryLimit],
 // [ErrModelExists], [ErrInvalidConfig] or [ErrClosed].
 func (e *Engine) LoadModel(ctx context.Context, name string, cfg Config) error {
 	if name == "" {

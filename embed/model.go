@@ -156,6 +156,8 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	case fi.IsDir():
 		return nil, fmt.Errorf("%w: %s is a directory", ErrModelLoad, cfg.ModelPath)
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%w: %w: %s (%v)", ErrModelLoad, ErrNotRegularFile, cfg.ModelPath, fi.Mode().Type())
 	}
 	// The Go reader checks the whole header before llama.cpp's C parser,
 	// which aborts the process on some malformed files, sees it.
