@@ -28,7 +28,10 @@ PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 w
 all: build
 
 ## run: install the pinned library, build, and embed $(TEXT) with the default model
+##      (with no model anywhere, `embellama pull` fetches all-MiniLM-L6-v2 first)
 run: lib build
+	@if [ -z "$(MODEL)" ] && EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) info | grep -q '^model  *none:'; then \
+		echo "make run: no embedding model found; fetching the default one: $(BIN) pull"; $(BIN) pull; fi
 	EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
 
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>

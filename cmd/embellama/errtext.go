@@ -12,7 +12,7 @@ import (
 // This file is the one place where the library's errors become the words
 // of the command line: flag names instead of Config fields, a hint that
 // names the flag which helps, and no "embed: " package prefix after the
-// "embellama COMMAND: " one.
+// "embellama COMMAND: " one (nor "platform: ", "gguf: " ...).
 
 // configFlags maps the Config fields that have a flag to that flag.
 var configFlags = map[string]string{
@@ -48,9 +48,10 @@ var errorHints = []struct {
 	{embed.ErrOverloaded, "raise -max-queue or send fewer texts at once"},
 }
 
-// packagePrefix matches a Go package's prefix ("embed: ") at the start of
-// the message or of one of its ": "-separated parts.
-var packagePrefix = regexp.MustCompile(`(^|: )embed: `)
+// packagePrefix matches a Go package's prefix ("embed: ", "platform: ")
+// at the start of the message or of one of its ": "-separated parts: the
+// CLI user reads about the program, not its packages.
+var packagePrefix = regexp.MustCompile(`(^|: )(embed|platform|llama|loader|gguf): `)
 
 // configField matches "Config.Field" in a library message.
 var configField = regexp.MustCompile(`Config\.([A-Z][A-Za-z]*)`)
