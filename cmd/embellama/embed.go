@@ -120,6 +120,8 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case fs.NArg() > 0 && *file != "":
 		return usageError{errors.New("give TEXT arguments or -file, not both")}
+	case fs.NArg() > 0 && (*field != "" || mode != inputAuto):
+		return usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
 	case fs.NArg() > 0:
 		recs = argRecords(fs.Args(), *skipEmpty)
 	default:

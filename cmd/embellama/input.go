@@ -102,6 +102,10 @@ func readInputs(r io.Reader, o inputOptions) ([]record, error) {
 	}
 	for line := 0; sc.Scan(); line++ {
 		b := sc.Bytes()
+		if line == 0 {
+			// A byte order mark marks the encoding, it is not text.
+			b = bytes.TrimPrefix(b, []byte("\ufeff"))
+		}
 		rec := record{id: json.RawMessage(strconv.Itoa(line)), where: fmt.Sprintf("line %d", line+1)}
 		blank := len(bytes.TrimSpace(b)) == 0
 		switch {

@@ -39,6 +39,10 @@ func TestReadInputs(t *testing.T) {
 			[]row{{"0", "line 1", "one", ""}, {"1", "line 2", "", ""}, {"2", "line 3", "two", ""}}},
 		{"skip-empty drops blank lines, ids still count them", "one\n \ntwo\n", inputOptions{mode: inputAuto, skipEmpty: true},
 			[]row{{"0", "line 1", "one", ""}, {"2", "line 3", "two", ""}}},
+		{"a byte order mark at the start is not text", "\ufeffone\n\ufefftwo\n", inputOptions{mode: inputText},
+			[]row{{"0", "line 1", "one", ""}, {"1", "line 2", "\ufefftwo", ""}}},
+		{"nor does it hide a JSON object", "\ufeff{\"text\":\"a\"}\n", inputOptions{mode: inputAuto},
+			[]row{{"0", "line 1", "a", ""}}},
 		{"CRLF line ends", "one\r\ntwo\r\n", inputOptions{mode: inputText},
 			[]row{{"0", "line 1", "one", ""}, {"1", "line 2", "two", ""}}},
 		{"a first line that is a JSON object means JSON Lines, field text", `{"id":"a","text":"hello"}` + "\n" + `{"text":"x"}` + "\n",
@@ -115,4 +119,12 @@ func TestWriteOutputErrorRows(t *testing.T) {
 	assert.Equal(t, "[0.5,-0.25]\nnull\n", b.String())
 	b.Reset()
 	assert.ErrorContains(t, writeOutput(&b, "npy", recs), "line 2 has no vector")
+}
+
+func TestEmbedInputFlagsNeedLines(t *testing.T) {
+	for _, args := range [][]string{{"-field", "body", "hi"}, {"-input", "jsonl", "hi"}, {"-input", "csv"}} {
+		code, _, stderr := runCLI(t, "", append([]string{"embed"}, args...)...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
+		assert.Contains(t, stderr, "-input", "%v", args)
+	}
 }
