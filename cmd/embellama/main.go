@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes.
@@ -118,7 +119,7 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n == 0 {
-			fmt.Fprintf(stderr, "usage: embellama %s %s\n", name, args)
+			fmt.Fprintln(stderr, strings.TrimSpace("usage: embellama "+name+" "+args))
 			return
 		}
 		fmt.Fprintf(stderr, "usage: embellama %s [flags] %s\n\nflags:\n", name, args)

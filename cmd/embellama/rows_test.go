@@ -147,6 +147,8 @@ func TestHelpWithoutFlags(t *testing.T) {
 	code, _, stderr := runCLI(t, "", "models", "-h")
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "usage: embellama models [DIR]\n", stderr, "no empty flags: heading")
+	_, _, stderr = runCLI(t, "", "version", "-h")
+	assert.Equal(t, "usage: embellama version\n", stderr)
 	_, _, stderr = runCLI(t, "", "pull", "-h")
 	assert.Contains(t, stderr, "flags:\n  -dir", "commands with flags still list them")
 }
