@@ -9,8 +9,11 @@ GOARCH    := $(shell $(GO) env GOARCH)
 LIBDIR    := lib/$(GOOS)-$(GOARCH)-$(BACKEND)
 BIN       := bin/embellama
 # The model `make run` embeds with; empty: the first embedding model in
-# $EMBELLAMA_MODELS or ../shared/models.
+# $EMBELLAMA_MODELS, then in embellama pull's directory. This repository's
+# test models (../shared/models) are searched only here and by the tests:
+# the CLI itself knows no such directory.
 MODEL     ?=
+EMBELLAMA_MODELS ?= $(wildcard ../shared/models)
 TEXT      ?= The quick brown fox jumps over the lazy dog.
 # Tests treat a missing library or model as a failure, not a skip (see
 # internal/testenv). Set CI=false to let them skip on a partial setup.
@@ -25,8 +28,11 @@ PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 w
 all: build
 
 ## run: install the pinned library, build, and embed $(TEXT) with the default model
+##      (with no model anywhere, `embellama pull` fetches all-MiniLM-L6-v2 first)
 run: lib build
-	$(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
+	@if [ -z "$(MODEL)" ] && EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) info | grep -q '^model  *none:'; then \
+		echo "make run: no embedding model found; fetching the default one: $(BIN) pull"; $(BIN) pull; fi
+	EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
 
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
 ##      (BACKEND=native builds the pinned source for this CPU instead)

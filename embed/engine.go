@@ -128,7 +128,7 @@ func Open(ctx context.Context, modelPath string) (*Engine, error) {
 // [Config.ModelConfig].
 //
 // Errors match [ErrModelNotFound], [ErrModelLoad] (with a gguf format
-// error for a malformed file), [ErrNotEmbeddingModel], [ErrMemoryLimit],
+// error for a malformed file, or [ErrNotRegularFile]), [ErrNotEmbeddingModel], [ErrMemoryLimit],
 // [ErrModelExists], [ErrInvalidConfig] or [ErrClosed].
 func (e *Engine) LoadModel(ctx context.Context, name string, cfg ModelConfig) error {
 	if name == "" {

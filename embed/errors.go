@@ -37,6 +37,10 @@ var (
 	ErrModelNotFound = errors.New("embed: model file not found")
 	// ErrModelLoad: the model file could not be loaded.
 	ErrModelLoad = errors.New("embed: cannot load model")
+	// ErrNotRegularFile: the model path names a FIFO, socket or device,
+	// which reading would block on or never finish; it is refused before
+	// it is opened. It comes wrapped with [ErrModelLoad].
+	ErrNotRegularFile = errors.New("embed: not a regular file")
 	// ErrNotEmbeddingModel: the model declares no pooling, so it has no
 	// sentence embedding of its own; set Config.Pooling to use it anyway.
 	ErrNotEmbeddingModel = errors.New("embed: not an embedding model")

@@ -135,7 +135,13 @@ func readHeader(path string) (*gguf.File, error) {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	case fi.IsDir():
 		return nil, fmt.Errorf("%w: %s is a directory", ErrModelLoad, path)
+	case !fi.Mode().IsRegular():
+		// A FIFO would block the open forever; a device or socket is no
+		// model file either.
+		return nil, fmt.Errorf("%w: %w: %s (%v)", ErrModelLoad, ErrNotRegularFile, path, fi.Mode().Type())
 	}
+	// The Go reader checks the whole header before llama.cpp's C parser,
+	// which aborts the process on some malformed files, sees it.
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrModelLoad, path, err)

@@ -43,7 +43,7 @@ func TestEmbedCommand(t *testing.T) {
 	testenv.AssertNear(t, testenv.ReferenceVector(t, "bert-mean", "hello world"), vs[0], "hello world")
 	assert.NotEqual(t, vs[0], vs[1])
 
-	code, out, stderr = runCLI(t, "hello world\n\nThe quick brown fox\n", "embed", "-lib", lib, "-model", model)
+	code, out, stderr = runCLI(t, "hello world\n\nThe quick brown fox\n", "embed", "-lib", lib, "-model", model, "-skip-empty")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, vs, vectors(t, out), "standard input gives the same vectors as arguments")
 }

@@ -86,7 +86,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %s: %w", m[0], err)
 		}
 		info, _ := e.ModelInfo(m[0])
-		log.Info("model loaded", "name", m[0], "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
+		log.Info("model loaded", "name", m[0], "path", absPath(info.Path), "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
 	}
 	srv.SetReady(true)
 	log.Info("ready")
