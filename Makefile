@@ -104,7 +104,7 @@ test-fuzz:
 ## test-cpu-variants: run the suite once per ggml CPU variant this machine can execute,
 ##                    the library restricted to that variant, and print variant -> pass/fail
 test-cpu-variants: lib headers fixtures
-	scripts/test-cpu-variants.sh
+	SKIP_TESTS='$(ONCE_TESTS)' scripts/test-cpu-variants.sh
 
 ## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
 ##            (the README's server examples) when apt can install them
