@@ -20,7 +20,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-deps test-contrib fuzz check cross tidy clean
 
 all: build
 
@@ -82,20 +82,35 @@ test: lib headers fixtures test-deps
 	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
+	$(MAKE) test-contrib
 
-## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
-##            (the README's server examples) when apt can install them
+## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device), curl
+##            (the README's server examples) and postgresql (examples/pgvector) when apt can install them
 test-deps:
 	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
 	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
 	@pkgs=""; \
 	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || pkgs="mesa-vulkan-drivers libvulkan1"; \
 	command -v curl >/dev/null || pkgs="$$pkgs curl"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
 		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
 	fi
+
+# The modules beside the root module: framework adapters, examples and the
+# deployment manifests, each with its own go.mod (and a replace of the
+# root), so their dependencies never reach the root's go.mod.
+CONTRIB_MODULES := internal/contribtest contrib/langchaingo contrib/chromem contrib/eino contrib/genkit contrib/beam examples/pgvector deploy
+
+## test-contrib: go vet and go test in each module of CONTRIB_MODULES (the PostgreSQL
+##               example needs Debian's postgresql: make test-deps installs it)
+test-contrib: lib
+	@for m in $(CONTRIB_MODULES); do \
+		echo "== $$m"; \
+		(cd $$m && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each
