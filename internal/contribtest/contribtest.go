@@ -180,4 +180,3 @@ func Texts(n int) []string {
 	}
 	return out
 }
-

@@ -2,7 +2,7 @@
 // line is {"id":"...","text":"..."}; each output line is
 // {"id":"...","vector":[...]}; lines that cannot be embedded go to the
 // dead-letter file with the reason. The runner is Beam's --runner flag
-// (direct, the default here; prism, dataflow, flink, spark, ...): see
+// (prism, Beam's default; direct; dataflow, flink, spark): see
 // docs/beam.md.
 //
 //	embed-jsonl --model model.gguf --input in.jsonl --output out.jsonl --dead_letter failed.jsonl
@@ -15,11 +15,9 @@ import (
 	"os"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	// beamx registers the runners (--runner: prism by default, direct,
+	// dataflow, flink, spark, universal) and the local and gs:// filesystems.
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
-
-	// The local runners, selected with --runner.
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/direct"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 
 	embedbeam "github.com/embellama/embellama/contrib/beam"
 )
