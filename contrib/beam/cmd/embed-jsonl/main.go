@@ -3,7 +3,8 @@
 // {"id":"...","vector":[...]}; lines that cannot be embedded go to the
 // dead-letter file with the reason. The runner is Beam's --runner flag
 // (prism, Beam's default; direct; dataflow, flink, spark): see
-// docs/beam.md.
+// docs/beam.md. beamx registers those runners and the local and gs://
+// filesystems.
 //
 //	embed-jsonl --model model.gguf --input in.jsonl --output out.jsonl --dead_letter failed.jsonl
 package main
@@ -15,8 +16,6 @@ import (
 	"os"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	// beamx registers the runners (--runner: prism by default, direct,
-	// dataflow, flink, spark, universal) and the local and gs:// filesystems.
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	embedbeam "github.com/embellama/embellama/contrib/beam"
