@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/firebase/genkit/go/ai"
@@ -47,11 +48,13 @@ type Plugin struct {
 func (p *Plugin) Name() string { return Provider }
 
 // Init implements api.Plugin: it returns the embedders, which Genkit
-// registers. It panics without an Engine, as Genkit's own plugins do for
-// a missing required setting (Init has no error result).
+// registers. Init has no error result, so without an Engine it logs the
+// mistake (slog's default logger) and registers nothing: looking the
+// embedders up then finds none.
 func (p *Plugin) Init(ctx context.Context) []api.Action {
 	if p.Engine == nil {
-		panic("embellama genkit plugin: Engine is required")
+		slog.ErrorContext(ctx, "embellama genkit plugin: Engine is required; no embedders registered")
+		return nil
 	}
 	models := p.Models
 	if len(models) == 0 {
@@ -63,7 +66,9 @@ func (p *Plugin) Init(ctx context.Context) []api.Action {
 		if info, err := p.Engine.ModelInfo(m); err == nil {
 			opts.Dimensions = info.Dim
 		}
-		actions = append(actions, ai.NewEmbedder(api.NewName(Provider, m), opts, p.embedFunc(m)).(api.Action))
+		if a, ok := ai.NewEmbedder(api.NewName(Provider, m), opts, p.embedFunc(m)).(api.Action); ok {
+			actions = append(actions, a)
+		}
 	}
 	return actions
 }

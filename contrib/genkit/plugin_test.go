@@ -90,4 +90,8 @@ func TestErrorsSurfaceThroughGenkit(t *testing.T) {
 	g2 := genkit.Init(ctx, genkit.WithPlugins(&embgenkit.Plugin{Engine: e, Models: []string{"other"}}))
 	_, err = genkit.Embed(ctx, g2, ai.WithEmbedderName("embellama/other"), ai.WithTextDocs("hi"))
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
+
+	// A plugin without an engine registers nothing instead of panicking.
+	g3 := genkit.Init(ctx, genkit.WithPlugins(&embgenkit.Plugin{}))
+	assert.Nil(t, genkit.LookupEmbedder(g3, embgenkit.EmbedderName("default")))
 }
