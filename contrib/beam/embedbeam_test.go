@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	//lint:ignore SA1019 the direct runner runs in process; prism's in-process job server listens on every interface, which a test here must not.
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/direct"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/stretchr/testify/assert"
