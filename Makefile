@@ -96,7 +96,7 @@ test-deps:
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
-		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
+		else echo "test-deps: install $$pkgs for the Vulkan test, the documents' commands and examples/pgvector"; fi; \
 	fi
 
 # The modules beside the root module: framework adapters, examples and the
