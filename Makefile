@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-unit test-race test-once test-fuzz test-cpu-variants test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -87,7 +87,7 @@ ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedComman
 ##       Every step runs even when an earlier one fails (make -k); the exit status
 ##       is non-zero when any failed, and make names each failed step at the end.
 test: lib headers fixtures test-deps
-	$(MAKE) -k test-unit test-race test-once test-fuzz
+	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib
 
 test-unit:
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
@@ -106,37 +106,33 @@ test-fuzz:
 test-cpu-variants: lib headers fixtures
 	SKIP_TESTS='$(ONCE_TESTS)' scripts/test-cpu-variants.sh
 
-## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
-##            (the README's server examples) when apt can install them
+## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device), curl
+##            (the README's server examples) and postgresql (examples/pgvector) when apt can install them
 test-deps:
 	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
 	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
 	@pkgs=""; \
 	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || pkgs="mesa-vulkan-drivers libvulkan1"; \
 	command -v curl >/dev/null || pkgs="$$pkgs curl"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
-		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
+		else echo "test-deps: install $$pkgs for the Vulkan test, the documents' commands and examples/pgvector"; fi; \
 	fi
 
-# Wine runs the windows/amd64 test binary; Wine 8.0 lacks the
-# bcryptprimitives.dll Go's runtime needs, so a two-line shim (built with
-# mingw-w64) goes into the prefix's system32.
-WINEPREFIX ?= $(CURDIR)/.cache/wine
-WINE       ?= $(firstword $(wildcard /usr/lib/wine/wine64) wine64 wine)
+# The modules beside the root module: framework adapters, examples and the
+# deployment manifests, each with its own go.mod (and a replace of the
+# root), so their dependencies never reach the root's go.mod.
+CONTRIB_MODULES := internal/contribtest contrib/langchaingo contrib/chromem contrib/eino contrib/genkit contrib/beam examples/pgvector deploy
 
-## test-wine: the windows/amd64 build, under Wine, loads the pinned Windows DLLs and reproduces
-##            the reference vectors (needs apt wine64 and gcc-mingw-w64-x86-64)
-test-wine: lib-dist
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o bin/embed-windows.test.exe ./embed
-	WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all $(WINE) cmd /c exit >/dev/null 2>&1 || true
-	test -f $(WINEPREFIX)/drive_c/windows/system32/bcryptprimitives.dll || \
-		x86_64-w64-mingw32-gcc -shared -O2 -o $(WINEPREFIX)/drive_c/windows/system32/bcryptprimitives.dll \
-			scripts/wine/bcryptprimitives.c -lbcrypt
-	cd embed && CI=true WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all EMBELLAMA_LIB_DIR='Z:$(subst /,\,$(CURDIR))\lib\windows-amd64-cpu' \
-		$(WINE) ../bin/embed-windows.test.exe -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
-		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
+## test-contrib: go vet and go test in each module of CONTRIB_MODULES (the PostgreSQL
+##               example needs Debian's postgresql: make test-deps installs it)
+test-contrib: lib
+	@for m in $(CONTRIB_MODULES); do \
+		echo "== $$m"; \
+		(cd $$m && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each
