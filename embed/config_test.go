@@ -2,6 +2,7 @@ package embed_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,7 +67,7 @@ func TestConfigApplyEnv(t *testing.T) {
 		"EMBELLAMA_POOLING": "cls", "EMBELLAMA_NORMALIZE": "p3", "EMBELLAMA_TRUNCATE": "start",
 		"EMBELLAMA_CACHE_SIZE": "1000", "EMBELLAMA_MEMORY_LIMIT": "2000", "EMBELLAMA_MAX_QUEUE": "50",
 	}
-	require.Len(t, env, len(embed.EnvVars), "every variable is tested")
+	require.Len(t, env, len(embed.EnvVars()), "every variable is tested")
 	var c embed.Config
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
@@ -112,4 +113,45 @@ func TestKindsText(t *testing.T) {
 	}
 	_, err := embed.ParseTruncation("middle")
 	assert.ErrorIs(t, err, embed.ErrInvalidOption)
+}
+
+// TestSettingsTable checks the one table of settable fields: it names
+// every settable Config field once, each variable and flag once, and
+// handing out copies, it cannot be changed from outside.
+func TestSettingsTable(t *testing.T) {
+	typ := reflect.TypeFor[embed.Config]()
+	notSettable := map[string]bool{"Logger": true, "OnBatch": true}
+	fields, envs, flags := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, s := range embed.Settings() {
+		_, ok := typ.FieldByName(s.Field)
+		assert.True(t, ok, "%s is a Config field", s.Field)
+		assert.False(t, fields[s.Field], "%s once", s.Field)
+		assert.False(t, envs[s.Env], "%s once", s.Env)
+		assert.NotEmpty(t, s.Doc)
+		fields[s.Field], envs[s.Env] = true, true
+		if s.Flag != "" {
+			assert.False(t, flags[s.Flag], "-%s once", s.Flag)
+			flags[s.Flag] = true
+		}
+	}
+	for i := range typ.NumField() {
+		if f := typ.Field(i).Name; !notSettable[f] {
+			assert.True(t, fields[f], "Config.%s has a setting", f)
+		}
+	}
+	s := embed.Settings()
+	s[0].Env = "CHANGED"
+	assert.NotEqual(t, "CHANGED", embed.Settings()[0].Env, "Settings returns a copy")
+	v := embed.EnvVars()
+	v[0].Name = "CHANGED"
+	assert.NotEqual(t, "CHANGED", embed.EnvVars()[0].Name, "EnvVars returns a copy")
+
+	var c embed.Config
+	for _, s := range embed.Settings() {
+		if s.Field == "ContextSize" {
+			require.NoError(t, s.Set(&c, " 77 "))
+			require.Error(t, s.Set(&c, "many"))
+		}
+	}
+	assert.Equal(t, 77, c.ContextSize)
 }

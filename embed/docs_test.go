@@ -15,7 +15,8 @@ import (
 )
 
 // TestConfigurationDoc keeps docs/configuration.md in step with the code:
-// every Config field and every environment variable is in its table.
+// every Config field, every environment variable and every CLI flag of
+// embed.Settings is in its table.
 func TestConfigurationDoc(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "docs", "configuration.md"))
 	require.NoError(t, err)
@@ -24,8 +25,11 @@ func TestConfigurationDoc(t *testing.T) {
 	for i := range typ.NumField() {
 		assert.Contains(t, doc, "| `"+typ.Field(i).Name+"` |", "Config.%s is documented", typ.Field(i).Name)
 	}
-	for _, v := range embed.EnvVars {
-		row := "| `" + v.Field + "` | `" + v.Name + "` |"
-		assert.True(t, strings.Contains(doc, row), "%s is documented as setting %s", v.Name, v.Field)
+	for _, s := range embed.Settings() {
+		row := "| `" + s.Field + "` | `" + s.Env + "` |"
+		if s.Flag != "" {
+			row += " `-" + s.Flag + "` |"
+		}
+		assert.True(t, strings.Contains(doc, row), "%s is documented as setting %s (flag %q)", s.Env, s.Field, s.Flag)
 	}
 }

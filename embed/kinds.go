@@ -227,8 +227,8 @@ const (
 	// it turns flash attention off for models whose attention heads are
 	// not a multiple of 16 values wide: ggml's CPU flash-attention kernel
 	// then falls back to a scalar loop, and the plain matrix path is
-	// faster (stories260K, head size 8: 1.2-1.5x). Otherwise llama.cpp
-	// decides.
+	// faster (BENCHMARKS.md, "Which attention kernel"). Otherwise
+	// llama.cpp decides.
 	FlashAttentionAuto FlashAttention = iota
 	// FlashAttentionOn always uses flash attention.
 	FlashAttentionOn

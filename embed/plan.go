@@ -240,8 +240,8 @@ func largestDivisor(n, limit int) int {
 // flash-attention kernel is vectorized only when a head's values are a
 // multiple of the SIMD width (16 floats with AVX-512); other heads go
 // through a scalar loop with an exp per score, which costs more than the
-// plain matrix path (measured on stories260K's 8-wide heads, see
-// [FlashAttentionAuto]). On GPUs, llama.cpp's own choice stands.
+// plain matrix path (BENCHMARKS.md, "Which attention kernel"). On GPUs,
+// llama.cpp's own choice stands.
 func chooseFlashAttention(set FlashAttention, headSize int, cpu bool) FlashAttention {
 	if set == FlashAttentionAuto && cpu && headSize > 0 && headSize%16 != 0 {
 		return FlashAttentionOff

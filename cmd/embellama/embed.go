@@ -15,34 +15,79 @@ import (
 )
 
 // engineFlags are the flags that configure the engine, shared by the
-// commands that run one. Unset flags leave the EMBELLAMA_* environment
-// (see embed.EnvVars) in force.
+// commands that run one: one per entry of embed.Settings with a flag, and
+// -dimensions and -v. Unset flags leave the EMBELLAMA_* environment (see
+// embed.EnvVars) in force.
 type engineFlags struct {
-	fs                                 *flag.FlagSet
-	model, lib, backend, pooling, norm string
-	truncate, flash                    string
-	ctx, batch, target, threads, dims  int
-	contexts                           int
-	verbose                            bool
+	fs      *flag.FlagSet
+	given   []givenFlag // the settings' flags, in command-line order
+	dims    int
+	verbose bool
+}
+
+type givenFlag struct {
+	s     embed.Setting
+	value string
+}
+
+// flagDefaults says, per flag of embed.Settings, what the CLI does when it
+// is not given.
+var flagDefaults = map[string]string{
+	"model":        "default: $EMBELLAMA_MODEL, or the first embedding model in $" + envModels + " or ../shared/models",
+	"lib":          "default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu",
+	"backend":      "default: $EMBELLAMA_BACKEND, or cpu; a GPU backend without its device falls back to the CPU, with a warning",
+	"ctx":          "default: the model's context, at most 4096",
+	"batch":        "default: max(ctx, 512)",
+	"batch-target": "default 256 with one context, 128 with more",
+	"threads":      "shared by the contexts; default: physical cores",
+	"contexts":     "evaluating batches side by side; default: 2 on the CPU with 2 threads or more, else 1",
+	"pooling":      "default: the model's",
+	"normalize":    "default l2",
+	"truncate":     "texts longer than ctx: end keeps the beginning, start the end; default error",
+	"flash-attn":   "default auto: off on the CPU for heads not a multiple of 16 wide",
 }
 
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	f := &engineFlags{fs: fs}
-	fs.StringVar(&f.model, "model", "", "GGUF model `file` (default: $EMBELLAMA_MODEL, or the first embedding model in $"+envModels+" or ../shared/models)")
-	fs.StringVar(&f.lib, "lib", "", "llama library `path`, file or directory (default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
-	fs.StringVar(&f.backend, "backend", "", "library to search for: cpu, cuda, metal or vulkan (default: $EMBELLAMA_BACKEND, or cpu); a GPU backend without its device falls back to the CPU, with a warning")
-	fs.IntVar(&f.ctx, "ctx", 0, "longest text in `tokens` (default: the model's context, at most 4096)")
-	fs.IntVar(&f.batch, "batch", 0, "token budget of one decode (default: max(ctx, 512))")
-	fs.IntVar(&f.target, "batch-target", 0, "tokens packed into one decode before starting another (default 256 with one context, 128 with more)")
-	fs.IntVar(&f.threads, "threads", 0, "CPU `threads`, shared by the contexts (default: physical cores)")
-	fs.IntVar(&f.contexts, "contexts", 0, "llama contexts per model evaluating batches side by side (default: 2 on the CPU with 2 threads or more, else 1)")
-	fs.StringVar(&f.pooling, "pooling", "", "pooling: mean, cls or last (default: the model's)")
-	fs.StringVar(&f.norm, "normalize", "l2", "normalization: l2, none, maxabs or p<N>")
+	for _, s := range embed.Settings() {
+		if s.Flag == "" {
+			continue
+		}
+		usage := s.Doc
+		if d := flagDefaults[s.Flag]; d != "" {
+			usage += " (" + d + ")"
+		}
+		fs.Func(s.Flag, usage, func(v string) error {
+			f.given = append(f.given, givenFlag{s, v})
+			return nil
+		})
+	}
 	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
-	fs.StringVar(&f.truncate, "truncate", "error", "texts longer than ctx: error, end (keep the beginning) or start (keep the end)")
-	fs.StringVar(&f.flash, "flash-attn", "auto", "flash attention: auto (off on the CPU for heads not a multiple of 16 wide), on or off")
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
 	return f
+}
+
+// flag returns the last value given on the command line for the named
+// flag of embed.Settings, or "".
+func (f *engineFlags) flag(name string) string {
+	v := ""
+	for _, g := range f.given {
+		if g.s.Flag == name {
+			v = g.value
+		}
+	}
+	return v
+}
+
+// apply sets the fields of the flags given, in command-line order.
+func (f *engineFlags) apply(cfg *embed.Config) error {
+	var err error
+	for _, g := range f.given {
+		if e := g.s.Set(cfg, g.value); e != nil {
+			err = errors.Join(err, fmt.Errorf("-%s %q: %w", g.s.Flag, g.value, e))
+		}
+	}
+	return err
 }
 
 // config builds the engine configuration: environment first, then the
@@ -52,35 +97,7 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return cfg, err
 	}
-	var err error
-	f.fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "model":
-			cfg.ModelPath = f.model
-		case "lib":
-			cfg.Library = f.lib
-		case "backend":
-			err = errors.Join(err, cfg.Backend.UnmarshalText([]byte(f.backend)))
-		case "ctx":
-			cfg.ContextSize = f.ctx
-		case "batch":
-			cfg.BatchSize = f.batch
-		case "batch-target":
-			cfg.BatchTarget = f.target
-		case "threads":
-			cfg.Threads = f.threads
-		case "contexts":
-			cfg.Contexts = f.contexts
-		case "pooling":
-			err = errors.Join(err, cfg.Pooling.UnmarshalText([]byte(f.pooling)))
-		case "normalize":
-			err = errors.Join(err, cfg.Normalize.UnmarshalText([]byte(f.norm)))
-		case "truncate":
-			err = errors.Join(err, cfg.Truncate.UnmarshalText([]byte(f.truncate)))
-		case "flash-attn":
-			err = errors.Join(err, cfg.FlashAttention.UnmarshalText([]byte(f.flash)))
-		}
-	})
+	err := f.apply(&cfg)
 	if err != nil {
 		return cfg, usageError{err}
 	}

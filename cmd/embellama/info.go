@@ -22,13 +22,17 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return err
 	}
-	if ef.lib != "" {
-		cfg.Library = ef.lib
+	// The engine takes -lib and -backend; the model, loaded below, the
+	// other flags.
+	var flags embed.Config
+	if err := ef.apply(&flags); err != nil {
+		return usageError{err}
 	}
-	if ef.backend != "" {
-		if err := cfg.Backend.UnmarshalText([]byte(ef.backend)); err != nil {
-			return usageError{err}
-		}
+	if ef.flag("lib") != "" {
+		cfg.Library = flags.Library
+	}
+	if ef.flag("backend") != "" {
+		cfg.Backend = flags.Backend
 	}
 	requested := cfg.Backend
 	envModel := cfg.ModelPath // $EMBELLAMA_MODEL: loaded below, as -model is
@@ -66,17 +70,15 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
 	}
-	modelPath, source, err := infoModel(ef.model, envModel)
+	modelPath, source, err := infoModel(flags.ModelPath, envModel)
 	if err != nil {
 		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
 	}
 	if modelPath != "" {
 		mc := cfg.ModelConfig()
 		mc.ModelPath = modelPath
-		if ef.pooling != "" {
-			if err := mc.Pooling.UnmarshalText([]byte(ef.pooling)); err != nil {
-				return usageError{err}
-			}
+		if ef.flag("pooling") != "" {
+			mc.Pooling = flags.Pooling
 		}
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err
