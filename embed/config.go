@@ -98,6 +98,14 @@ type Config struct {
 	// Truncate is what happens to texts longer than ContextSize. Default:
 	// they are refused with ErrTooLong.
 	Truncate Truncation
+	// Prompts sets named prompts (prefixes put in front of a text, such
+	// as "query" and "document"), replacing the model's own of the same
+	// name (built-in family table, GGUF); an empty text removes one.
+	// Default: the model's own (see ModelInfo.Prompts).
+	Prompts map[string]string
+	// DefaultPrompt names the prompt applied when a call names none.
+	// Default: none.
+	DefaultPrompt string
 
 	// CacheSize is the size in bytes of the LRU cache of vectors, shared by
 	// all models. Default: 0, no cache.
@@ -207,6 +215,14 @@ func (c *Config) Validate() error {
 	if c.MaxQueue < 0 {
 		bad("MaxQueue", c.MaxQueue, "must not be negative")
 	}
+	for name := range c.Prompts {
+		if !validPromptName(name) {
+			bad("Prompts", name, "a prompt name is letters, digits, '-' and '_'")
+		}
+	}
+	if c.DefaultPrompt != "" && !validPromptName(c.DefaultPrompt) {
+		bad("DefaultPrompt", c.DefaultPrompt, "a prompt name is letters, digits, '-' and '_'")
+	}
 	if c.ModelName != "" && strings.TrimSpace(c.ModelName) != c.ModelName {
 		bad("ModelName", c.ModelName, "must not start or end with white space")
 	}
@@ -234,6 +250,9 @@ var EnvVars = []struct{ Name, Field, Doc string }{
 	{"EMBELLAMA_POOLING", "Pooling", "mean, cls, last (or empty: the model's)"},
 	{"EMBELLAMA_NORMALIZE", "Normalize", "l2, none, maxabs, or p<N> such as p1 or p3"},
 	{"EMBELLAMA_TRUNCATE", "Truncate", "error, end or start"},
+	{"EMBELLAMA_PROMPT_QUERY", "Prompts.query", "prompt put in front of queries"},
+	{"EMBELLAMA_PROMPT_DOCUMENT", "Prompts.document", "prompt put in front of documents"},
+	{"EMBELLAMA_DEFAULT_PROMPT", "DefaultPrompt", "prompt name applied when a call names none"},
 	{"EMBELLAMA_CACHE_SIZE", "CacheSize", "vector cache size in bytes"},
 	{"EMBELLAMA_MEMORY_LIMIT", "MemoryLimit", "refuse models estimated above this many bytes"},
 	{"EMBELLAMA_MAX_QUEUE", "MaxQueue", "most texts waiting per model"},
@@ -245,9 +264,13 @@ var EnvVars = []struct{ Name, Field, Doc string }{
 func (c *Config) ApplyEnv(getenv func(string) string) error {
 	var errs []error
 	for _, v := range EnvVars {
-		s := strings.TrimSpace(getenv(v.Name))
+		raw := getenv(v.Name)
+		s := strings.TrimSpace(raw)
 		if s == "" {
 			continue
+		}
+		if strings.HasPrefix(v.Field, "Prompts.") {
+			s = raw // a prompt's trailing space is part of it
 		}
 		if err := c.set(v.Field, s); err != nil {
 			errs = append(errs, &ConfigError{Field: v.Field, Value: s, Reason: v.Name + ": " + err.Error()})
@@ -321,6 +344,10 @@ func (c *Config) set(field, s string) error {
 		return atoi64(&c.MemoryLimit)
 	case "MaxQueue":
 		return atoi(&c.MaxQueue)
+	case "Prompts.query", "Prompts.document":
+		c.SetPrompt(strings.TrimPrefix(field, "Prompts."), s)
+	case "DefaultPrompt":
+		c.DefaultPrompt = s
 	default:
 		return fmt.Errorf("unknown field %s", field)
 	}

@@ -401,6 +401,10 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 	if err != nil {
 		return nil, err
 	}
+	prompt, err := m.promptText(o)
+	if err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -414,7 +418,7 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 		if ids != nil {
 			t, cut, err = m.checkTokens(ids[i], o.truncate)
 		} else {
-			t, cut, err = m.tokenize(texts[i], o.truncate)
+			t, cut, err = m.tokenizePrompted(prompt, texts[i], o.truncate)
 		}
 		r.Tokens[i], r.Truncated[i] = len(t), cut
 		if err != nil {
@@ -428,7 +432,7 @@ func (e *Engine) run(ctx context.Context, name string, texts []string, ids [][]i
 		toks[i] = t
 	})
 
-	key := cacheOptions(o, perToken)
+	key := cacheOptions(o, perToken) + "\x00" + prompt
 	j := &job{
 		ctx: ctx, pooling: o.pooling, perToken: perToken,
 		out: make([][]float32, n), errs: make([]error, n),

@@ -23,6 +23,9 @@ func (p Pooling) valid() bool { return p >= 0 && int(p) < len(poolingNames) }
 
 // String returns "mean", "cls", "last", or "" for the default.
 func (p Pooling) String() string {
+	if p == poolingRank {
+		return "rank"
+	}
 	if p.valid() {
 		return poolingNames[p]
 	}

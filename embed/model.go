@@ -62,6 +62,15 @@ type ModelInfo struct {
 	HeadSize int
 	// EstimatedMemory is the footprint checked against Config.MemoryLimit.
 	EstimatedMemory int64
+	// Prompts are the named prompts the model applies (see [WithPrompt]),
+	// sorted by name, and DefaultPrompt the one applied when a call names
+	// none (Config.DefaultPrompt).
+	Prompts       []PromptInfo
+	DefaultPrompt string
+	// Reranker reports a model with rank pooling, for [Engine.Rerank];
+	// Scoring says how its scores are made (see [RerankItem]).
+	Reranker bool
+	Scoring  string
 }
 
 // model is a loaded model with its queue and workers.
@@ -74,6 +83,7 @@ type model struct {
 	encode  bool
 	lmodel  *llama.Model
 	vocab   *llama.Vocab
+	ret     retrieval // reranking and prompts (retrieval.go)
 
 	mu      sync.Mutex
 	idle    []*worker // waiting for work, the most recently active last
@@ -188,6 +198,9 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}
 	m.info.FlashAttention = chooseFlashAttention(m.cfg.FlashAttention, m.info.HeadSize, cpu)
+	if m.ret.rank && cpu && m.cfg.FlashAttention == FlashAttentionAuto {
+		m.info.FlashAttention = FlashAttentionOff // see rerankFlashAttention
+	}
 	m.lmodel, m.vocab = lm, lm.Vocab()
 	m.encode = lm.HasEncoder() && !lm.HasDecoder()
 	if d := lm.NEmbdOut(); d > 0 {
@@ -250,8 +263,7 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config, cpu bool) error {
 		case "last":
 			m.pooling = PoolingLast
 		case "rank":
-			return fmt.Errorf("%w: %s declares rank pooling (a reranker): it scores pairs, it does not embed; set Config.Pooling to embed with it",
-				ErrNotEmbeddingModel, cfg.ModelPath)
+			m.pooling = poolingRank // a reranker: Engine.Rerank scores pairs with it
 		default:
 			return fmt.Errorf("%w: %s (%s) declares no pooling; set Config.Pooling (mean, cls or last) to embed with it anyway",
 				ErrNotEmbeddingModel, cfg.ModelPath, arch)
@@ -311,6 +323,7 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config, cpu bool) error {
 			Reason: fmt.Sprintf("must divide the ubatch size (%d): llama.cpp aborts otherwise when it prepares mean pooling", cfg.UBatchSize)}
 	}
 	m.cfg = cfg
+	m.ret = planRetrieval(f, cfg, declared)
 	m.info = ModelInfo{
 		Name:             m.name,
 		Path:             cfg.ModelPath,
@@ -335,6 +348,7 @@ func (m *model) plan(f *gguf.File, size int64, cfg Config, cpu bool) error {
 		HeadSize:         f.HeadSize(),
 		EstimatedMemory:  estimateMemory(f, cfg, causal),
 	}
+	m.ret.describe(&m.info)
 	if cfg.MemoryLimit > 0 && m.info.EstimatedMemory > cfg.MemoryLimit {
 		return fmt.Errorf("%w: %s needs about %d MiB, the limit is %d MiB",
 			ErrMemoryLimit, cfg.ModelPath, m.info.EstimatedMemory>>20, cfg.MemoryLimit>>20)

@@ -12,6 +12,7 @@ type callOptions struct {
 	dimensions int
 	truncate   Truncation
 	progress   func(done, total int)
+	prompt     promptChoice // prompt.go
 }
 
 // WithPooling pools with p instead of the model's configured pooling.
@@ -34,12 +35,16 @@ func WithTruncation(t Truncation) Option { return func(o *callOptions) { o.trunc
 func WithProgress(f func(done, total int)) Option { return func(o *callOptions) { o.progress = f } }
 
 func (m *model) callOptions(opts []Option) (callOptions, error) {
-	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate}
+	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate, prompt: promptChoice{name: m.cfg.DefaultPrompt}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.pooling == PoolingDefault {
 		o.pooling = m.pooling
+	}
+	if o.pooling == poolingRank {
+		return o, fmt.Errorf("%w: %s is a reranker (rank pooling): score pairs with Rerank, or give a pooling to embed with it",
+			ErrNotEmbeddingModel, m.info.Path)
 	}
 	switch {
 	case !o.pooling.valid():

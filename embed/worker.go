@@ -48,6 +48,7 @@ var llamaPooling = map[Pooling]llama.PoolingType{
 	PoolingMean: llama.PoolingMean,
 	PoolingCLS:  llama.PoolingCLS,
 	PoolingLast: llama.PoolingLast,
+	poolingRank: llama.PoolingRank,
 }
 
 var llamaFlashAttn = map[FlashAttention]llama.FlashAttnType{
@@ -154,6 +155,9 @@ func (w *worker) eval(c *llama.Context, seqs []item) error {
 				}
 			}
 			it.job.finish(it.idx, nil, toks, wrapDecode(err))
+		} else if it.job.pooling == poolingRank {
+			v, err := c.ScoresSeq(int32(s), w.m.ret.outputs)
+			it.job.finish(it.idx, v, nil, wrapDecode(err))
 		} else {
 			v, err := c.EmbeddingsSeq(int32(s), make([]float32, dim))
 			it.job.finish(it.idx, v, nil, wrapDecode(err))
