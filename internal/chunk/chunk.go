@@ -179,7 +179,7 @@ func bestCut(text string, us []unit, start, end int, count func(int) int, size i
 
 // strength classifies the boundary in front of unit i.
 func strength(text string, us []unit, i int) int {
-	ws := text[us[i].start:us[i].word]
+	ws := text[us[i].gap[0]:us[i].gap[1]]
 	nl := 0
 	for k := 0; k < len(ws); k++ {
 		if ws[k] == '\n' {

@@ -9,9 +9,11 @@ import (
 
 // unit is text[start:end]: white space in [start, word), then a word
 // (the last unit also holds the text's trailing white space). Units tile
-// the text.
+// the text. gap is the white space run in front of the word as the text
+// has it, wherever the cut in it fell.
 type unit struct {
 	start, word, end int
+	gap              [2]int
 	tokens           []int32
 }
 
@@ -29,6 +31,7 @@ func units(text string, tok Tokenizer, size int) ([]unit, error) {
 			i += n
 		}
 		u.word = i
+		u.gap = [2]int{u.start, u.word}
 		for i < len(text) {
 			r, n := utf8.DecodeRuneInString(text[i:])
 			if unicode.IsSpace(r) {
@@ -43,6 +46,10 @@ func units(text string, tok Tokenizer, size int) ([]unit, error) {
 	if n := len(raw); n > 1 && raw[n-1].word == raw[n-1].end {
 		raw[n-2].end = raw[n-1].end
 		raw = raw[:n-1]
+	}
+	raw, err := placeCuts(text, tok, raw)
+	if err != nil {
+		return nil, err
 	}
 	var out []unit
 	for _, u := range raw {
@@ -60,6 +67,39 @@ func units(text string, tok Tokenizer, size int) ([]unit, error) {
 			return nil, err
 		}
 		out = append(out, parts...)
+	}
+	return out, nil
+}
+
+// placeCuts moves each cut between units within the white space there to
+// the first place where the tokenizer agrees locally (byte-level BPE
+// merges "!\n\n" into one token, so the newlines go with the word before
+// them), and joins units where no place agrees.
+func placeCuts(text string, tok Tokenizer, raw []unit) ([]unit, error) {
+	out := raw[:1]
+	for _, u := range raw[1:] {
+		prev := &out[len(out)-1]
+		placed := false
+		for q := u.start; q <= u.word; {
+			ok, err := agrees(text, tok, max(prev.word, q-around), q, min(u.end, q+around))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				prev.end, u.start, placed = q, q, true
+				break
+			}
+			if q == u.word {
+				break
+			}
+			_, n := utf8.DecodeRuneInString(text[q:])
+			q += n
+		}
+		if !placed {
+			prev.end = u.end
+			continue
+		}
+		out = append(out, u)
 	}
 	return out, nil
 }
@@ -90,9 +130,9 @@ func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 	cuts = append(cuts, u.end)
 	var out []unit
 	for k := 0; k+1 < len(cuts); k++ {
-		p := unit{start: cuts[k], word: cuts[k], end: cuts[k+1]}
+		p := unit{start: cuts[k], word: cuts[k], end: cuts[k+1], gap: [2]int{cuts[k], cuts[k]}}
 		if k == 0 {
-			p.word = u.word
+			p.word, p.gap = u.word, u.gap
 		}
 		t, err := tok(text[p.start:p.end])
 		if err != nil {
@@ -105,7 +145,7 @@ func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 				return nil, err
 			}
 			out = append(out, head)
-			p = unit{start: head.end, word: head.end, end: p.end}
+			p = unit{start: head.end, word: head.end, end: p.end, gap: [2]int{head.end, head.end}}
 			if p.tokens, err = tok(text[p.start:p.end]); err != nil {
 				return nil, err
 			}
@@ -167,7 +207,7 @@ func longestPrefix(text string, tok Tokenizer, p unit, size int) (unit, error) {
 			hi = mid - 1
 		}
 	}
-	head := unit{start: p.start, word: p.word, end: runes[lo]}
+	head := unit{start: p.start, word: p.word, end: runes[lo], gap: p.gap}
 	head.tokens, err = tok(text[head.start:head.end])
 	return head, err
 }

@@ -30,8 +30,8 @@ var (
 	bert = pair.Specials{BOS: 101, EOS: -1, SEP: 102, AddBOS: true, AddEOS: false, AddSEP: true}
 	// A vocabulary with no EOS that adds one falls back to SEP.
 	noEOS = pair.Specials{BOS: 101, EOS: -1, SEP: 102, AddBOS: true, AddEOS: true}
-	xlmr = pair.Specials{BOS: 0, EOS: 2, SEP: 2, AddBOS: true, AddEOS: true, AddSEP: true}
-	none = pair.Specials{BOS: 1, EOS: 2, SEP: -1}
+	xlmr  = pair.Specials{BOS: 0, EOS: 2, SEP: 2, AddBOS: true, AddEOS: true, AddSEP: true}
+	none  = pair.Specials{BOS: 1, EOS: 2, SEP: -1}
 )
 
 func TestBuild(t *testing.T) {
