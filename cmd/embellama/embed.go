@@ -25,6 +25,7 @@ type engineFlags struct {
 	ctx, batch, target, threads, dims  int
 	contexts                           int
 	verbose                            bool
+	ret                                retrievalFlags // retrieval.go
 }
 
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
@@ -43,6 +44,7 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	fs.StringVar(&f.truncate, "truncate", "error", "texts longer than ctx: error, end (keep the beginning) or start (keep the end)")
 	fs.StringVar(&f.flash, "flash-attn", "auto", "flash attention: auto (off on the CPU for heads not a multiple of 16 wide), on or off")
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
+	f.ret.add(fs)
 	return f
 }
 
@@ -80,6 +82,8 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 			err = errors.Join(err, cfg.Truncate.UnmarshalText([]byte(f.truncate)))
 		case "flash-attn":
 			err = errors.Join(err, cfg.FlashAttention.UnmarshalText([]byte(f.flash)))
+		default:
+			f.ret.apply(fl.Name, &cfg)
 		}
 	})
 	if err != nil {
@@ -108,6 +112,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	field := fs.String("field", "", "with -file or standard input: read JSON lines and embed this `field` (\"id\" names the output)")
 	format := fs.String("format", "array", "output: array (a JSON array per line), jsonl ({\"id\",\"embedding\"} per line) or npy (float32 matrix)")
 	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
+	ef.ret.addChunkFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -158,7 +163,15 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	for i, r := range recs {
 		texts[i] = r.text
 	}
-	opts := []embed.Option{embed.WithDimensions(ef.dims)}
+	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
+	if ef.ret.chunk > 0 {
+		out, closeOut, err := openOutput(*output, stdout)
+		if err != nil {
+			return err
+		}
+		defer closeOut()
+		return embedChunks(ctx, e, recs, &ef.ret, opts, out)
+	}
 	if len(texts) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
 		opts = append(opts, embed.WithProgress(bar.update))
