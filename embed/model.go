@@ -199,7 +199,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 	}
 	m.info.FlashAttention = chooseFlashAttention(m.cfg.FlashAttention, m.info.HeadSize, cpu)
 	if m.ret.rank && cpu && m.cfg.FlashAttention == FlashAttentionAuto {
-		m.info.FlashAttention = FlashAttentionOff // see rerankFlashAttention
+		m.info.FlashAttention = FlashAttentionOff // a reranker's scores move when packed with it (retrieval.go)
 	}
 	m.lmodel, m.vocab = lm, lm.Vocab()
 	m.encode = lm.HasEncoder() && !lm.HasDecoder()

@@ -90,12 +90,11 @@ func (r *retrieval) describe(info *ModelInfo) {
 	}
 }
 
-// rerankFlashAttention documents why rerankers run without flash
-// attention on the CPU unless Config.FlashAttention asks for it: ggml's
+// Rerankers run without flash attention on the CPU unless
+// Config.FlashAttention asks for it (loadModel): ggml's
 // CPU flash-attention kernel accumulates values in F16, and a pair packed
 // with others then scored differently from the same pair alone (measured
 // on the bert-rerank-tiny fixture: logits moved by up to 0.007, 4% of
 // one; without it packed and single scores agree to 1e-6). A reranker's
 // single logit has no other components to average that out, as a
 // vector's cosine does.
-const rerankFlashAttention = FlashAttentionOff
