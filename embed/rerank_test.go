@@ -3,6 +3,7 @@ package embed_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -176,4 +177,32 @@ func TestRerankErrors(t *testing.T) {
 	m := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny")})
 	_, err = m.Rerank(ctx, "", "q", []string{"d"})
 	assert.ErrorIs(t, err, embed.ErrNotReranker)
+}
+
+// TestRerankConcurrent runs reranks from several goroutines at once:
+// their pairs share decodes, and each call gets its own scores.
+func TestRerankConcurrent(t *testing.T) {
+	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512})
+	g := loadRerankGolden(t, "bert-rerank-tiny")
+	scale := 0.0
+	for _, p := range g.Pairs {
+		scale = max(scale, math.Abs(p.Score))
+	}
+	errs := make(chan error, len(g.Pairs))
+	for i := range g.Pairs {
+		go func() {
+			p := g.Pairs[i]
+			r, err := e.Rerank(context.Background(), "", p.Query, []string{p.Document, "filler document"})
+			if err == nil {
+				err = r.Err()
+			}
+			if err == nil && relErr(r.Items[0].Raw, p.Score, scale) > packedTolerance {
+				err = fmt.Errorf("pair %d: %v vs llama.cpp %v", i, r.Items[0].Raw, p.Score)
+			}
+			errs <- err
+		}()
+	}
+	for range g.Pairs {
+		assert.NoError(t, <-errs)
+	}
 }
