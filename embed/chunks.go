@@ -186,17 +186,21 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Limit: m.cfg.ContextSize, Err: err}
 			continue
 		}
-		r, err := e.run(ctx, m.name, make([]string, 1), [][]int32{seq}, true, raw)
+		c, err := e.prepare(ctx, m.name, make([]string, 1), [][]int32{seq}, raw)
 		if err != nil {
 			return err
 		}
-		if r.Errors[0] != nil {
-			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Err: errors.Unwrap(r.Errors[0])}
+		vecs, err := e.perToken(ctx, c)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				return err
+			}
+			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Err: errors.Unwrap(err)}
 			continue
 		}
-		dim := len(r.Vectors[0]) / len(seq)
 		for k, w := range s.Windows {
-			v := meanRows(r.Vectors[0], dim, first+w.TokenStart, first+w.TokenStart+len(w.Tokens))
+			v := meanRows(vecs, first+w.TokenStart, first+w.TokenStart+len(w.Tokens))
 			if v, err = finish(v, o); err != nil {
 				res.Errors[i] = &InputError{Index: i, Err: err}
 				break
@@ -243,12 +247,13 @@ func (m *model) lateSequence(doc, prompt string, body []int32) ([]int32, int, er
 	return seq, head + len(p), nil
 }
 
-// meanRows returns the mean of rows [a, b) of a row-major matrix.
-func meanRows(flat []float32, dim, a, b int) []float32 {
+// meanRows returns the mean of rows [a, b).
+func meanRows(rows [][]float32, a, b int) []float32 {
+	dim := len(rows[a])
 	out := make([]float32, dim)
 	sum := make([]float64, dim)
 	for r := a; r < b; r++ {
-		for c, v := range flat[r*dim : (r+1)*dim] {
+		for c, v := range rows[r] {
 			sum[c] += float64(v)
 		}
 	}

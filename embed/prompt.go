@@ -66,15 +66,15 @@ func (e *Engine) EmbedDocuments(ctx context.Context, name string, docs []string,
 // tokenizePrompted tokenizes prompt+text within the context size. When
 // the whole is too long and truncation is on, the text's tokens are cut
 // and the prompt's kept whole, with the special tokens around both.
-func (m *model) tokenizePrompted(prompt, text string, trunc Truncation) ([]int32, bool, error) {
+func (m *model) tokenizePrompted(prompt, text string, trunc Truncation, limit int) ([]int32, bool, error) {
 	if prompt == "" {
-		return m.tokenize(text, trunc)
+		return m.tokenize(text, trunc, limit)
 	}
-	if _, _, err := m.tokenize(text, TruncateNone); err != nil && !errors.Is(err, ErrTooLong) {
+	if _, _, err := m.tokenize(text, TruncateNone, limit); err != nil && !errors.Is(err, ErrTooLong) {
 		return nil, false, err // the text's own faults: empty, bad UTF-8, NUL
 	}
 	full := prompt + text
-	toks, _, err := m.tokenize(full, TruncateNone)
+	toks, _, err := m.tokenize(full, TruncateNone, limit)
 	if !errors.Is(err, ErrTooLong) || trunc == TruncateNone {
 		return toks, false, err
 	}
@@ -109,7 +109,7 @@ func (m *model) tokenizePrompted(prompt, text string, trunc Truncation) ([]int32
 			return nil, false, m.libErr(err)
 		}
 	}
-	keep := m.cfg.ContextSize - specials - len(p)
+	keep := limit - specials - len(p)
 	if keep < 1 || keep >= len(rest) {
 		return toks, false, ErrTooLong
 	}
@@ -117,7 +117,7 @@ func (m *model) tokenizePrompted(prompt, text string, trunc Truncation) ([]int32
 	if trunc == TruncateStart {
 		kept = rest[len(rest)-keep:]
 	}
-	out := make([]int32, 0, m.cfg.ContextSize)
+	out := make([]int32, 0, limit)
 	out = append(out, toks[:head]...)
 	out = append(out, p...)
 	out = append(out, kept...)

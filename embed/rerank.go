@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/embellama/embellama/embed/internal/sched"
 	"github.com/embellama/embellama/internal/pair"
 )
 
@@ -109,8 +109,7 @@ func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, 
 		return nil, err
 	}
 	r := &RerankResult{Items: make([]RerankItem, len(docs))}
-	j := &job{ctx: ctx, pooling: poolingRank, out: make([][]float32, len(docs)), errs: make([]error, len(docs)),
-		progress: make(chan struct{}, 1), done: make(chan struct{})}
+	var inputs []sched.Input
 	for i, d := range docs {
 		it := &r.Items[i]
 		it.Index = i
@@ -126,28 +125,21 @@ func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, 
 			}
 			continue
 		}
-		j.items = append(j.items, item{job: j, idx: i, tokens: toks})
+		inputs = append(inputs, sched.Input{Index: i, Tokens: toks})
 	}
-	if len(j.items) > 0 {
-		slices.SortStableFunc(j.items, func(a, b item) int { return len(b.tokens) - len(a.tokens) })
-		j.hi = len(j.items)
-		j.pending.Store(int64(len(j.items)))
-		if err := m.submit(j); err != nil {
-			return nil, err
-		}
-		if err := wait(ctx, m, j, len(docs)-len(j.items), len(docs), o.progress); err != nil {
-			return nil, err
-		}
+	j := sched.NewJob(kindOf(poolingRank, false), len(docs), inputs)
+	if err := run(ctx, m, j, len(docs)-len(inputs), len(docs), o.progress); err != nil {
+		return nil, err
 	}
-	for _, it := range j.items {
-		ri := &r.Items[it.idx]
-		if err := j.errs[it.idx]; err != nil {
-			ri.Err = &InputError{Index: it.idx, Tokens: len(it.tokens), Err: err}
+	for _, in := range inputs {
+		ri := &r.Items[in.Index]
+		if err := j.Errs[in.Index]; err != nil {
+			ri.Err = &InputError{Index: in.Index, Tokens: len(in.Tokens), Err: err}
 			continue
 		}
-		ri.Raw, ri.Score, err = m.ret.score(j.out[it.idx])
+		ri.Raw, ri.Score, err = m.ret.score(j.Pooled[in.Index])
 		if err != nil {
-			ri.Err = &InputError{Index: it.idx, Tokens: len(it.tokens), Err: err}
+			ri.Err = &InputError{Index: in.Index, Tokens: len(in.Tokens), Err: err}
 		}
 	}
 	return r, nil

@@ -45,7 +45,7 @@ func (c *Config) SetPrompt(name, text string) {
 }
 
 // planRetrieval reads the reranker facts and resolves the prompts.
-func planRetrieval(f *gguf.File, cfg Config, declared string) retrieval {
+func planRetrieval(f *gguf.File, cfg ModelConfig, declared string) retrieval {
 	arch := f.Architecture()
 	r := retrieval{rank: declared == "rank", outputs: 1, defPrompt: cfg.DefaultPrompt}
 	if a, ok := f.Array(arch + ".classifier.output_labels"); ok && a.Len() > 0 {

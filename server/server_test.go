@@ -41,7 +41,7 @@ func start(t *testing.T, opts server.Options, cfg embed.Config) *fixture {
 	e, err := embed.New(bg, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
-	mc := cfg
+	mc := cfg.ModelConfig()
 	mc.ModelPath = testenv.Model(t, "bert-mean.gguf")
 	require.NoError(t, e.LoadModel(bg, "default", mc))
 	mc.ModelPath, mc.ContextSize = testenv.Model(t, "qwen3-last.gguf"), 2048

@@ -32,6 +32,8 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	requested := cfg.Backend
+	envModel := cfg.ModelPath // $EMBELLAMA_MODEL: loaded below, as -model is
+	cfg.ModelPath = ""
 	e, err := embed.New(context.Background(), cfg)
 	if err != nil {
 		return err
@@ -65,20 +67,24 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
 	}
-	if ef.model != "" {
-		mc := cfg
-		mc.ModelPath = ef.model
+	modelPath, source, err := infoModel(ef.model, envModel)
+	if err != nil {
+		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
+	}
+	if modelPath != "" {
+		mc := cfg.ModelConfig()
+		mc.ModelPath = modelPath
 		if ef.pooling != "" {
 			if err := mc.Pooling.UnmarshalText([]byte(ef.pooling)); err != nil {
 				return usageError{err}
 			}
 		}
-		ef.fs.Visit(func(fl *flag.Flag) { ef.ret.apply(fl.Name, &mc) })
+		ef.fs.Visit(func(fl *flag.Flag) { ef.ret.applyModel(fl.Name, &mc) })
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err
 		}
 		info, _ := e.ModelInfo("model")
-		fmt.Fprintf(w, "model\t%s\n", info.Path)
+		fmt.Fprintf(w, "model\t%s (%s)\n", info.Path, source)
 		fmt.Fprintf(w, "  architecture\t%s (%s attention)\n", info.Architecture, map[bool]string{true: "causal", false: "bidirectional"}[info.Causal])
 		fmt.Fprintf(w, "  dimensions\t%d\n", info.Dim)
 		fmt.Fprintf(w, "  pooling\t%s (declared: %s)\n", info.Pooling, info.DeclaredPooling)
@@ -90,4 +96,17 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		printRetrieval(w, info)
 	}
 	return w.Flush()
+}
+
+// infoModel returns the model info describes and where it came from: the
+// -model flag, $EMBELLAMA_MODEL, or the default embed would use.
+func infoModel(flagModel, envModel string) (path, source string, err error) {
+	switch {
+	case flagModel != "":
+		return flagModel, "-model", nil
+	case envModel != "":
+		return envModel, "$EMBELLAMA_MODEL", nil
+	}
+	path, err = defaultModel()
+	return path, "the default: the first embedding model found", err
 }

@@ -14,11 +14,11 @@ import (
 
 // rerankRecord is one output line of rerank.
 type rerankRecord struct {
-	ID    string  `json:"id"`
-	Index int     `json:"index"`
-	Score float64 `json:"score"`
-	Raw   float64 `json:"raw"`
-	Rank  int     `json:"rank"`
+	ID    json.RawMessage `json:"id"`
+	Index int             `json:"index"`
+	Score float64         `json:"score"`
+	Raw   float64         `json:"raw"`
+	Rank  int             `json:"rank"`
 }
 
 func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -46,12 +46,17 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		defer f.Close()
 		in = f
 	}
-	recs, err := readInputs(in, *field)
+	recs, err := readInputs(in, inputOptions{field: *field, name: fs.Arg(0), skipEmpty: true})
 	if err != nil {
 		return err
 	}
 	if len(recs) == 0 {
 		return usageError{errors.New("no documents given")}
+	}
+	for _, r := range recs {
+		if r.err != nil {
+			return fmt.Errorf("%s: %w", r.where, r.err)
+		}
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {

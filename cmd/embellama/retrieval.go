@@ -63,6 +63,21 @@ func (r *retrievalFlags) apply(name string, cfg *embed.Config) {
 	}
 }
 
+// applyModel is apply for a model loaded with its own ModelConfig.
+func (r *retrievalFlags) applyModel(name string, mc *embed.ModelConfig) {
+	var c embed.Config
+	r.apply(name, &c)
+	for n, t := range c.Prompts {
+		if mc.Prompts == nil {
+			mc.Prompts = map[string]string{}
+		}
+		mc.Prompts[n] = t
+	}
+	if name == "default-prompt" {
+		mc.DefaultPrompt = c.DefaultPrompt
+	}
+}
+
 // options returns the per-call options of the flags.
 func (r *retrievalFlags) options(fs *flag.FlagSet) []embed.Option {
 	var opts []embed.Option
@@ -76,14 +91,14 @@ func (r *retrievalFlags) options(fs *flag.FlagSet) []embed.Option {
 
 // chunkRecord is one output line of embed -chunk.
 type chunkRecord struct {
-	ID        string    `json:"id"`
-	Chunk     int       `json:"chunk"`
-	Start     int       `json:"start"`
-	End       int       `json:"end"`
-	Tokens    int       `json:"tokens"`
-	Overlap   int       `json:"overlap"`
-	Text      string    `json:"text"`
-	Embedding []float32 `json:"embedding"`
+	ID        json.RawMessage `json:"id"`
+	Chunk     int             `json:"chunk"`
+	Start     int             `json:"start"`
+	End       int             `json:"end"`
+	Tokens    int             `json:"tokens"`
+	Overlap   int             `json:"overlap"`
+	Text      string          `json:"text"`
+	Embedding []float32       `json:"embedding"`
 }
 
 // embedChunks embeds the chunks of every record and writes them as JSON
@@ -91,6 +106,9 @@ type chunkRecord struct {
 func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retrievalFlags, opts []embed.Option, out io.Writer) error {
 	texts := make([]string, len(recs))
 	for i, rec := range recs {
+		if rec.err != nil {
+			return fmt.Errorf("%s: %w", rec.where, rec.err)
+		}
 		texts[i] = rec.text
 	}
 	res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
