@@ -12,9 +12,9 @@ type callOptions struct {
 	dimensions int
 	truncate   Truncation
 	progress   func(done, total int)
-	maxInputs  int // 0: no limit
-	maxTokens  int // per input; 0: the context size
-	maxTotal   int // all inputs together; 0: no limit
+	maxInputs  int          // 0: no limit
+	maxTokens  int          // per input; 0: the context size
+	maxTotal   int          // all inputs together; 0: no limit
 	prompt     promptChoice // prompt.go
 }
 
