@@ -206,3 +206,31 @@ func TestRerankConcurrent(t *testing.T) {
 		assert.NoError(t, <-errs)
 	}
 }
+
+// TestModelHandleRetrieval checks that the handle's calls are the
+// engine's for its model.
+func TestModelHandleRetrieval(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512})
+	require.NoError(t, e.LoadModel(ctx, "nomic", embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 512}))
+	docs := []string{"alpha beta", "gamma delta"}
+	want, err := e.Rerank(ctx, "default", "q?", docs)
+	require.NoError(t, err)
+	got, err := e.Model("default").Rerank(ctx, "q?", docs)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	h := e.Model("nomic")
+	q, err := h.EmbedQuery(ctx, "hello")
+	require.NoError(t, err)
+	wq, err := e.EmbedQuery(ctx, "nomic", "hello")
+	require.NoError(t, err)
+	assert.Equal(t, wq, q)
+	c, err := h.EmbedChunks(ctx, []string{"one two three four five six"}, embed.ChunkOptions{Size: 3, Overlap: 1})
+	require.NoError(t, err)
+	assert.Greater(t, len(c.Chunks), 1)
+	toks, err := h.TokenizeWith("hello", embed.TokenizeOptions{})
+	require.NoError(t, err)
+	s, err := h.Detokenize(toks, false)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", strings.TrimSpace(s))
+}
