@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-cpu-variants test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -92,7 +92,7 @@ ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedComman
 ##       Every step runs even when an earlier one fails (make -k); the exit status
 ##       is non-zero when any failed, and make names each failed step at the end.
 test: lib headers fixtures test-deps
-	$(MAKE) -k test-unit test-race test-once test-fuzz
+	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib
 
 test-unit:
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
@@ -109,21 +109,35 @@ test-fuzz:
 ## test-cpu-variants: run the suite once per ggml CPU variant this machine can execute,
 ##                    the library restricted to that variant, and print variant -> pass/fail
 test-cpu-variants: lib headers fixtures
-	scripts/test-cpu-variants.sh
+	SKIP_TESTS='$(ONCE_TESTS)' scripts/test-cpu-variants.sh
 
-## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
-##            (the README's server examples) when apt can install them
+## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device), curl
+##            (the README's server examples) and postgresql (examples/pgvector) when apt can install them
 test-deps:
 	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
 	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
 	@pkgs=""; \
 	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || pkgs="mesa-vulkan-drivers libvulkan1"; \
 	command -v curl >/dev/null || pkgs="$$pkgs curl"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
-		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
+		else echo "test-deps: install $$pkgs for the Vulkan test, the documents' commands and examples/pgvector"; fi; \
 	fi
+
+# The modules beside the root module: framework adapters, examples and the
+# deployment manifests, each with its own go.mod (and a replace of the
+# root), so their dependencies never reach the root's go.mod.
+CONTRIB_MODULES := internal/contribtest contrib/langchaingo contrib/chromem contrib/eino contrib/genkit contrib/beam examples/pgvector deploy
+
+## test-contrib: go vet and go test in each module of CONTRIB_MODULES (the PostgreSQL
+##               example needs Debian's postgresql: make test-deps installs it)
+test-contrib: lib
+	@for m in $(CONTRIB_MODULES); do \
+		echo "== $$m"; \
+		(cd $$m && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each

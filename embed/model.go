@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"sync"
@@ -96,9 +97,12 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 		return nil, err
 	}
 	cpu := cfg.NoGPU || !lib.HasGPU()
-	p, err := planModel(f, cfg, host{cpu: cpu, cores: platform.PhysicalCores()})
+	p, err := planModel(f, cfg, host{cpu: cpu, cores: platform.PhysicalCores(), cpus: runtime.NumCPU()})
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range p.clamped {
+		slog.Warn("embed: setting lowered", "model", name, "reason", c)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

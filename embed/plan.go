@@ -16,6 +16,7 @@ import (
 type host struct {
 	cpu   bool // the model is evaluated on the CPU
 	cores int  // physical cores, the default of Threads
+	cpus  int  // logical CPUs the process may use; 0: unknown
 }
 
 // plan is the planner's outcome: the configuration with every default
@@ -26,6 +27,9 @@ type plan struct {
 	pooling Pooling
 	info    ModelInfo
 	ret     retrieval // retrieval.go
+	// clamped says which settings were lowered to what the machine can
+	// do, and why; the engine logs them.
+	clamped []string
 }
 
 // planModel resolves cfg for the model whose header is f.
@@ -47,7 +51,8 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err := planContext(&cfg, train, absolutePositions(f)); err != nil {
 		return plan{}, err
 	}
-	if err := planBatch(&cfg, causal, h); err != nil {
+	clamped, err := planBatch(&cfg, causal, h)
+	if err != nil {
 		return plan{}, err
 	}
 	declaredName := "none"
@@ -87,7 +92,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		info.FlashAttention = FlashAttentionOff // a reranker's scores move when packed with it (retrieval.go)
 	}
 	ret.describe(&info)
-	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret}, nil
+	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, clamped: clamped}, nil
 }
 
 // choosePooling returns the pooling used when a call names none: the
@@ -134,19 +139,43 @@ func planContext(cfg *ModelConfig, train, positions int) error {
 	return nil
 }
 
-// planBatch resolves the batch, thread and context settings.
-func planBatch(cfg *ModelConfig, causal bool, h host) error {
+// clampThreads lowers Threads to the logical CPUs the process may use,
+// and Contexts to Threads, on the CPU: ggml's threads spin while they
+// wait for each other, so threads past the CPUs slow every decode down
+// (513 threads on 2 CPUs took minutes per text and the machine with
+// them), and a context without a thread of its own never runs beside the
+// others while each costs its buffers. It returns what it lowered.
+func clampThreads(cfg *ModelConfig, h host) []string {
+	if !h.cpu || h.cpus <= 0 {
+		return nil
+	}
+	var clamped []string
+	if cfg.Threads > h.cpus {
+		clamped = append(clamped, fmt.Sprintf("Threads %d lowered to the %d CPUs this process may use", cfg.Threads, h.cpus))
+		cfg.Threads = h.cpus
+	}
+	if cfg.Contexts > cfg.Threads {
+		clamped = append(clamped, fmt.Sprintf("Contexts %d lowered to the %d threads they share", cfg.Contexts, cfg.Threads))
+		cfg.Contexts = cfg.Threads
+	}
+	return clamped
+}
+
+// planBatch resolves the batch, thread and context settings, and returns
+// those it lowered (see clampThreads).
+func planBatch(cfg *ModelConfig, causal bool, h host) ([]string, error) {
 	if cfg.BatchSize == 0 {
 		// A multiple of 64, so that many sequences divide it (see
 		// MaxSequences below): 514-token models exist.
 		cfg.BatchSize = (max(cfg.ContextSize, DefaultBatchSize) + 63) &^ 63
 	}
 	if cfg.BatchSize < cfg.ContextSize {
-		return &ConfigError{Field: "BatchSize", Value: cfg.BatchSize, Reason: fmt.Sprintf("must be at least the context size (%d)", cfg.ContextSize)}
+		return nil, &ConfigError{Field: "BatchSize", Value: cfg.BatchSize, Reason: fmt.Sprintf("must be at least the context size (%d)", cfg.ContextSize)}
 	}
 	if cfg.Threads == 0 {
 		cfg.Threads = max(h.cores, 1)
 	}
+	clamped := clampThreads(cfg, h)
 	if cfg.Contexts == 0 {
 		cfg.Contexts = 1
 		if h.cpu && cfg.Threads > 1 {
@@ -175,13 +204,13 @@ func planBatch(cfg *ModelConfig, causal bool, h host) error {
 		cfg.MaxSequences = largestDivisor(cfg.UBatchSize, min(DefaultMaxSequences, cfg.BatchTarget))
 	}
 	if cfg.MaxSequences > cfg.BatchSize {
-		return &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
+		return nil, &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
 	}
 	if cfg.UBatchSize%cfg.MaxSequences != 0 {
-		return &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences,
+		return nil, &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences,
 			Reason: fmt.Sprintf("must divide the ubatch size (%d): llama.cpp aborts otherwise when it prepares mean pooling", cfg.UBatchSize)}
 	}
-	return nil
+	return clamped, nil
 }
 
 // absolutePositions returns how many positions a model with learned

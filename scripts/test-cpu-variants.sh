@@ -13,8 +13,9 @@
 # instructions are missing, so no model loads) is reported as "cannot run".
 #
 # PACKAGES defaults to ./...; the slow once-only tests (the Vulkan and CUDA
-# children, the release archive, the documents' commands) are skipped:
-# they load other libraries. Exit status 1 when any runnable variant fails.
+# children, the release archive, the documents' commands, the settings'
+# extremes; the Makefile passes its ONCE_TESTS as SKIP_TESTS) are skipped:
+# they load other libraries or do not compare numbers. Exit status 1 when any runnable variant fails.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,7 +24,7 @@ goarch=$(go env GOARCH)
 lib="$root/lib/$goos-$goarch-cpu"
 out="$root/build/cpu-variants"
 model="$root/../shared/models/bert-mean.gguf"
-skip='^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$'
+skip=${SKIP_TESTS:-'^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestExtremeSettings)$'}
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 
