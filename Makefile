@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -62,6 +62,11 @@ llama: headers
 ## golden: re-record testdata/golden/*.json with the reference llama-embedding
 golden: fixtures llama
 	$(GO) run ./internal/cmd/golden
+	$(MAKE) golden-rerank
+
+## golden-rerank: re-record the rerankers' scores with llama.cpp's C API (needs make lib and a C compiler)
+golden-rerank: fixtures
+	$(GO) run ./internal/cmd/goldenrerank
 
 ## bench: embellama vs llama-server, same native library, MiniLM-shaped model, short corpus
 bench: build bench-fixtures

@@ -64,6 +64,10 @@ func (e *Engine) prepare(ctx context.Context, name string, texts []string, ids [
 	if o.maxTokens > 0 {
 		limit = min(limit, o.maxTokens)
 	}
+	prompt, err := m.promptText(o)
+	if err != nil {
+		return nil, err
+	}
 	parallel(n, func(i int) {
 		var t []int32
 		var cut bool
@@ -71,7 +75,7 @@ func (e *Engine) prepare(ctx context.Context, name string, texts []string, ids [
 		if ids != nil {
 			t, cut, err = m.checkTokens(ids[i], o.truncate, limit)
 		} else {
-			t, cut, err = m.tokenize(texts[i], o.truncate, limit)
+			t, cut, err = m.tokenizePrompted(prompt, texts[i], o.truncate, limit)
 		}
 		c.r.Tokens[i], c.r.Truncated[i] = len(t), cut
 		if err != nil {
@@ -207,5 +211,5 @@ func finish(v []float32, o callOptions) ([]float32, error) {
 }
 
 func cacheOptions(o callOptions) string {
-	return fmt.Sprintf("%v/%v/%d/%v/%d", o.pooling, o.normalize, o.dimensions, o.truncate, o.maxTokens)
+	return fmt.Sprintf("%v/%v/%d/%v/%d/%q", o.pooling, o.normalize, o.dimensions, o.truncate, o.maxTokens, o.prompt.name)
 }

@@ -43,6 +43,8 @@ type Config struct {
 	Pooling        Pooling
 	Normalize      Normalization
 	Truncate       Truncation
+	Prompts        map[string]string
+	DefaultPrompt  string
 
 	// Engine-wide settings, as in EngineConfig (MemoryLimit and OnBatch
 	// are also the defaults of every model's own).
@@ -68,6 +70,7 @@ func (c *Config) ModelConfig() ModelConfig {
 		UBatchSize: c.UBatchSize, MaxSequences: c.MaxSequences, Threads: c.Threads, FlashAttention: c.FlashAttention,
 		Contexts: c.Contexts, GPULayers: c.GPULayers, NoGPU: c.NoGPU, MainGPU: c.MainGPU, Pooling: c.Pooling,
 		Normalize: c.Normalize, Truncate: c.Truncate, MaxQueue: c.MaxQueue,
+		Prompts: c.Prompts, DefaultPrompt: c.DefaultPrompt,
 	}
 }
 

@@ -66,6 +66,7 @@ func TestConfigApplyEnv(t *testing.T) {
 		"EMBELLAMA_GPU_LAYERS":      "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1",
 		"EMBELLAMA_POOLING": "cls", "EMBELLAMA_NORMALIZE": "p3", "EMBELLAMA_TRUNCATE": "start",
 		"EMBELLAMA_CACHE_SIZE": "1000", "EMBELLAMA_MEMORY_LIMIT": "2000", "EMBELLAMA_MAX_QUEUE": "50",
+		"EMBELLAMA_PROMPT_QUERY": "query: ", "EMBELLAMA_PROMPT_DOCUMENT": "passage: ", "EMBELLAMA_DEFAULT_PROMPT": "query",
 	}
 	require.Len(t, env, len(embed.EnvVars()), "every variable is tested")
 	var c embed.Config
@@ -75,6 +76,7 @@ func TestConfigApplyEnv(t *testing.T) {
 		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff, GPULayers: 10, NoGPU: true,
 		MainGPU: 1, Pooling: embed.PoolingCLS, Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart,
 		CacheSize: 1000, MemoryLimit: 2000, MaxQueue: 50,
+		Prompts: map[string]string{"query": "query: ", "document": "passage: "}, DefaultPrompt: "query",
 	}, c)
 	require.NoError(t, c.Validate())
 

@@ -41,6 +41,19 @@
 // scheduler (queue, round-robin packing, shared thread budget), which
 // drives evaluator.go's llama contexts through a small interface.
 //
+// # Retrieval
+//
+// [Engine.Rerank] scores documents against a query with a reranker (rank
+// pooling; the pair built as llama.cpp's server builds it, see package
+// internal/pair), through the same queue and batches. [WithPrompt],
+// [Engine.EmbedQuery] and [Engine.EmbedDocuments] put the model's named
+// prompts in front of texts (internal/prompts has the family table).
+// [Engine.EmbedChunks] splits long documents into overlapping token
+// windows with exact byte offsets (internal/chunk), embedding each window
+// or, with late chunking, pooling it from the whole document's token
+// vectors. [Engine.TokenizeWith] and [Engine.Detokenize] expose the
+// tokenizer.
+//
 // # Errors
 //
 // Bad input never panics: it returns an error that matches one of the

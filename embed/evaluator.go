@@ -16,6 +16,7 @@ type evaluator struct {
 	batch *llama.Batch
 	ctxs  map[sched.Kind]*llama.Context
 	last  *llama.Context // of the last Decode
+	kind  sched.Kind     // of the last Decode
 	dim   int
 }
 
@@ -105,12 +106,17 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int) (time.Dur
 	if err != nil {
 		return d, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
-	ev.last, ev.dim = c, c.NEmbd()
+	ev.last, ev.kind, ev.dim = c, k, c.NEmbd()
 	return d, nil
 }
 
 // Pooled copies out the pooled vector of sequence s.
 func (ev *evaluator) Pooled(s int) ([]float32, error) {
+	if Pooling(ev.kind.Pooling) == poolingRank {
+		// Rank pooling leaves only the classifier's outputs.
+		v, err := ev.last.ScoresSeq(int32(s), ev.m.ret.outputs)
+		return v, wrapDecode(err)
+	}
 	v, err := ev.last.EmbeddingsSeq(int32(s), make([]float32, ev.dim))
 	return v, wrapDecode(err)
 }

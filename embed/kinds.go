@@ -27,7 +27,7 @@ var poolingNames = [...]string{"", "mean", "cls", "last"}
 // first). The three enums share llama.cpp's numbers.
 var (
 	poolingOfGGUF = map[gguf.Pooling]Pooling{gguf.PoolingMean: PoolingMean, gguf.PoolingCLS: PoolingCLS, gguf.PoolingLast: PoolingLast}
-	llamaPooling  = map[Pooling]llama.PoolingType{PoolingMean: llama.PoolingMean, PoolingCLS: llama.PoolingCLS, PoolingLast: llama.PoolingLast}
+	llamaPooling  = map[Pooling]llama.PoolingType{PoolingMean: llama.PoolingMean, PoolingCLS: llama.PoolingCLS, PoolingLast: llama.PoolingLast, poolingRank: llama.PoolingRank}
 )
 
 // poolingFromGGUF returns the pooling a file declares, and false for none
@@ -41,6 +41,9 @@ func (p Pooling) valid() bool { return p >= 0 && int(p) < len(poolingNames) }
 
 // String returns "mean", "cls", "last", or "" for the default.
 func (p Pooling) String() string {
+	if p == poolingRank {
+		return "rank"
+	}
 	if p.valid() {
 		return poolingNames[p]
 	}

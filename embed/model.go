@@ -61,6 +61,15 @@ type ModelInfo struct {
 	HeadSize int
 	// EstimatedMemory is the footprint checked against ModelConfig.MemoryLimit.
 	EstimatedMemory int64
+	// Prompts are the named prompts the model applies (see [WithPrompt]),
+	// sorted by name, and DefaultPrompt the one applied when a call names
+	// none (ModelConfig.DefaultPrompt).
+	Prompts       []PromptInfo
+	DefaultPrompt string
+	// Reranker reports a model with rank pooling, for [Engine.Rerank];
+	// Scoring says how its scores are made (see [RerankItem]).
+	Reranker bool
+	Scoring  string
 }
 
 // model is a loaded model: its llama.cpp handles, the settings the
@@ -75,6 +84,7 @@ type model struct {
 	lmodel  *llama.Model
 	vocab   *llama.Vocab
 	sched   *sched.Scheduler
+	ret     retrieval // reranking and prompts (retrieval.go)
 }
 
 var modelIDs atomic.Uint64
@@ -97,7 +107,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m := &model{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling}
+	m := &model{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling, ret: p.ret}
 	m.info.Name = name
 	mp, err := llama.DefaultModelParams()
 	if err != nil {

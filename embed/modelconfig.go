@@ -115,6 +115,14 @@ type ModelConfig struct {
 	// Truncate is what happens to texts longer than ContextSize. Default:
 	// they are refused with ErrTooLong.
 	Truncate Truncation
+	// Prompts sets named prompts (prefixes put in front of a text, such
+	// as "query" and "document"), replacing the model's own of the same
+	// name (built-in family table, GGUF); an empty text removes one.
+	// Default: the model's own (see ModelInfo.Prompts).
+	Prompts map[string]string
+	// DefaultPrompt names the prompt applied when a call names none.
+	// Default: none.
+	DefaultPrompt string
 
 	// MemoryLimit refuses to load a model whose estimated memory footprint
 	// (weights, context buffers) exceeds it, in bytes. Default: the
@@ -138,6 +146,14 @@ func (c *ModelConfig) validate() []error {
 	var errs []error
 	bad := func(field string, v any, reason string) {
 		errs = append(errs, &ConfigError{Field: field, Value: v, Reason: reason})
+	}
+	for name := range c.Prompts {
+		if !validPromptName(name) {
+			bad("Prompts", name, "a prompt name is letters, digits, '-' and '_'")
+		}
+	}
+	if c.DefaultPrompt != "" && !validPromptName(c.DefaultPrompt) {
+		bad("DefaultPrompt", c.DefaultPrompt, "a prompt name is letters, digits, '-' and '_'")
 	}
 	rangeCheck := func(field string, v, lo, hi int) {
 		if v != 0 && (v < lo || v > hi) {

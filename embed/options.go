@@ -12,9 +12,10 @@ type callOptions struct {
 	dimensions int
 	truncate   Truncation
 	progress   func(done, total int)
-	maxInputs  int // 0: no limit
-	maxTokens  int // per input; 0: the context size
-	maxTotal   int // all inputs together; 0: no limit
+	maxInputs  int          // 0: no limit
+	maxTokens  int          // per input; 0: the context size
+	maxTotal   int          // all inputs together; 0: no limit
+	prompt     promptChoice // prompt.go
 }
 
 // WithPooling pools with p instead of the model's configured pooling.
@@ -53,12 +54,16 @@ func WithMaxTokens(n int) Option { return func(o *callOptions) { o.maxTokens = n
 func WithMaxTotalTokens(n int) Option { return func(o *callOptions) { o.maxTotal = n } }
 
 func (m *model) callOptions(opts []Option) (callOptions, error) {
-	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate}
+	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate, prompt: promptChoice{name: m.cfg.DefaultPrompt}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.pooling == PoolingDefault {
 		o.pooling = m.pooling
+	}
+	if o.pooling == poolingRank {
+		return o, fmt.Errorf("%w: %s is a reranker (rank pooling): score pairs with Rerank, or give a pooling to embed with it",
+			ErrNotEmbeddingModel, m.info.Path)
 	}
 	switch {
 	case !o.pooling.valid():

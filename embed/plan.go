@@ -26,6 +26,7 @@ type plan struct {
 	cfg     ModelConfig
 	pooling Pooling
 	info    ModelInfo
+	ret     retrieval // retrieval.go
 	// clamped says which settings were lowered to what the machine can
 	// do, and why; the engine logs them.
 	clamped []string
@@ -86,7 +87,12 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		return plan{}, fmt.Errorf("%w: %s needs about %d MiB, the limit is %d MiB",
 			ErrMemoryLimit, cfg.ModelPath, info.EstimatedMemory>>20, cfg.MemoryLimit>>20)
 	}
-	return plan{cfg: cfg, pooling: pooling, info: info, clamped: clamped}, nil
+	ret := planRetrieval(f, cfg, declaredName)
+	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
+		info.FlashAttention = FlashAttentionOff // a reranker's scores move when packed with it (retrieval.go)
+	}
+	ret.describe(&info)
+	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, clamped: clamped}, nil
 }
 
 // choosePooling returns the pooling used when a call names none: the
@@ -99,8 +105,7 @@ func choosePooling(set Pooling, declared gguf.Pooling, ok bool, path, arch strin
 		return p, nil
 	}
 	if ok && declared == gguf.PoolingRank {
-		return 0, fmt.Errorf("%w: %s declares rank pooling (a reranker): it scores pairs, it does not embed; set Config.Pooling to embed with it",
-			ErrNotEmbeddingModel, path)
+		return poolingRank, nil // a reranker: Engine.Rerank scores pairs with it
 	}
 	return 0, fmt.Errorf("%w: %s (%s) declares no pooling; set Config.Pooling (mean, cls or last) to embed with it anyway",
 		ErrNotEmbeddingModel, path, arch)

@@ -238,7 +238,7 @@ func TestDefaultSettings(t *testing.T) {
 		{"two threads", embed.Config{Threads: 2}, 2, 128, 128, ""},
 		{"eight threads", embed.Config{Threads: 8}, 2, 128, 128, ""},
 		{"one context asked for", embed.Config{Threads: 4, Contexts: 1}, 1, 256, 256, ""},
-		{"three contexts asked for", embed.Config{Threads: 2, Contexts: 3}, 3, 128, 128, ""},
+		{"three contexts on two threads get two", embed.Config{Threads: 2, Contexts: 3}, 2, 128, 128, ""},
 		{"target asked for", embed.Config{Threads: 2, BatchTarget: 64}, 2, 64, 64, ""},
 		{"target not dividing the batch", embed.Config{Threads: 2, BatchTarget: 100}, 2, 100, 64, ""},
 		{"batch of 600", embed.Config{Threads: 1, BatchSize: 600}, 1, 256, 200, ""},

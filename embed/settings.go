@@ -25,7 +25,16 @@ type Setting struct {
 
 // Set sets the field of c from its text form, as the environment and the
 // flags give it. A value that does not parse is an error naming why.
-func (s Setting) Set(c *Config, value string) error { return s.set(c, strings.TrimSpace(value)) }
+func (s Setting) Set(c *Config, value string) error {
+	if !strings.HasPrefix(s.Field, "Prompts.") { // a prompt's trailing space is part of it
+		value = strings.TrimSpace(value)
+	}
+	return s.set(c, value)
+}
+
+func promptField(name string) func(*Config, string) error {
+	return func(c *Config, s string) error { c.SetPrompt(name, s); return nil }
+}
 
 func intField(p func(*Config) *int) func(*Config, string) error {
 	return func(c *Config, s string) error {
@@ -86,6 +95,9 @@ var settings = []Setting{
 	{"Pooling", "EMBELLAMA_POOLING", "pooling", "mean, cls, last (or empty: the model's)", textOf(func(c *Config) textField { return &c.Pooling })},
 	{"Normalize", "EMBELLAMA_NORMALIZE", "normalize", "l2, none, maxabs, or p<N> such as p1 or p3", textOf(func(c *Config) textField { return &c.Normalize })},
 	{"Truncate", "EMBELLAMA_TRUNCATE", "truncate", "error, end or start", textOf(func(c *Config) textField { return &c.Truncate })},
+	{Field: "Prompts.query", Env: "EMBELLAMA_PROMPT_QUERY", Doc: "prompt put in front of queries", set: promptField("query")},
+	{Field: "Prompts.document", Env: "EMBELLAMA_PROMPT_DOCUMENT", Doc: "prompt put in front of documents", set: promptField("document")},
+	{"DefaultPrompt", "EMBELLAMA_DEFAULT_PROMPT", "", "prompt name applied when a call names none", stringField(func(c *Config) *string { return &c.DefaultPrompt })},
 	{"CacheSize", "EMBELLAMA_CACHE_SIZE", "", "vector cache size in bytes", int64Field(func(c *Config) *int64 { return &c.CacheSize })},
 	{"MemoryLimit", "EMBELLAMA_MEMORY_LIMIT", "", "refuse models estimated above this many bytes", int64Field(func(c *Config) *int64 { return &c.MemoryLimit })},
 	{"MaxQueue", "EMBELLAMA_MAX_QUEUE", "", "most texts waiting per model", intField(func(c *Config) *int { return &c.MaxQueue })},
@@ -119,8 +131,8 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 		if s.Env == "" {
 			continue
 		}
-		v := strings.TrimSpace(getenv(s.Env))
-		if v == "" {
+		v := getenv(s.Env)
+		if strings.TrimSpace(v) == "" {
 			continue
 		}
 		if err := s.Set(c, v); err != nil {

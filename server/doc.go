@@ -6,6 +6,30 @@
 //	GET  /health          200 once the models are loaded, 503 before
 //	GET  /metrics         Prometheus metrics
 //
+// Retrieval routes (retrieval.go, rerank.go, chunks.go):
+//
+//	POST /v1/rerank, /rerank   a reranker's scores: Cohere/Jina body {model,
+//	                           query, documents (strings or {text}), top_n,
+//	                           return_documents} → {model, object, results:
+//	                           [{index, relevance_score, document?}], usage};
+//	                           text-embeddings-inference's body {query, texts,
+//	                           return_text, raw_scores} → [{index, score,
+//	                           text?}]; "truncate": true cuts long documents
+//	POST /tokenize             llama.cpp's {content, add_special, parse_special,
+//	                           with_pieces} (+ model, prompt_name) → {tokens}
+//	POST /detokenize           {tokens} (+ model) → {content}
+//	POST /v1/embeddings/chunks {model, input, chunking: {size, overlap, late},
+//	                           prompt_name, dimensions, encoding_format} →
+//	                           {data: [{index, chunk, start, end, tokens,
+//	                           overlap, embedding}], usage}
+//
+// /v1/embeddings also takes prompt_name (text-embeddings-inference's
+// field): the model's prompt of that name goes in front of each input.
+// relevance_score is the score the model family's users expect (the
+// sigmoid of a cross-encoder's logit; Qwen3-Reranker's probability of
+// "yes"), where llama.cpp's server reports the raw logit; TEI's
+// raw_scores gives the raw value.
+//
 // Concurrent requests share decode batches: the engine packs the texts
 // of every waiting request into the same batches, and keeps their errors
 // apart. Limits (body size, inputs and tokens per request, the engine's

@@ -23,6 +23,10 @@ type EmbeddingRequest struct {
 	Dimensions *int `json:"dimensions,omitempty"`
 	// User is accepted and ignored.
 	User string `json:"user,omitempty"`
+	// PromptName selects a prompt of the model (text-embeddings-inference's
+	// field, an extension here): "query", "document", or another name the
+	// model has; "" applies none, absent the model's default prompt.
+	PromptName *string `json:"prompt_name,omitempty"`
 }
 
 // EmbeddingResponse is the body of a successful POST /v1/embeddings.

@@ -102,6 +102,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, engine: opts.Engine, mux: http.NewServeMux(), metrics: m, log: log}
 	s.mux.HandleFunc("POST /v1/embeddings", s.auth(s.handleEmbeddings))
 	s.mux.HandleFunc("GET /v1/models", s.auth(s.handleModels))
+	s.registerRetrieval() // rerank, tokenize, chunks: retrieval.go
 	s.mux.HandleFunc("GET /health", s.handleHealth)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(gat, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -246,6 +247,9 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if req.Dimensions != nil {
 		opts = append(opts, embed.WithDimensions(*req.Dimensions))
 	}
+	if req.PromptName != nil {
+		opts = append(opts, embed.WithPrompt(*req.PromptName))
+	}
 	var res *embed.Result
 	if in.tokens != nil {
 		res, err = s.engine.EmbedBatchTokens(ctx, req.Model, in.tokens, opts...)
@@ -319,6 +323,10 @@ func (s *Server) engineError(err error, ctx context.Context) *APIError {
 	switch {
 	case errors.Is(err, embed.ErrUnknownModel), errors.Is(err, embed.ErrModelUnloaded):
 		return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model", "%v", err)
+	case errors.Is(err, embed.ErrUnknownPrompt):
+		return badRequest("prompt_name", "%v", err)
+	case errors.Is(err, embed.ErrNotEmbeddingModel):
+		return badRequest("model", "%v", err)
 	case errors.Is(err, embed.ErrInvalidOption):
 		return badRequest("dimensions", "%v", err)
 	case errors.Is(err, embed.ErrNoInput):

@@ -23,6 +23,7 @@ type engineFlags struct {
 	given   []givenFlag // the settings' flags, in command-line order
 	dims    int
 	verbose bool
+	ret     retrievalFlags // retrieval.go: prompts and chunking
 }
 
 type givenFlag struct {
@@ -64,6 +65,7 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	}
 	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
+	f.ret.add(fs)
 	return f
 }
 
@@ -98,6 +100,7 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 		return cfg, err
 	}
 	err := f.apply(&cfg)
+	f.fs.Visit(func(fl *flag.Flag) { f.ret.apply(fl.Name, &cfg) })
 	if err != nil {
 		return cfg, usageError{err}
 	}
@@ -126,6 +129,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	skipEmpty := fs.Bool("skip-empty", false, "leave blank lines out (no row; ids still count them) instead of giving each an error row")
 	format := fs.String("format", "array", "output: array (a JSON array per line, null for a failed input), jsonl ({\"id\",\"embedding\"} or {\"id\",\"error\"} per line) or npy (float32 matrix)")
 	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
+	ef.ret.addChunkFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -175,7 +179,15 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	opts := []embed.Option{embed.WithDimensions(ef.dims)}
+	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
+	if ef.ret.chunk > 0 {
+		out, closeOut, err := openOutput(*output, stdout)
+		if err != nil {
+			return err
+		}
+		defer closeOut()
+		return embedChunks(ctx, e, recs, &ef.ret, opts, out)
+	}
 	if len(recs) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
 		opts = append(opts, embed.WithProgress(bar.update))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -80,6 +81,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if ef.flag("pooling") != "" {
 			mc.Pooling = flags.Pooling
 		}
+		ef.fs.Visit(func(fl *flag.Flag) { ef.ret.applyModel(fl.Name, &mc) })
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err
 		}
@@ -93,6 +95,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "  tokenizer\t%s, %d tokens\n", info.Tokenizer, info.VocabSize)
 		fmt.Fprintf(w, "  batch\t%d tokens (target %d), %d sequences, %d threads over %d contexts\n", info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.Contexts)
 		fmt.Fprintf(w, "  attention\theads of %d values, flash attention %s\n", info.HeadSize, info.FlashAttention)
+		printRetrieval(w, info)
 	}
 	return w.Flush()
 }

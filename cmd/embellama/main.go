@@ -43,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"embed", "print the embedding of each text as a JSON array, one per line", runEmbed},
+		{"rerank", "score documents against a query with a reranker model", runRerank},
 		{"models", "list the GGUF models in a directory and what they are", runModels},
 		{"serve", "serve the OpenAI embeddings API over HTTP", runServe},
 		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},

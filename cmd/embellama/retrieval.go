@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/prompts"
+)
+
+// promptFlag collects repeated -prompt name=text flags.
+type promptFlag map[string]string
+
+func (p promptFlag) String() string { return "" }
+
+func (p promptFlag) Set(s string) error {
+	name, text, err := prompts.ParseOverride(s)
+	if err != nil {
+		return err
+	}
+	p[name] = text
+	return nil
+}
+
+// retrievalFlags are the prompt and chunking flags of the commands that
+// run an engine.
+type retrievalFlags struct {
+	prompts             promptFlag
+	defaultPrompt, name string
+	chunk, overlap      int
+	late                bool
+}
+
+func (r *retrievalFlags) add(fs *flag.FlagSet) {
+	r.prompts = promptFlag{}
+	fs.Var(r.prompts, "prompt", "set the model's prompt `name=text` (repeatable; such as query=\"query: \"); an empty text removes it")
+	fs.StringVar(&r.defaultPrompt, "default-prompt", "", "prompt `name` applied when a call names none")
+	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text")
+}
+
+// addChunkFlags adds the flags of embed's chunking.
+func (r *retrievalFlags) addChunkFlags(fs *flag.FlagSet) {
+	fs.IntVar(&r.chunk, "chunk", 0, "split each text into chunks of at most `n` tokens, one vector per chunk with its byte offsets (JSON lines)")
+	fs.IntVar(&r.overlap, "overlap", 0, "with -chunk: `tokens` each chunk shares with the one before")
+	fs.BoolVar(&r.late, "late", false, "with -chunk: late chunking, each chunk pooled from the whole text's token vectors")
+}
+
+// apply sets the configuration a visited flag names.
+func (r *retrievalFlags) apply(name string, cfg *embed.Config) {
+	switch name {
+	case "prompt":
+		for n, t := range r.prompts {
+			cfg.SetPrompt(n, t)
+		}
+	case "default-prompt":
+		cfg.DefaultPrompt = r.defaultPrompt
+	}
+}
+
+// applyModel is apply for a model loaded with its own ModelConfig.
+func (r *retrievalFlags) applyModel(name string, mc *embed.ModelConfig) {
+	var c embed.Config
+	r.apply(name, &c)
+	for n, t := range c.Prompts {
+		if mc.Prompts == nil {
+			mc.Prompts = map[string]string{}
+		}
+		mc.Prompts[n] = t
+	}
+	if name == "default-prompt" {
+		mc.DefaultPrompt = c.DefaultPrompt
+	}
+}
+
+// options returns the per-call options of the flags.
+func (r *retrievalFlags) options(fs *flag.FlagSet) []embed.Option {
+	var opts []embed.Option
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "prompt-name" {
+			opts = append(opts, embed.WithPrompt(r.name))
+		}
+	})
+	return opts
+}
+
+// chunkRecord is one output line of embed -chunk.
+type chunkRecord struct {
+	ID        json.RawMessage `json:"id"`
+	Chunk     int             `json:"chunk"`
+	Start     int             `json:"start"`
+	End       int             `json:"end"`
+	Tokens    int             `json:"tokens"`
+	Overlap   int             `json:"overlap"`
+	Text      string          `json:"text"`
+	Embedding []float32       `json:"embedding"`
+}
+
+// embedChunks embeds the chunks of every record and writes them as JSON
+// lines, in order.
+func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retrievalFlags, opts []embed.Option, out io.Writer) error {
+	texts := make([]string, len(recs))
+	for i, rec := range recs {
+		if rec.err != nil {
+			return fmt.Errorf("%s: %w", rec.where, rec.err)
+		}
+		texts[i] = rec.text
+	}
+	res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	for _, c := range res.Chunks {
+		rec := chunkRecord{ID: recs[c.Doc].id, Chunk: c.Index, Start: c.Start, End: c.End, Tokens: c.Tokens,
+			Overlap: c.Overlap, Text: texts[c.Doc][c.Start:c.End], Embedding: c.Vector}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printRetrieval adds a model's prompts and reranking to info's table.
+func printRetrieval(w *tabwriter.Writer, info embed.ModelInfo) {
+	if info.Reranker {
+		fmt.Fprintf(w, "  reranker\tyes: score = %s\n", info.Scoring)
+	}
+	if len(info.Prompts) == 0 {
+		fmt.Fprintf(w, "  prompts\tnone (texts are embedded as given)\n")
+	}
+	for _, p := range info.Prompts {
+		def := ""
+		if p.Name == info.DefaultPrompt {
+			def = ", the default"
+		}
+		fmt.Fprintf(w, "  prompt %s\t%q (%s%s)\n", p.Name, p.Text, strings.TrimSpace(p.Source), def)
+	}
+}
+
+// openOutput opens path for writing, or returns stdout for "-".
+func openOutput(path string, stdout io.Writer) (io.Writer, func(), error) {
+	if path == "-" {
+		return stdout, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}

@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/embellama/embellama/embed"
+)
+
+// registerRetrieval adds the reranking, tokenizer and chunking routes.
+func (s *Server) registerRetrieval() {
+	for _, p := range []string{"/v1/rerank", "/rerank", "/v1/reranking", "/reranking"} {
+		s.mux.HandleFunc("POST "+p, s.auth(s.request(s.handleRerank)))
+	}
+	s.mux.HandleFunc("POST /tokenize", s.auth(s.request(s.handleTokenize)))
+	s.mux.HandleFunc("POST /detokenize", s.auth(s.request(s.handleDetokenize)))
+	s.mux.HandleFunc("POST /v1/embeddings/chunks", s.auth(s.request(s.handleChunks)))
+}
+
+// request wraps a JSON handler: metrics, shutdown, body limit, timeout.
+func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIError)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		code := http.StatusOK
+		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
+		if s.closing.Load() {
+			e := apiError(http.StatusServiceUnavailable, "server_error", "shutting_down", "", "the server is shutting down")
+			code = e.status
+			s.writeError(w, e)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+		if err != nil {
+			e := badRequest("", "cannot read the request body")
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				e = apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
+			}
+			code = e.status
+			s.writeError(w, e)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
+		defer cancel()
+		out, e := h(ctx, body)
+		if e != nil {
+			code = e.status
+			s.writeError(w, e)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func decodeJSON(body []byte, v any) *APIError {
+	if err := json.Unmarshal(body, v); err != nil {
+		return badRequest("", "invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+// modelName is the name a response reports for model.
+func (s *Server) modelName(model string) string {
+	if model == "" {
+		if info, err := s.engine.ModelInfo(""); err == nil {
+			return info.Name
+		}
+	}
+	return model
+}
+
+// retrievalError maps the errors only the retrieval calls return, then
+// falls back to engineError.
+func (s *Server) retrievalError(err error, ctx context.Context) *APIError {
+	switch {
+	case errors.Is(err, embed.ErrNotReranker):
+		return badRequest("model", "%v", err)
+	case errors.Is(err, embed.ErrNotEmbeddingModel):
+		return badRequest("model", "%v", err)
+	case errors.Is(err, embed.ErrUnknownPrompt):
+		return badRequest("prompt_name", "%v", err)
+	case errors.Is(err, embed.ErrTooLong):
+		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "query", "%v", err)
+	case errors.Is(err, embed.ErrEmptyInput), errors.Is(err, embed.ErrInvalidUTF8), errors.Is(err, embed.ErrNULByte):
+		return badRequest("query", "%v", err)
+	case errors.Is(err, embed.ErrInvalidOption):
+		return badRequest("", "%v", err)
+	}
+	return s.engineError(err, ctx)
+}
+
+// TokenizeRequest is the body of POST /tokenize (llama.cpp's shape, with
+// embellama's model and prompt_name).
+type TokenizeRequest struct {
+	Content      string `json:"content"`
+	AddSpecial   bool   `json:"add_special"`
+	ParseSpecial bool   `json:"parse_special"`
+	WithPieces   bool   `json:"with_pieces"`
+	Model        string `json:"model,omitempty"`
+	// PromptName puts the model's prompt of that name in front, to count
+	// tokens as an embedding with prompt_name sees them.
+	PromptName string `json:"prompt_name,omitempty"`
+}
+
+// TokenPiece is a token with its text, for with_pieces: the piece is a
+// string when it is valid UTF-8, else an array of its bytes (as
+// llama.cpp's server answers).
+type TokenPiece struct {
+	ID    int32 `json:"id"`
+	Piece any   `json:"piece"`
+}
+
+func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError) {
+	var req TokenizeRequest
+	if e := decodeJSON(body, &req); e != nil {
+		return nil, e
+	}
+	toks, err := s.engine.TokenizeWith(req.Model, req.Content,
+		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
+	if err != nil {
+		return nil, s.retrievalError(err, context.Background())
+	}
+	if !req.WithPieces {
+		return map[string]any{"tokens": toks}, nil
+	}
+	pieces, err := s.engine.TokenPieces(req.Model, toks)
+	if err != nil {
+		return nil, s.retrievalError(err, context.Background())
+	}
+	out := make([]TokenPiece, len(toks))
+	for i, t := range toks {
+		out[i] = TokenPiece{ID: t, Piece: pieces[i]}
+		if !utf8.ValidString(pieces[i]) {
+			b := make([]int, len(pieces[i]))
+			for k := range b {
+				b[k] = int(pieces[i][k])
+			}
+			out[i].Piece = b
+		}
+	}
+	return map[string]any{"tokens": out}, nil
+}
+
+// DetokenizeRequest is the body of POST /detokenize.
+type DetokenizeRequest struct {
+	Tokens []int32 `json:"tokens"`
+	Model  string  `json:"model,omitempty"`
+}
+
+func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIError) {
+	var req DetokenizeRequest
+	if e := decodeJSON(body, &req); e != nil {
+		return nil, e
+	}
+	text, err := s.engine.Detokenize(req.Model, req.Tokens, false)
+	if errors.Is(err, embed.ErrInvalidToken) {
+		return nil, badRequest("tokens", "a token id is outside the model's vocabulary")
+	}
+	if err != nil {
+		return nil, s.retrievalError(err, context.Background())
+	}
+	return map[string]string{"content": text}, nil
+}
