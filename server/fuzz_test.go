@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -22,9 +23,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, in, err := decodeRequest(body)
+		req, in, err := decodeRequest(bytes.NewReader(body), limits{inputs: 4096, textBytes: 1 << 20})
 		if err != nil {
-			if err.status != 400 || err.Message == "" || err.Type == "" {
+			if err.status != 400 && err.status != 413 || err.Message == "" || err.Type == "" {
 				t.Fatalf("rejection %+v is not a 400 with a message", err)
 			}
 			if _, jerr := json.Marshal(ErrorResponse{Error: *err}); jerr != nil {

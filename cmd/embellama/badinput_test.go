@@ -47,7 +47,6 @@ func newBadEnv(t *testing.T) *badEnv {
 	env.engine = e
 	s, err := server.New(server.Options{Engine: e, MaxInputs: 4096})
 	require.NoError(t, err)
-	s.SetReady(true)
 	env.srv = httptest.NewServer(s)
 	t.Cleanup(env.srv.Close)
 	env.want, err = e.Embed(context.Background(), "", "hello world")
