@@ -112,7 +112,17 @@ type Config struct {
 	// OnBatch, when set, is called by the goroutine that evaluated each
 	// batch (keep it fast): for metrics such as batch fill.
 	OnBatch func(BatchInfo)
+	// MapModel memory-maps the model file instead of reading it into
+	// memory. Default: files up to MapThreshold are read, so that a file
+	// replaced or truncated on disk while loaded can neither crash the
+	// process (SIGBUS) nor change its vectors; larger files are mapped,
+	// and must then be left alone while loaded.
+	MapModel bool
 }
+
+// MapThreshold is the model file size above which models are
+// memory-mapped even when Config.MapModel is false.
+const MapThreshold = 2 << 30
 
 // BatchInfo describes one evaluated batch, for Config.OnBatch.
 type BatchInfo struct {

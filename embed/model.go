@@ -183,6 +183,9 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg Config)
 		mp.NGPULayers = int32(m.cfg.GPULayers)
 	}
 	mp.MainGPU = int32(m.cfg.MainGPU)
+	if !cfg.MapModel && fi.Size() <= MapThreshold {
+		mp.LoadMode = llama.LoadModeNone
+	}
 	lm, err := llama.LoadModel(cfg.ModelPath, mp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
