@@ -74,6 +74,10 @@ type model struct {
 	encode  bool
 	lmodel  *llama.Model
 	vocab   *llama.Vocab
+	// specials is the number of special tokens around every text; see
+	// specialCount.
+	specialsOnce sync.Once
+	specials     int
 
 	mu      sync.Mutex
 	idle    []*worker // waiting for work, the most recently active last
@@ -416,6 +420,9 @@ func (m *model) tokenize(text string, trunc Truncation) ([]int32, bool, error) {
 	toks, err := m.vocab.Tokenize(text, true, false)
 	if err != nil {
 		return nil, false, m.libErr(err)
+	}
+	if len(toks) <= m.specialCount() { // only characters the tokenizer drops, such as U+200B
+		return nil, false, ErrEmptyInput
 	}
 	limit := m.cfg.ContextSize
 	if len(toks) <= limit {

@@ -174,6 +174,7 @@ func TestErrorStatuses(t *testing.T) {
 		{"mixed array", `{"input":["a",1]}`, 400, "", "input[1] must be a string"},
 		{"empty text", `{"input":["ok",""]}`, 400, "", "input[1] is empty"},
 		{"white space", `{"input":"  "}`, 400, "", "input[0] is empty"},
+		{"no content token", `{"input":["ok","\u200b\ufeff"]}`, 400, "", "input[1] is empty"},
 		{"negative token", `{"input":[1,-2]}`, 400, "", "not a token id"},
 		{"float token", `{"input":[[1.5]]}`, 400, "", "not a token id"},
 		{"token outside vocabulary", `{"input":[[101,99999]]}`, 400, "", "outside the model's vocabulary"},
