@@ -33,10 +33,3 @@ func (b *budget) release(n int64) {
 	b.free += n
 	b.mu.Unlock()
 }
-
-// inUse returns the bytes reserved now.
-func (b *budget) inUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.max - b.free
-}

@@ -62,8 +62,10 @@ func (f *fakeEngine) ModelInfo(name string) (embed.ModelInfo, error) {
 	return embed.ModelInfo{}, fmt.Errorf("%w: %q", embed.ErrUnknownModel, name)
 }
 
-func (f *fakeEngine) Stats(string) (embed.Stats, error)     { return embed.Stats{}, nil }
-func (f *fakeEngine) CountTokens(_, text string) (int, error) { return len(strings.Fields(text)) + 2, nil }
+func (f *fakeEngine) Stats(string) (embed.Stats, error) { return embed.Stats{}, nil }
+func (f *fakeEngine) CountTokens(_, text string) (int, error) {
+	return len(strings.Fields(text)) + 2, nil
+}
 
 func (f *fakeEngine) EmbedBatch(ctx context.Context, name string, texts []string, _ ...embed.Option) (*embed.Result, error) {
 	f.mu.Lock()
@@ -205,7 +207,9 @@ func TestShutdownPastGrace(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
-	go func() { done <- s.ListenAndServe(ctx, "127.0.0.1:0", 50*time.Millisecond, func(a net.Addr) { addrc <- a }) }()
+	go func() {
+		done <- s.ListenAndServe(ctx, "127.0.0.1:0", 50*time.Millisecond, func(a net.Addr) { addrc <- a })
+	}()
 	url := "http://" + (<-addrc).String() + "/v1/embeddings"
 	type answer struct {
 		status int
