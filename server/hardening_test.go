@@ -278,3 +278,25 @@ func TestStreamingLimits(t *testing.T) {
 	status, _, _, _ = do(t, http.MethodPost, url, fmt.Sprintf(`{"input":[%s1]}`, strings.Repeat(`1,`, 40)), "Content-Type", jsonType)
 	assert.Equal(t, 200, status, "under both limits")
 }
+
+// TestHugeTextRefusedBeforeTokenizing: a text over MaxInputBytes (1 MiB
+// by default) is refused as it is read, without tokenizing it, which
+// for one 8 MB word took 12 s, past any -timeout (17.2).
+func TestHugeTextRefusedBeforeTokenizing(t *testing.T) {
+	f := start(t, server.Options{Timeout: 2 * time.Second}, embed.Config{})
+	url := f.http.URL + "/v1/embeddings"
+	before, err := f.engine.Stats("default")
+	require.NoError(t, err)
+	for _, body := range []string{
+		`{"input":"` + strings.Repeat("a", 8<<20) + `"}`,
+		`{"input":["ok","` + strings.Repeat("word ", 300_000) + `"]}`,
+	} {
+		status, e, _, _ := do(t, http.MethodPost, url, body, "Content-Type", jsonType)
+		assert.Equal(t, 413, status)
+		require.NotNil(t, e.Error.Code)
+		assert.Equal(t, "input_too_large", *e.Error.Code)
+	}
+	after, err := f.engine.Stats("default")
+	require.NoError(t, err)
+	assert.Equal(t, before.Batches, after.Batches, "nothing was evaluated")
+}
