@@ -382,6 +382,7 @@ func TestBadInput(t *testing.T) {
 				}
 				b, _ := json.Marshal(map[string]any{"input": texts})
 				req, _ := http.NewRequestWithContext(c, http.MethodPost, env.srv.URL+"/v1/embeddings", strings.NewReader(string(b)))
+				req.Header.Set("Content-Type", "application/json")
 				_, err := http.DefaultClient.Do(req)
 				assert.ErrorIs(t, err, context.DeadlineExceeded)
 			}},
