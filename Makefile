@@ -9,8 +9,11 @@ GOARCH    := $(shell $(GO) env GOARCH)
 LIBDIR    := lib/$(GOOS)-$(GOARCH)-$(BACKEND)
 BIN       := bin/embellama
 # The model `make run` embeds with; empty: the first embedding model in
-# $EMBELLAMA_MODELS or ../shared/models.
+# $EMBELLAMA_MODELS, then in embellama pull's directory. This repository's
+# test models (../shared/models) are searched only here and by the tests:
+# the CLI itself knows no such directory.
 MODEL     ?=
+EMBELLAMA_MODELS ?= $(wildcard ../shared/models)
 TEXT      ?= The quick brown fox jumps over the lazy dog.
 # Tests treat a missing library or model as a failure, not a skip (see
 # internal/testenv). Set CI=false to let them skip on a partial setup.
@@ -20,13 +23,16 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
+.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-unit test-race test-once test-fuzz test-cpu-variants test-deps fuzz check cross tidy clean
 
 all: build
 
 ## run: install the pinned library, build, and embed $(TEXT) with the default model
+##      (with no model anywhere, `embellama pull` fetches all-MiniLM-L6-v2 first)
 run: lib build
-	$(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
+	@if [ -z "$(MODEL)" ] && EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) info | grep -q '^model  *none:'; then \
+		echo "make run: no embedding model found; fetching the default one: $(BIN) pull"; $(BIN) pull; fi
+	EMBELLAMA_MODELS="$(EMBELLAMA_MODELS)" $(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
 
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
 ##      (BACKEND=native builds the pinned source for this CPU instead)
@@ -71,17 +77,34 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
 # Slow tests run once, not three times: the suite again in a child
-# process on another library, the release archive, and the commands of
-# the documents (which run make run and make build themselves).
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$$
+# process on another library, the release archive, the commands of the
+# documents (which run make run and make build themselves), and every
+# setting at its extremes in child processes.
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestExtremeSettings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
-##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
+##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).
+##       Every step runs even when an earlier one fails (make -k); the exit status
+##       is non-zero when any failed, and make names each failed step at the end.
 test: lib headers fixtures test-deps
+	$(MAKE) -k test-unit test-race test-once test-fuzz
+
+test-unit:
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
+
+test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
-	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
+
+test-once:
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0
+
+test-fuzz:
 	$(MAKE) fuzz FUZZTIME=10s
+
+## test-cpu-variants: run the suite once per ggml CPU variant this machine can execute,
+##                    the library restricted to that variant, and print variant -> pass/fail
+test-cpu-variants: lib headers fixtures
+	scripts/test-cpu-variants.sh
 
 ## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
 ##            (the README's server examples) when apt can install them

@@ -22,8 +22,24 @@
 //
 // [Open] loads one model; [New] loads the library and any number of models
 // by name ([Engine.LoadModel]). An [Engine] is safe for concurrent use.
-// Every [Config] field has a documented default and an EMBELLAMA_*
-// environment variable ([Config.ApplyEnv], [EnvVars]).
+// [Engine.Model] returns a handle on one model ([Model.Embed],
+// [Model.EmbedBatch], [Model.Info]); the engine-level calls taking a
+// model name ("" for the only one) are the one-model shortcut. Settings
+// come in two types: [EngineConfig] (library, cache) and [ModelConfig]
+// (one model); [Config] holds both for New. Every [Config] field has a
+// documented default and an EMBELLAMA_* environment variable
+// ([Config.ApplyEnv], [EnvVars]). Per-call limits ([WithMaxInputs],
+// [WithMaxTokens], [WithMaxTotalTokens]) are checked after tokenizing,
+// before anything is queued.
+//
+// # Layout
+//
+// plan.go is the pure settings planner (GGUF header and ModelConfig in,
+// llama.cpp settings out, every setting llama.cpp would abort on refused
+// as a [*ConfigError]); tokenize.go the tokenizer and truncation; call.go
+// a call from its inputs to its vectors; package embed/internal/sched the
+// scheduler (queue, round-robin packing, shared thread budget), which
+// drives evaluator.go's llama contexts through a small interface.
 //
 // # Errors
 //

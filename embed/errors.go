@@ -15,9 +15,16 @@ var (
 	// ErrNULByte: a text contains a NUL byte, which C string handling would
 	// cut it at. Remove it.
 	ErrNULByte = errors.New("embed: input contains a NUL byte")
-	// ErrTooLong: a text has more tokens than the context holds. Split it,
-	// enable truncation, or raise ContextSize up to the trained context.
+	// ErrTooLong: a text has more tokens than the context holds (or than
+	// WithMaxTokens allows). Split it, enable truncation, or raise
+	// ContextSize up to the trained context.
 	ErrTooLong = errors.New("embed: input too long")
+	// ErrTooManyInputs: a call has more inputs than WithMaxInputs allows.
+	// Split the call.
+	ErrTooManyInputs = errors.New("embed: too many inputs")
+	// ErrTooManyTokens: a call's inputs together have more tokens than
+	// WithMaxTotalTokens allows. Split the call.
+	ErrTooManyTokens = errors.New("embed: too many tokens in the call")
 	// ErrNoInput: a call was given no texts at all.
 	ErrNoInput = errors.New("embed: no input")
 	// ErrInvalidToken: a token id given as input is outside the model's
@@ -30,6 +37,10 @@ var (
 	ErrModelNotFound = errors.New("embed: model file not found")
 	// ErrModelLoad: the model file could not be loaded.
 	ErrModelLoad = errors.New("embed: cannot load model")
+	// ErrNotRegularFile: the model path names a FIFO, socket or device,
+	// which reading would block on or never finish; it is refused before
+	// it is opened. It comes wrapped with [ErrModelLoad].
+	ErrNotRegularFile = errors.New("embed: not a regular file")
 	// ErrNotEmbeddingModel: the model declares no pooling, so it has no
 	// sentence embedding of its own; set Config.Pooling to use it anyway.
 	ErrNotEmbeddingModel = errors.New("embed: not an embedding model")

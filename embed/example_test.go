@@ -69,10 +69,10 @@ func ExampleEngine_LoadModel() {
 	}
 	defer e.Close()
 
-	if err := e.LoadModel(ctx, "bert", embed.Config{ModelPath: modelPath("bert-mean.gguf")}); err != nil {
+	if err := e.LoadModel(ctx, "bert", embed.ModelConfig{ModelPath: modelPath("bert-mean.gguf")}); err != nil {
 		log.Fatal(err)
 	}
-	if err := e.LoadModel(ctx, "qwen", embed.Config{ModelPath: modelPath("qwen3-last.gguf"), ContextSize: 2048}); err != nil {
+	if err := e.LoadModel(ctx, "qwen", embed.ModelConfig{ModelPath: modelPath("qwen3-last.gguf"), ContextSize: 2048}); err != nil {
 		log.Fatal(err)
 	}
 	for _, name := range e.Models() {

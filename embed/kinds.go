@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/embellama/embellama/internal/gguf"
+	"github.com/embellama/embellama/llama"
 )
 
 // Pooling is how the vectors of a text's tokens become one vector.
@@ -18,6 +21,21 @@ const (
 )
 
 var poolingNames = [...]string{"", "mean", "cls", "last"}
+
+// The one conversion of poolings: from a GGUF file's declared pooling, and
+// to llama.cpp's (PoolingDefault has no llama.cpp value; callers resolve it
+// first). The three enums share llama.cpp's numbers.
+var (
+	poolingOfGGUF = map[gguf.Pooling]Pooling{gguf.PoolingMean: PoolingMean, gguf.PoolingCLS: PoolingCLS, gguf.PoolingLast: PoolingLast}
+	llamaPooling  = map[Pooling]llama.PoolingType{PoolingMean: llama.PoolingMean, PoolingCLS: llama.PoolingCLS, PoolingLast: llama.PoolingLast}
+)
+
+// poolingFromGGUF returns the pooling a file declares, and false for none
+// and rank, which do not make a sentence vector.
+func poolingFromGGUF(p gguf.Pooling) (Pooling, bool) {
+	v, ok := poolingOfGGUF[p]
+	return v, ok
+}
 
 func (p Pooling) valid() bool { return p >= 0 && int(p) < len(poolingNames) }
 

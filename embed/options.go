@@ -12,6 +12,9 @@ type callOptions struct {
 	dimensions int
 	truncate   Truncation
 	progress   func(done, total int)
+	maxInputs  int // 0: no limit
+	maxTokens  int // per input; 0: the context size
+	maxTotal   int // all inputs together; 0: no limit
 }
 
 // WithPooling pools with p instead of the model's configured pooling.
@@ -33,6 +36,22 @@ func WithTruncation(t Truncation) Option { return func(o *callOptions) { o.trunc
 // done == total (unless the call fails).
 func WithProgress(f func(done, total int)) Option { return func(o *callOptions) { o.progress = f } }
 
+// WithMaxInputs refuses a call of more than n inputs with
+// [ErrTooManyInputs] before any input is tokenized; 0 is no limit.
+func WithMaxInputs(n int) Option { return func(o *callOptions) { o.maxInputs = n } }
+
+// WithMaxTokens lowers the most tokens one input may have, special tokens
+// included, from the context size to n for this call: a longer input
+// fails alone with [ErrTooLong] (its [InputError.Limit] is n), or is
+// truncated to n when truncation is on. It is checked after tokenizing
+// and before anything is queued. 0 leaves the context size.
+func WithMaxTokens(n int) Option { return func(o *callOptions) { o.maxTokens = n } }
+
+// WithMaxTotalTokens refuses a call whose inputs together have more than
+// n tokens (as they would be evaluated) with [ErrTooManyTokens], after
+// tokenizing and before anything is queued; 0 is no limit.
+func WithMaxTotalTokens(n int) Option { return func(o *callOptions) { o.maxTotal = n } }
+
 func (m *model) callOptions(opts []Option) (callOptions, error) {
 	o := callOptions{pooling: m.pooling, normalize: m.cfg.Normalize, truncate: m.cfg.Truncate}
 	for _, opt := range opts {
@@ -50,6 +69,8 @@ func (m *model) callOptions(opts []Option) (callOptions, error) {
 		return o, fmt.Errorf("%w: dimensions %d (model has %d)", ErrInvalidOption, o.dimensions, m.info.Dim)
 	case !o.truncate.valid():
 		return o, fmt.Errorf("%w: truncation %v", ErrInvalidOption, o.truncate)
+	case o.maxInputs < 0 || o.maxTokens < 0 || o.maxTotal < 0:
+		return o, fmt.Errorf("%w: negative limit (inputs %d, tokens %d, total %d)", ErrInvalidOption, o.maxInputs, o.maxTokens, o.maxTotal)
 	}
 	return o, nil
 }

@@ -25,9 +25,9 @@ func TestRegistry(t *testing.T) {
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
 
 	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
-	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert, Threads: 2}))
-	require.NoError(t, e.LoadModel(bg, "b", embed.Config{ModelPath: qwen, ContextSize: 1024}))
-	assert.ErrorIs(t, e.LoadModel(bg, "a", embed.Config{ModelPath: qwen}), embed.ErrModelExists)
+	require.NoError(t, e.LoadModel(bg, "a", embed.ModelConfig{ModelPath: bert, Threads: 2}))
+	require.NoError(t, e.LoadModel(bg, "b", embed.ModelConfig{ModelPath: qwen, ContextSize: 1024}))
+	assert.ErrorIs(t, e.LoadModel(bg, "a", embed.ModelConfig{ModelPath: qwen}), embed.ErrModelExists)
 	assert.Equal(t, []string{"a", "b"}, e.Models())
 
 	ia, err := e.ModelInfo("a")
@@ -76,7 +76,7 @@ func TestRegistry(t *testing.T) {
 	require.NoError(t, err, "with one model left, it is the default")
 	assert.Equal(t, vb, again)
 
-	require.NoError(t, e.LoadModel(bg, "a", embed.Config{ModelPath: bert, Threads: 2}))
+	require.NoError(t, e.LoadModel(bg, "a", embed.ModelConfig{ModelPath: bert, Threads: 2}))
 	va2, err := e.Embed(bg, "a", "hello world")
 	require.NoError(t, err)
 	assert.Equal(t, va, va2, "a reloaded model gives the same vector")
@@ -89,8 +89,8 @@ func TestRegistry(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	e := newEngine(t, embed.Config{})
 	bert, qwen := testenv.Model(t, "bert-mean.gguf"), testenv.Model(t, "qwen3-last.gguf")
-	require.NoError(t, e.LoadModel(bg, "bert", embed.Config{ModelPath: bert, Contexts: 2}))
-	require.NoError(t, e.LoadModel(bg, "qwen", embed.Config{ModelPath: qwen, ContextSize: 512}))
+	require.NoError(t, e.LoadModel(bg, "bert", embed.ModelConfig{ModelPath: bert, Contexts: 2}))
+	require.NoError(t, e.LoadModel(bg, "qwen", embed.ModelConfig{ModelPath: qwen, ContextSize: 512}))
 
 	texts := make([]string, 40)
 	for i := range texts {
@@ -116,7 +116,7 @@ func TestConcurrentUse(t *testing.T) {
 				m := []string{"bert", "qwen", "churn"}[r.IntN(3)]
 				switch op := r.IntN(10); {
 				case op == 0 && g%4 == 0:
-					err := e.LoadModel(bg, "churn", embed.Config{ModelPath: bert})
+					err := e.LoadModel(bg, "churn", embed.ModelConfig{ModelPath: bert})
 					if err != nil && !errors.Is(err, embed.ErrModelExists) {
 						fail("load: %v", err)
 					}
@@ -251,7 +251,7 @@ func TestDefaultSettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.ModelPath = bert
-			err := e.LoadModel(bg, tt.name, cfg)
+			err := e.LoadModel(bg, tt.name, cfg.ModelConfig())
 			if tt.err != "" {
 				var ce *embed.ConfigError
 				require.ErrorAs(t, err, &ce)
@@ -289,7 +289,7 @@ func TestContextsShareThreads(t *testing.T) {
 		spans []span
 	)
 	e := newEngine(t, embed.Config{})
-	require.NoError(t, e.LoadModel(bg, "m", embed.Config{
+	require.NoError(t, e.LoadModel(bg, "m", embed.ModelConfig{
 		ModelPath: testenv.Model(t, "bert-mean.gguf"), Threads: 2, Contexts: 2, BatchTarget: 32,
 		OnBatch: func(b embed.BatchInfo) {
 			now := time.Now()

@@ -54,11 +54,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
-	opts, apiErr := s.callOptions(ctx, model, req, in)
-	if apiErr != nil {
-		fail(apiErr)
-		return
-	}
+	opts := s.callOptions(req)
 	var res *embed.Result
 	var err error
 	if in.tokens != nil {
@@ -84,37 +80,19 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.response(req, model, res, tokens))
 }
 
-// callOptions returns the engine options of a request, after checking
-// its limits. Token ids were counted against MaxRequestTokens while they
-// were decoded; texts are counted here, one by one, stopping at the first
-// that crosses the bound or when ctx ends.
-//
-// This is the one place to change when the engine checks the limits per
-// call (embed.WithMaxTokens, embed.WithMaxInputs): then it returns those
-// options instead of counting, so that each text is tokenized once, and
-// engineError maps the engine's limit error to too_many_tokens.
-func (s *Server) callOptions(ctx context.Context, model string, req *EmbeddingRequest, in input) ([]embed.Option, *APIError) {
-	var opts []embed.Option
+// callOptions returns the engine options of a request. The limits are
+// the engine's per-call options, checked once, after tokenizing and
+// before anything is queued (token ids were also counted while they were
+// decoded, so an oversized id array is refused before it is held).
+func (s *Server) callOptions(req *EmbeddingRequest) []embed.Option {
+	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
+	if s.opts.MaxRequestTokens > 0 {
+		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
+	}
 	if req.Dimensions != nil {
 		opts = append(opts, embed.WithDimensions(*req.Dimensions))
 	}
-	if s.opts.MaxRequestTokens <= 0 || in.tokens != nil {
-		return opts, nil
-	}
-	total := 0
-	for _, t := range in.texts {
-		if err := ctx.Err(); err != nil {
-			return nil, s.engineError(err, req.Model)
-		}
-		n, err := s.engine.CountTokens(model, t)
-		if err != nil {
-			continue // reported per input by the embedding call
-		}
-		if total += n; total > s.opts.MaxRequestTokens {
-			return nil, tooManyTokens(s.opts.MaxRequestTokens)
-		}
-	}
-	return opts, nil
+	return opts
 }
 
 // response builds the answer of a successful request; it names the model

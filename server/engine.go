@@ -17,8 +17,6 @@ type Engine interface {
 	ModelInfo(name string) (embed.ModelInfo, error)
 	// Stats reports a model's queue (for the queue-depth metric).
 	Stats(name string) (embed.Stats, error)
-	// CountTokens counts the tokens a text evaluates to.
-	CountTokens(name, text string) (int, error)
 	// EmbedBatch embeds texts.
 	EmbedBatch(ctx context.Context, name string, texts []string, opts ...embed.Option) (*embed.Result, error)
 	// EmbedBatchTokens embeds inputs given as token ids.

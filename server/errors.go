@@ -27,6 +27,11 @@ func (s *Server) engineError(err error, model string) *APIError {
 		return s.unavailable()
 	case errors.Is(err, embed.ErrInvalidOption):
 		return badRequest("dimensions", "%s", strings.TrimPrefix(err.Error(), "embed: "))
+	case errors.Is(err, embed.ErrTooManyTokens):
+		return tooManyTokens(s.opts.MaxRequestTokens)
+	case errors.Is(err, embed.ErrTooManyInputs):
+		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", "input",
+			"more than %d inputs in one request; this server accepts at most %d", s.opts.MaxInputs, s.opts.MaxInputs)
 	case errors.Is(err, embed.ErrNoInput):
 		return badRequest("input", "input must not be empty")
 	case errors.Is(err, embed.ErrOverloaded):

@@ -40,7 +40,7 @@ func start(t *testing.T, opts server.Options, cfg embed.Config) *fixture {
 	e, err := embed.New(bg, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
-	mc := cfg
+	mc := cfg.ModelConfig()
 	mc.ModelPath = testenv.Model(t, "bert-mean.gguf")
 	require.NoError(t, e.LoadModel(bg, "default", mc))
 	mc.ModelPath, mc.ContextSize = testenv.Model(t, "qwen3-last.gguf"), 2048
@@ -268,7 +268,7 @@ func TestHealthAndModels(t *testing.T) {
 	assert.Equal(t, "1", h.Get("Retry-After"))
 	status, _, _ = post(t, f.http.URL+"/v1/embeddings", `{"input":"x","model":"qwen"}`)
 	assert.Equal(t, 200, status, "the loaded models are served meanwhile")
-	require.NoError(t, f.engine.LoadModel(bg, "later", embed.Config{ModelPath: testenv.Model(t, "bert-mean.gguf")}))
+	require.NoError(t, f.engine.LoadModel(bg, "later", embed.ModelConfig{ModelPath: testenv.Model(t, "bert-mean.gguf")}))
 	resp, err = http.Get(f.http.URL + "/health")
 	require.NoError(t, err)
 	resp.Body.Close()

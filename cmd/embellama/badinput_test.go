@@ -239,7 +239,7 @@ func TestBadInput(t *testing.T) {
 			}},
 		{"model unloaded mid-request",
 			func(t *testing.T) {
-				require.NoError(t, env.engine.LoadModel(ctx, "victim", embed.Config{ModelPath: env.model}))
+				require.NoError(t, env.engine.LoadModel(ctx, "victim", embed.ModelConfig{ModelPath: env.model}))
 				texts := make([]string, 20_000)
 				for i := range texts {
 					texts[i] = fmt.Sprintf("document %d", i)
@@ -252,7 +252,7 @@ func TestBadInput(t *testing.T) {
 			},
 			nil, // a CLI run loads its model for itself
 			func(t *testing.T) {
-				require.NoError(t, env.engine.LoadModel(ctx, "victim2", embed.Config{ModelPath: env.model}))
+				require.NoError(t, env.engine.LoadModel(ctx, "victim2", embed.ModelConfig{ModelPath: env.model}))
 				texts := make([]string, 4000)
 				for i := range texts {
 					texts[i] = fmt.Sprintf("document %d", i)
@@ -270,7 +270,7 @@ func TestBadInput(t *testing.T) {
 				for k, off := range cutOffsets(f, len(modelBytes)) {
 					p := filepath.Join(dir, fmt.Sprintf("cut%d.gguf", k))
 					require.NoError(t, os.WriteFile(p, modelBytes[:off], 0o644))
-					err := env.engine.LoadModel(ctx, fmt.Sprintf("cut%d", k), embed.Config{ModelPath: p})
+					err := env.engine.LoadModel(ctx, fmt.Sprintf("cut%d", k), embed.ModelConfig{ModelPath: p})
 					assert.ErrorIs(t, err, embed.ErrModelLoad, "cut at %d", off)
 					var fe *gguf.FormatError
 					assert.ErrorAs(t, err, &fe, "cut at %d", off)
@@ -292,7 +292,7 @@ func TestBadInput(t *testing.T) {
 					b[i] = byte(rand.IntN(256))
 				}
 				require.NoError(t, os.WriteFile(p, b, 0o644))
-				err := env.engine.LoadModel(ctx, "random", embed.Config{ModelPath: p})
+				err := env.engine.LoadModel(ctx, "random", embed.ModelConfig{ModelPath: p})
 				assert.ErrorIs(t, err, embed.ErrModelLoad)
 				assert.ErrorIs(t, err, gguf.ErrMagic)
 			},
@@ -306,7 +306,7 @@ func TestBadInput(t *testing.T) {
 			nil},
 		{"a GGUF of a non-embedding architecture",
 			func(t *testing.T) {
-				err := env.engine.LoadModel(ctx, "stories", embed.Config{ModelPath: testenv.Model(t, "stories260K.gguf")})
+				err := env.engine.LoadModel(ctx, "stories", embed.ModelConfig{ModelPath: testenv.Model(t, "stories260K.gguf")})
 				assert.ErrorIs(t, err, embed.ErrNotEmbeddingModel)
 			},
 			func(t *testing.T) {

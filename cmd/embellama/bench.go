@@ -133,7 +133,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		recs, err := readInputs(f, "")
+		recs, err := readInputs(f, inputOptions{mode: inputText, skipEmpty: true})
 		f.Close()
 		if err != nil {
 			return err

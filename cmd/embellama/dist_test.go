@@ -51,6 +51,8 @@ func TestDist(t *testing.T) {
 	v := vectors(t, string(b))
 	require.Len(t, v, 1)
 	assert.Len(t, v[0], 128)
-	assert.InDelta(t, -0.0053617944940924644, v[0][0], 1e-7)
+	// The archive ships every CPU variant: ggml picks the best for this CPU,
+	// which may not be the one the test process runs.
+	testenv.AssertNear(t, testenv.ReferenceVector(t, "bert-mean", "hello world"), v[0], "hello world from the archive")
 	assert.False(t, strings.Contains(string(b), "error"))
 }

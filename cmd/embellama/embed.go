@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"time"
 
 	"github.com/embellama/embellama/embed"
@@ -104,36 +103,41 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: -file, or one text per line of standard input)", stderr)
 	ef := addEngineFlags(fs)
-	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSONL with -field")
-	field := fs.String("field", "", "with -file or standard input: read JSON lines and embed this `field` (\"id\" names the output)")
-	format := fs.String("format", "array", "output: array (a JSON array per line), jsonl ({\"id\",\"embedding\"} per line) or npy (float32 matrix)")
+	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSON Lines (see -input)")
+	field := fs.String("field", "", "JSON Lines: the `field` holding the text (default \"text\"); \"id\" names the output row")
+	input := fs.String("input", "auto", "how lines are read: text, jsonl, or auto (jsonl with -field, for *.jsonl and *.ndjson files, or when the first line is a JSON object)")
+	skipEmpty := fs.Bool("skip-empty", false, "leave blank lines out (no row; ids still count them) instead of giving each an error row")
+	format := fs.String("format", "array", "output: array (a JSON array per line, null for a failed input), jsonl ({\"id\",\"embedding\"} or {\"id\",\"error\"} per line) or npy (float32 matrix)")
 	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	mode, err := parseInputMode(*input)
+	if err != nil {
+		return usageError{err}
 	}
 	var recs []record
 	switch {
 	case fs.NArg() > 0 && *file != "":
 		return usageError{errors.New("give TEXT arguments or -file, not both")}
+	case fs.NArg() > 0 && (*field != "" || mode != inputAuto):
+		return usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
 	case fs.NArg() > 0:
-		for i, t := range fs.Args() {
-			recs = append(recs, record{id: strconv.Itoa(i), text: t})
-		}
+		recs = argRecords(fs.Args(), *skipEmpty)
 	default:
-		in := stdin
+		in, name := stdin, ""
 		if *file != "" && *file != "-" {
 			f, err := os.Open(*file)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			in = f
+			in, name = f, *file
 		}
-		var err error
-		if recs, err = readInputs(in, *field); err != nil {
+		if recs, err = readInputs(in, inputOptions{mode: mode, field: *field, name: name, skipEmpty: *skipEmpty}); err != nil {
 			return err
 		}
-		if len(recs) == 0 {
+		if !hasText(recs) {
 			return usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
 		}
 	}
@@ -154,21 +158,17 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	texts := make([]string, len(recs))
-	for i, r := range recs {
-		texts[i] = r.text
-	}
 	opts := []embed.Option{embed.WithDimensions(ef.dims)}
-	if len(texts) > 1 && isTerminal(stderr) {
+	if len(recs) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
 		opts = append(opts, embed.WithProgress(bar.update))
 	}
-	r, err := e.EmbedBatch(ctx, "", texts, opts...)
-	if err != nil {
+	if err := embedRecords(ctx, e, recs, opts...); err != nil {
 		return err
 	}
-	if err := r.Err(); err != nil {
-		return err
+	failed := reportFailures(stderr, recs)
+	if failed > 0 && *format == "npy" {
+		return fmt.Errorf("%d of %d inputs failed; npy has no row for them, so nothing was written (use -format jsonl to keep the others)", failed, len(recs))
 	}
 	out := stdout
 	if *output != "-" {
@@ -179,5 +179,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		defer f.Close()
 		out = f
 	}
-	return writeOutput(out, *format, recs, r.Vectors)
+	if err := writeOutput(out, *format, recs); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return errReported
+	}
+	return nil
 }

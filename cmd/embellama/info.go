@@ -31,6 +31,8 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	requested := cfg.Backend
+	envModel := cfg.ModelPath // $EMBELLAMA_MODEL: loaded below, as -model is
+	cfg.ModelPath = ""
 	e, err := embed.New(context.Background(), cfg)
 	if err != nil {
 		return err
@@ -64,9 +66,13 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
 	}
-	if ef.model != "" {
-		mc := cfg
-		mc.ModelPath = ef.model
+	modelPath, source, err := infoModel(ef.model, envModel)
+	if err != nil {
+		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
+	}
+	if modelPath != "" {
+		mc := cfg.ModelConfig()
+		mc.ModelPath = modelPath
 		if ef.pooling != "" {
 			if err := mc.Pooling.UnmarshalText([]byte(ef.pooling)); err != nil {
 				return usageError{err}
@@ -76,7 +82,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		info, _ := e.ModelInfo("model")
-		fmt.Fprintf(w, "model\t%s\n", info.Path)
+		fmt.Fprintf(w, "model\t%s (%s)\n", info.Path, source)
 		fmt.Fprintf(w, "  architecture\t%s (%s attention)\n", info.Architecture, map[bool]string{true: "causal", false: "bidirectional"}[info.Causal])
 		fmt.Fprintf(w, "  dimensions\t%d\n", info.Dim)
 		fmt.Fprintf(w, "  pooling\t%s (declared: %s)\n", info.Pooling, info.DeclaredPooling)
@@ -87,4 +93,17 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "  attention\theads of %d values, flash attention %s\n", info.HeadSize, info.FlashAttention)
 	}
 	return w.Flush()
+}
+
+// infoModel returns the model info describes and where it came from: the
+// -model flag, $EMBELLAMA_MODEL, or the default embed would use.
+func infoModel(flagModel, envModel string) (path, source string, err error) {
+	switch {
+	case flagModel != "":
+		return flagModel, "-model", nil
+	case envModel != "":
+		return envModel, "$EMBELLAMA_MODEL", nil
+	}
+	path, err = defaultModel()
+	return path, "the default: the first embedding model found", err
 }

@@ -9,6 +9,7 @@
 //	embellama pull [REF]                download a model into the user cache
 //	embellama info [-model FILE]        show the library, devices and model
 //	embellama bench [flags]             measure speed, optionally side by side with a server
+//	embellama version                   print the versions and the library found
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes.
@@ -46,6 +48,7 @@ func commands() []command {
 		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},
 		{"info", "show the native library, backend, devices and CPU variant in use", runInfo},
 		{"bench", "measure throughput and latency, optionally against an OpenAI-compatible server", runBench},
+		{"version", "print the embellama version, the pinned llama.cpp and the library found", runVersion},
 	}
 }
 
@@ -65,14 +68,22 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// errReported is returned by a command that has already written its
+// errors to stderr (one per failed input): the exit status is 1 and
+// nothing more is printed.
+var errReported = errors.New("errors reported")
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
 	}
-	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -86,10 +97,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
 		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "embellama %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "embellama %s: %s\n", c.name, errorText(err))
 			return exitUsage
+		case errors.Is(err, errReported):
+			return exitFailure
 		default:
-			fmt.Fprintf(stderr, "embellama %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "embellama %s: %s\n", c.name, errorText(err))
 			return exitFailure
 		}
 	}
@@ -103,6 +116,12 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			fmt.Fprintln(stderr, strings.TrimSpace("usage: embellama "+name+" "+args))
+			return
+		}
 		fmt.Fprintf(stderr, "usage: embellama %s [flags] %s\n\nflags:\n", name, args)
 		fs.PrintDefaults()
 	}

@@ -13,21 +13,6 @@ import (
 	"github.com/embellama/embellama/internal/gguf"
 )
 
-// envModels names the directory searched for models.
-const envModels = "EMBELLAMA_MODELS"
-
-// modelsDir returns $EMBELLAMA_MODELS, or ../shared/models when it exists.
-func modelsDir() string {
-	if d := os.Getenv(envModels); d != "" {
-		return d
-	}
-	d := filepath.Join("..", "shared", "models")
-	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-		return d
-	}
-	return ""
-}
-
 type modelFile struct {
 	path string
 	file *gguf.File
@@ -43,29 +28,18 @@ func scanModels(dir string) ([]modelFile, error) {
 	sort.Strings(paths)
 	models := make([]modelFile, 0, len(paths))
 	for _, p := range paths {
+		// A FIFO named *.gguf would block the open below forever.
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			if err == nil {
+				err = fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+			}
+			models = append(models, modelFile{path: p, err: err})
+			continue
+		}
 		f, err := gguf.Open(p)
 		models = append(models, modelFile{path: p, file: f, err: err})
 	}
 	return models, nil
-}
-
-// defaultModel returns the first embedding model (one that declares a
-// pooling type) in the models directory.
-func defaultModel() (string, error) {
-	dir := modelsDir()
-	if dir == "" {
-		return "", usageError{fmt.Errorf("no model given: pass -model PATH or set %s to a directory of GGUF models", envModels)}
-	}
-	models, err := scanModels(dir)
-	if err != nil {
-		return "", err
-	}
-	for _, m := range models {
-		if m.err == nil && m.file.IsEmbeddingModel() {
-			return m.path, nil
-		}
-	}
-	return "", usageError{fmt.Errorf("no embedding model (a GGUF with a pooling type) in %s: pass -model PATH", dir)}
 }
 
 func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -76,24 +50,30 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() > 1 {
 		return usageError{errors.New("at most one directory")}
 	}
-	dir := fs.Arg(0)
-	if dir == "" {
-		dir = modelsDir()
+	dirs := []string{fs.Arg(0)}
+	if dirs[0] == "" {
+		if dirs = modelDirs(); len(dirs) == 0 {
+			return usageError{fmt.Errorf("no directory given, and neither $%s nor embellama pull's directory exists", envModels)}
+		}
 	}
-	if dir == "" {
-		return usageError{fmt.Errorf("no directory given and %s is not set", envModels)}
-	}
-	models, err := scanModels(dir)
-	if err != nil {
-		return err
+	var models []modelFile
+	for _, dir := range dirs {
+		found, err := scanModels(dir)
+		if err != nil {
+			return err
+		}
+		models = append(models, found...)
 	}
 	if len(models) == 0 {
-		return fmt.Errorf("no .gguf files in %s", dir)
+		return fmt.Errorf("no .gguf files in %s", strings.Join(dirs, " or "))
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tARCH\tDIM\tPOOLING\tCONTEXT\tTYPE\tPARAMS\tSIZE\tEMBEDDING")
 	for _, m := range models {
-		name := filepath.Base(m.path)
+		name := m.path // the directories searched by default: say which
+		if fs.Arg(0) != "" {
+			name = filepath.Base(m.path)
+		}
 		if m.err != nil {
 			fmt.Fprintf(w, "%s\tinvalid: %v\n", name, m.err)
 			continue

@@ -14,50 +14,6 @@ import (
 	"time"
 )
 
-// record is one input of `embellama embed`: its id and text.
-type record struct {
-	id   string
-	text string
-}
-
-// readInputs reads texts from r: one per non-empty line, or with field
-// set, JSON objects one per line whose field holds the text (and "id",
-// when present, the id).
-func readInputs(r io.Reader, field string) ([]record, error) {
-	var recs []record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		if field == "" {
-			recs = append(recs, record{id: strconv.Itoa(len(recs)), text: s})
-			continue
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(s), &obj); err != nil {
-			return nil, fmt.Errorf("line %d: not a JSON object: %v", line, err)
-		}
-		text, ok := obj[field].(string)
-		if !ok {
-			return nil, fmt.Errorf("line %d: field %q is missing or not a string", line, field)
-		}
-		id := strconv.Itoa(len(recs))
-		switch v := obj["id"].(type) {
-		case string:
-			id = v
-		case float64:
-			id = strconv.FormatFloat(v, 'f', -1, 64)
-		}
-		recs = append(recs, record{id: id, text: text})
-	}
-	return recs, sc.Err()
-}
-
 // writeVector writes v as a JSON array of the shortest decimal forms that
 // read back as the same float32 values.
 func writeVector(w *bufio.Writer, v []float32) {
@@ -73,27 +29,46 @@ func writeVector(w *bufio.Writer, v []float32) {
 	w.WriteByte(']')
 }
 
-// writeOutput writes the vectors in format: "array" (a JSON array per
-// line), "jsonl" ({"id":…,"embedding":[…]} per line) or "npy" (a float32
-// matrix in NumPy's .npy format).
-func writeOutput(out io.Writer, format string, recs []record, vecs [][]float32) error {
+// writeOutput writes one row per record in format: "array" (a JSON array
+// per line, null for a failed input), "jsonl" ({"id":…,"embedding":[…]}
+// or {"id":…,"error":"…"} per line) or "npy" (a float32 matrix in NumPy's
+// .npy format, which has no place for a failed input: the caller refuses
+// those first).
+func writeOutput(out io.Writer, format string, recs []record) error {
 	w := bufio.NewWriterSize(out, 1<<16)
 	switch format {
 	case "array":
-		for _, v := range vecs {
-			writeVector(w, v)
+		for _, r := range recs {
+			if r.err != nil {
+				w.WriteString("null\n")
+				continue
+			}
+			writeVector(w, r.vec)
 			w.WriteByte('\n')
 		}
 	case "jsonl":
-		for i, v := range vecs {
-			id, _ := json.Marshal(recs[i].id)
+		for _, r := range recs {
 			w.WriteString(`{"id":`)
-			w.Write(id)
+			w.Write(r.id)
+			if r.err != nil {
+				msg, _ := json.Marshal(r.where + ": " + errorText(r.err))
+				w.WriteString(`,"error":`)
+				w.Write(msg)
+				w.WriteString("}\n")
+				continue
+			}
 			w.WriteString(`,"embedding":`)
-			writeVector(w, v)
+			writeVector(w, r.vec)
 			w.WriteString("}\n")
 		}
 	case "npy":
+		vecs := make([][]float32, len(recs))
+		for i, r := range recs {
+			if r.err != nil {
+				return fmt.Errorf("npy: %s has no vector", r.where)
+			}
+			vecs[i] = r.vec
+		}
 		if err := writeNpy(w, vecs); err != nil {
 			return err
 		}

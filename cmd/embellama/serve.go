@@ -87,7 +87,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 
 	for _, m := range load {
-		mc := cfg
+		mc := cfg.ModelConfig()
 		mc.ModelPath = m[1]
 		if err := e.LoadModel(ctx, m[0], mc); err != nil {
 			stop()
@@ -95,7 +95,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %s: %w", m[0], err)
 		}
 		info, _ := e.ModelInfo(m[0])
-		log.Info("model loaded", "name", m[0], "path", m[1], "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
+		log.Info("model loaded", "name", m[0], "path", absPath(info.Path), "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
 	}
 	log.Info("ready")
 	err = <-errc

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/embellama/embellama/embed"
+)
+
+// maxReported is how many failed inputs are named on stderr; the rest are
+// counted.
+const maxReported = 20
+
+// embedRecords embeds the records that were read without error, in one
+// batch, and stores each one's vector or error in it. The returned error
+// is for the call as a whole (a canceled context, a closed engine).
+func embedRecords(ctx context.Context, e *embed.Engine, recs []record, opts ...embed.Option) error {
+	texts := make([]string, 0, len(recs))
+	index := make([]int, 0, len(recs)) // texts[j] is recs[index[j]]
+	for i, r := range recs {
+		if r.err == nil {
+			texts = append(texts, r.text)
+			index = append(index, i)
+		}
+	}
+	if len(texts) == 0 {
+		return nil
+	}
+	res, err := e.EmbedBatch(ctx, "", texts, opts...)
+	if err != nil {
+		return err
+	}
+	for j, i := range index {
+		recs[i].vec, recs[i].err = res.Vectors[j], res.Errors[j]
+	}
+	return nil
+}
+
+// reportFailures writes one line per failed record to w (at most
+// maxReported, then a count) and returns how many failed.
+func reportFailures(w io.Writer, recs []record) int {
+	failed := 0
+	for _, r := range recs {
+		if r.err == nil {
+			continue
+		}
+		failed++
+		if failed <= maxReported {
+			fmt.Fprintf(w, "embellama embed: %s: %s\n", r.where, errorText(r.err))
+		}
+	}
+	if failed > maxReported {
+		fmt.Fprintf(w, "embellama embed: … and %d more failed inputs (%d of %d in all)\n", failed-maxReported, failed, len(recs))
+	}
+	return failed
+}

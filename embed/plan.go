@@ -1,0 +1,254 @@
+package embed
+
+import (
+	"fmt"
+
+	"github.com/embellama/embellama/internal/gguf"
+)
+
+// The planner turns what a GGUF header says and a ModelConfig into the
+// settings llama.cpp is given. It is pure (no native library, no file
+// other than the header already read), so it is table-tested on headers
+// written with internal/gguf's writer. Every setting that could reach a
+// GGML_ASSERT in llama.cpp is refused here with a *ConfigError.
+
+// host is what the planner needs to know of the machine.
+type host struct {
+	cpu   bool // the model is evaluated on the CPU
+	cores int  // physical cores, the default of Threads
+}
+
+// plan is the planner's outcome: the configuration with every default
+// resolved, the pooling used when a call names none, and the model's
+// description (less what only llama.cpp knows once it has loaded it).
+type plan struct {
+	cfg     ModelConfig
+	pooling Pooling
+	info    ModelInfo
+}
+
+// planModel resolves cfg for the model whose header is f.
+func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return plan{}, err
+	}
+	arch := f.Architecture()
+	causal, ok := f.Causal()
+	if !ok {
+		causal = !isEncoderArch(arch)
+	}
+	declared, hasPooling := f.PoolingType()
+	pooling, err := choosePooling(cfg.Pooling, declared, hasPooling, cfg.ModelPath, arch)
+	if err != nil {
+		return plan{}, err
+	}
+	train := f.ContextLength()
+	if err := planContext(&cfg, train, absolutePositions(f)); err != nil {
+		return plan{}, err
+	}
+	if err := planBatch(&cfg, causal, h); err != nil {
+		return plan{}, err
+	}
+	declaredName := "none"
+	if hasPooling {
+		declaredName = declared.String()
+	}
+	info := ModelInfo{
+		Path:             cfg.ModelPath,
+		Architecture:     arch,
+		Dim:              f.EmbeddingLength(),
+		ContextSize:      cfg.ContextSize,
+		TrainedContext:   train,
+		Pooling:          pooling,
+		DeclaredPooling:  declaredName,
+		IsEmbeddingModel: f.IsEmbeddingModel(),
+		Causal:           causal,
+		FileType:         f.FileType(),
+		Parameters:       f.ParameterCount(),
+		FileSize:         f.Size,
+		VocabSize:        f.VocabSize(),
+		Tokenizer:        f.TokenizerModel(),
+		BatchSize:        cfg.BatchSize,
+		BatchTarget:      cfg.BatchTarget,
+		MaxSequences:     cfg.MaxSequences,
+		Threads:          cfg.Threads,
+		Contexts:         cfg.Contexts,
+		HeadSize:         f.HeadSize(),
+		FlashAttention:   chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu),
+		EstimatedMemory:  estimateMemory(f, cfg, causal),
+	}
+	if cfg.MemoryLimit > 0 && info.EstimatedMemory > cfg.MemoryLimit {
+		return plan{}, fmt.Errorf("%w: %s needs about %d MiB, the limit is %d MiB",
+			ErrMemoryLimit, cfg.ModelPath, info.EstimatedMemory>>20, cfg.MemoryLimit>>20)
+	}
+	return plan{cfg: cfg, pooling: pooling, info: info}, nil
+}
+
+// choosePooling returns the pooling used when a call names none: the
+// configured one, else the one the file declares.
+func choosePooling(set Pooling, declared gguf.Pooling, ok bool, path, arch string) (Pooling, error) {
+	if set != PoolingDefault {
+		return set, nil
+	}
+	if p, known := poolingFromGGUF(declared); ok && known {
+		return p, nil
+	}
+	if ok && declared == gguf.PoolingRank {
+		return 0, fmt.Errorf("%w: %s declares rank pooling (a reranker): it scores pairs, it does not embed; set Config.Pooling to embed with it",
+			ErrNotEmbeddingModel, path)
+	}
+	return 0, fmt.Errorf("%w: %s (%s) declares no pooling; set Config.Pooling (mean, cls or last) to embed with it anyway",
+		ErrNotEmbeddingModel, path, arch)
+}
+
+// planContext resolves ContextSize. A model with learned absolute
+// positions has a row of position embeddings per position it was trained
+// with, and llama.cpp aborts (GGML_ASSERT in get_rows) when a text reaches
+// past the last one, so a larger ContextSize is refused. A set value is
+// refused rather than clamped: the caller asked for longer texts than the
+// model can take, and a silent clamp would turn into ErrTooLong later.
+func planContext(cfg *ModelConfig, train, positions int) error {
+	if cfg.ContextSize == 0 {
+		cfg.ContextSize = DefaultContextSize
+		if train > 0 {
+			cfg.ContextSize = min(cfg.ContextSize, train)
+		}
+		if positions > 0 {
+			cfg.ContextSize = min(cfg.ContextSize, positions)
+		}
+		if cfg.ContextSize < 8 {
+			return &ConfigError{Field: "ContextSize", Value: cfg.ContextSize,
+				Reason: fmt.Sprintf("the model's file allows only %d tokens (trained context %d)", cfg.ContextSize, train)}
+		}
+		return nil
+	}
+	if positions > 0 && cfg.ContextSize > positions {
+		return &ConfigError{Field: "ContextSize", Value: cfg.ContextSize,
+			Reason: fmt.Sprintf("the model has learned positions for %d tokens (its trained context): a longer text would abort llama.cpp", positions)}
+	}
+	return nil
+}
+
+// planBatch resolves the batch, thread and context settings.
+func planBatch(cfg *ModelConfig, causal bool, h host) error {
+	if cfg.BatchSize == 0 {
+		// A multiple of 64, so that many sequences divide it (see
+		// MaxSequences below): 514-token models exist.
+		cfg.BatchSize = (max(cfg.ContextSize, DefaultBatchSize) + 63) &^ 63
+	}
+	if cfg.BatchSize < cfg.ContextSize {
+		return &ConfigError{Field: "BatchSize", Value: cfg.BatchSize, Reason: fmt.Sprintf("must be at least the context size (%d)", cfg.ContextSize)}
+	}
+	if cfg.Threads == 0 {
+		cfg.Threads = max(h.cores, 1)
+	}
+	if cfg.Contexts == 0 {
+		cfg.Contexts = 1
+		if h.cpu && cfg.Threads > 1 {
+			cfg.Contexts = 2
+		}
+	}
+	if cfg.BatchTarget == 0 {
+		cfg.BatchTarget = DefaultBatchTarget
+		if cfg.Contexts > 1 {
+			cfg.BatchTarget = DefaultBatchTarget / 2
+		}
+	}
+	cfg.BatchTarget = min(cfg.BatchTarget, cfg.BatchSize)
+	// Encoders evaluate each sequence in one ubatch: llama.cpp aborts
+	// otherwise, so the ubatch is the whole batch.
+	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
+		cfg.UBatchSize = cfg.BatchSize
+	}
+	// llama.cpp asserts (aborts) unless n_seq_max <= n_batch, and, when
+	// it reserves a context for mean pooling, unless n_seq_max divides
+	// n_ubatch. A batch holds more than BatchTarget tokens only when it is
+	// one long text, so more sequences than that are never packed; and
+	// llama.cpp keeps n_vocab floats per sequence in every context's
+	// output buffer.
+	if cfg.MaxSequences == 0 {
+		cfg.MaxSequences = largestDivisor(cfg.UBatchSize, min(DefaultMaxSequences, cfg.BatchTarget))
+	}
+	if cfg.MaxSequences > cfg.BatchSize {
+		return &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
+	}
+	if cfg.UBatchSize%cfg.MaxSequences != 0 {
+		return &ConfigError{Field: "MaxSequences", Value: cfg.MaxSequences,
+			Reason: fmt.Sprintf("must divide the ubatch size (%d): llama.cpp aborts otherwise when it prepares mean pooling", cfg.UBatchSize)}
+	}
+	return nil
+}
+
+// absolutePositions returns how many positions a model with learned
+// absolute position embeddings has rows for, or 0 when positions are
+// relative (RoPE, ALiBi). In llama.cpp v0.5.0 the graphs of bert, gpt2,
+// starcoder and mpt (when the file has the tensor) add rows of
+// position_embd, which holds n_ctx_train rows.
+func absolutePositions(f *gguf.File) int {
+	for _, t := range f.Tensors {
+		if t.Name == "position_embd.weight" && len(t.Dims) == 2 && t.Dims[1] > 0 && t.Dims[1] < 1<<31 {
+			return int(t.Dims[1])
+		}
+	}
+	switch f.Architecture() {
+	case "bert", "gpt2", "starcoder":
+		return f.ContextLength()
+	}
+	return 0
+}
+
+// largestDivisor returns the largest divisor of n that is at most limit.
+func largestDivisor(n, limit int) int {
+	for d := min(n, limit); d > 1; d-- {
+		if n%d == 0 {
+			return d
+		}
+	}
+	return 1
+}
+
+// chooseFlashAttention resolves FlashAttentionAuto. ggml's CPU
+// flash-attention kernel is vectorized only when a head's values are a
+// multiple of the SIMD width (16 floats with AVX-512); other heads go
+// through a scalar loop with an exp per score, which costs more than the
+// plain matrix path (measured on stories260K's 8-wide heads, see
+// [FlashAttentionAuto]). On GPUs, llama.cpp's own choice stands.
+func chooseFlashAttention(set FlashAttention, headSize int, cpu bool) FlashAttention {
+	if set == FlashAttentionAuto && cpu && headSize > 0 && headSize%16 != 0 {
+		return FlashAttentionOff
+	}
+	return set
+}
+
+// isEncoderArch reports architectures llama.cpp runs with non-causal
+// attention when their file does not say.
+func isEncoderArch(arch string) bool {
+	switch arch {
+	case "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "modern-bert", "neo-bert", "eurobert", "t5encoder":
+		return true
+	}
+	return false
+}
+
+// estimateMemory is a deliberately generous estimate of a model's
+// footprint: its weights, plus per context the KV cache (causal models),
+// the activations of one ubatch with the attention scores, and the
+// output buffer.
+func estimateMemory(f *gguf.File, cfg ModelConfig, causal bool) int64 {
+	embd := int64(max(f.EmbeddingLength(), 1))
+	heads := int64(max(f.HeadCount(), 1))
+	layers := int64(max(f.BlockCount(), 1))
+	ff := int64(4 * embd)
+	if n, ok := f.Uint(f.Architecture() + ".feed_forward_length"); ok && n < 1<<24 {
+		ff = int64(n)
+	}
+	ub, batch := int64(cfg.UBatchSize), int64(cfg.BatchSize)
+	perCtx := ub*(6*embd+2*ff)*4 + ub*ub*heads*4 + batch*embd*4
+	// llama.cpp's output buffer keeps a row of n_vocab floats per output
+	// (every token of the largest batch so far), even in embedding mode.
+	perCtx += int64(max(f.VocabSize(), 0)) * batch * 4
+	if causal {
+		perCtx += batch * layers * 2 * embd * 2
+	}
+	return int64(f.TensorBytes()) + int64(cfg.Contexts)*perCtx + 64<<20
+}
