@@ -17,10 +17,16 @@ type budget struct {
 func newBudget(max int64) *budget { return &budget{free: max, max: max} }
 
 // reserve takes n bytes, or returns false at once when they are not free.
+// A quarter of the budget is kept for small requests (up to
+// minReservation): large bodies cannot starve them.
 func (b *budget) reserve(n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if n > b.free {
+	free := b.free
+	if n > minReservation {
+		free -= b.max / 4
+	}
+	if n > free {
 		return false
 	}
 	b.free -= n

@@ -45,8 +45,10 @@ type Options struct {
 	// checked before anything is evaluated. Default: no bound.
 	MaxRequestTokens int
 	// MaxPendingBytes bounds the request bodies handled at once, summed
-	// (429 with Retry-After when a new one does not fit). Default: four
-	// bodies of MaxBodyBytes.
+	// (429 with Retry-After when a new one does not fit); a quarter of it
+	// is kept for bodies up to 64 KiB, so that large ones cannot starve
+	// small ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
+	// MaxBodyBytes.
 	MaxPendingBytes int64
 	// Timeout bounds the handling of one request (503 when it runs out).
 	// Default: 5 minutes.
@@ -103,8 +105,8 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxPendingBytes <= 0 {
 		opts.MaxPendingBytes = 4 * opts.MaxBodyBytes
 	}
-	if opts.MaxPendingBytes < opts.MaxBodyBytes {
-		return nil, fmt.Errorf("server: MaxPendingBytes %d is below MaxBodyBytes %d: a request of the largest size could never be served", opts.MaxPendingBytes, opts.MaxBodyBytes)
+	if opts.MaxPendingBytes-opts.MaxPendingBytes/4 < opts.MaxBodyBytes {
+		return nil, fmt.Errorf("server: MaxPendingBytes %d is below 4/3 of MaxBodyBytes %d: a request of the largest size could never be served (a quarter is kept for small requests)", opts.MaxPendingBytes, opts.MaxBodyBytes)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
