@@ -53,6 +53,8 @@ type Config struct {
 	// MaxQueue is the model's, as in ModelConfig.
 	MaxQueue int
 	OnBatch  func(BatchInfo)
+	// MapModel is the model's, as in ModelConfig.
+	MapModel bool
 }
 
 // EngineConfig returns the engine-wide settings of c.
@@ -69,10 +71,14 @@ func (c *Config) ModelConfig() ModelConfig {
 		ModelPath: c.ModelPath, ContextSize: c.ContextSize, BatchSize: c.BatchSize, BatchTarget: c.BatchTarget,
 		UBatchSize: c.UBatchSize, MaxSequences: c.MaxSequences, Threads: c.Threads, FlashAttention: c.FlashAttention,
 		Contexts: c.Contexts, GPULayers: c.GPULayers, NoGPU: c.NoGPU, MainGPU: c.MainGPU, Pooling: c.Pooling,
-		Normalize: c.Normalize, Truncate: c.Truncate, MaxQueue: c.MaxQueue,
+		Normalize: c.Normalize, Truncate: c.Truncate, MaxQueue: c.MaxQueue, MapModel: c.MapModel,
 		Prompts: c.Prompts, DefaultPrompt: c.DefaultPrompt,
 	}
 }
+
+// MapThreshold is the model file size above which models are
+// memory-mapped even when ModelConfig.MapModel is false.
+const MapThreshold = 2 << 30
 
 // BatchInfo describes one evaluated batch, for Config.OnBatch.
 type BatchInfo struct {

@@ -26,6 +26,8 @@ type Engine struct {
 	mu     sync.RWMutex
 	closed bool
 	models map[string]*model
+
+	observers observers
 }
 
 // New loads the native library (once per process) and, when
@@ -152,6 +154,7 @@ func (e *Engine) LoadModel(ctx context.Context, name string, cfg ModelConfig) er
 	if cfg.OnBatch == nil {
 		cfg.OnBatch = e.cfg.OnBatch
 	}
+	cfg.OnBatch = e.observers.wrap(cfg.OnBatch)
 	m, err := loadModel(ctx, e.lib, name, cfg)
 	if err != nil {
 		return err

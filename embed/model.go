@@ -85,6 +85,11 @@ type model struct {
 	vocab   *llama.Vocab
 	sched   *sched.Scheduler
 	ret     retrieval // reranking and prompts (retrieval.go)
+
+	// specials is the number of special tokens around every text; see
+	// specialCount.
+	specialsOnce sync.Once
+	specials     int
 }
 
 var modelIDs atomic.Uint64
@@ -120,6 +125,9 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 		mp.NGPULayers = int32(m.cfg.GPULayers)
 	}
 	mp.MainGPU = int32(m.cfg.MainGPU)
+	if !cfg.MapModel && m.info.FileSize <= MapThreshold {
+		mp.LoadMode = llama.LoadModeNone
+	}
 	lm, err := llama.LoadModel(cfg.ModelPath, mp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)

@@ -135,6 +135,12 @@ type ModelConfig struct {
 	// batch (keep it fast): for metrics such as batch fill. Default: the
 	// engine's.
 	OnBatch func(BatchInfo)
+	// MapModel memory-maps the model file instead of reading it into
+	// memory. Default: files up to MapThreshold are read, so that a file
+	// replaced or truncated on disk while loaded can neither crash the
+	// process (SIGBUS) nor change its vectors; larger files are mapped,
+	// and must then be left alone while loaded.
+	MapModel bool
 }
 
 // Validate checks every field on its own (the planner checks them again

@@ -25,6 +25,9 @@ func (m *model) tokenize(text string, trunc Truncation, limit int) ([]int32, boo
 	if err != nil {
 		return nil, false, m.libErr(err)
 	}
+	if len(toks) <= m.specialCount() { // only characters the tokenizer drops, such as U+200B
+		return nil, false, ErrEmptyInput
+	}
 	if len(toks) <= limit {
 		return toks, false, nil
 	}

@@ -50,6 +50,10 @@ type ChunkEmbedding struct {
 }
 
 func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError) {
+	rt, ok := s.engine.(Retriever)
+	if !ok {
+		return nil, notImplemented()
+	}
 	var req ChunkRequest
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
@@ -76,9 +80,9 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 		opts = append(opts, embed.WithDimensions(*req.Dimensions))
 	}
 	co := embed.ChunkOptions{Size: req.Chunking.Size, Overlap: req.Chunking.Overlap, Late: req.Chunking.Late}
-	r, err := s.engine.EmbedChunks(ctx, req.Model, docs, co, opts...)
+	r, err := rt.EmbedChunks(ctx, req.Model, docs, co, opts...)
 	if err != nil {
-		e := s.retrievalError(err, ctx)
+		e := s.retrievalError(err, req.Model)
 		if e.Param == nil || *e.Param == "" || *e.Param == "query" {
 			p := "chunking"
 			e.Param = &p

@@ -1,10 +1,12 @@
-// Package server serves an [embed.Engine] over HTTP with the OpenAI
-// embeddings API, so existing OpenAI clients work unchanged:
+// Package server serves an [Engine] (usually an [embed.Engine]) over HTTP
+// with the OpenAI embeddings API, so existing OpenAI clients work
+// unchanged:
 //
-//	POST /v1/embeddings   the OpenAI request and response, float or base64
-//	GET  /v1/models       the loaded models
-//	GET  /health          200 once the models are loaded, 503 before
-//	GET  /metrics         Prometheus metrics
+//	POST /v1/embeddings    the OpenAI request and response, float or base64
+//	GET  /v1/models        the loaded models (and aliases)
+//	GET  /v1/models/{id}   one of them
+//	GET  /health           200 once the models are loaded, 503 before
+//	GET  /metrics          Prometheus metrics
 //
 // Retrieval routes (retrieval.go, rerank.go, chunks.go):
 //
@@ -32,14 +34,25 @@
 //
 // Concurrent requests share decode batches: the engine packs the texts
 // of every waiting request into the same batches, and keeps their errors
-// apart. Limits (body size, inputs and tokens per request, the engine's
-// queue) answer with OpenAI's error shape and the matching status: 400
-// for bad input, 401 without the API key, 404 for an unknown model, 413
-// for a request over a limit, 429 when the queue is full, 503 while
-// loading or shutting down, and 500 only for internal faults. Error
-// messages never contain file paths.
+// apart.
+//
+// # Limits and statuses
+//
+// A request body must be application/json (415 otherwise), and is
+// decoded as a stream that stops at the first limit it crosses (body
+// size, inputs, bytes of one text, token ids), before anything is
+// evaluated; the bodies handled at once share a byte budget. Errors have
+// OpenAI's shape, with param naming the field: 400 for bad input
+// (including invalid UTF-8 and lone surrogate escapes, which are refused
+// rather than replaced), 401 without the API key, 404 for an unknown
+// model or route, 405 for a wrong method (with Allow), 413 for a request
+// over a limit, 429 when the budget or the engine's queue is full, 503
+// while loading, shutting down or past the timeout, and 500 only for
+// internal faults; 429 and 5xx carry Retry-After. Error messages never
+// contain file paths.
 //
 // [Server] is an [http.Handler]: mount it in your own mux, or use
 // [Server.ListenAndServe] for a server with timeouts and graceful
-// shutdown.
+// shutdown. It needs no call after [New]: readiness follows the engine,
+// and the batch metrics attach to it.
 package server

@@ -19,23 +19,18 @@ import (
 // your own routes.
 func ExampleNew() {
 	ctx := context.Background()
-	var srv *server.Server
-	cfg := embed.Config{
-		ModelPath: filepath.Join(os.Getenv("EMBELLAMA_MODELS"), "bert-mean.gguf"),
-		// Feed the server's batch metrics (/metrics); batches run only
-		// once requests arrive, after srv is set.
-		OnBatch: func(b embed.BatchInfo) { srv.OnBatch(b) },
-	}
+	cfg := embed.Config{ModelPath: filepath.Join(os.Getenv("EMBELLAMA_MODELS"), "bert-mean.gguf")}
 	e, err := embed.New(ctx, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer e.Close()
-	srv, err = server.New(server.Options{Engine: e, MaxInputs: 256})
+	// The server attaches its batch metrics to the engine, and /health
+	// answers 200 as soon as the engine has a model.
+	srv, err := server.New(server.Options{Engine: e, MaxInputs: 256})
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv.SetReady(true) // the model is loaded: /health answers 200
 
 	mux := http.NewServeMux()
 	mux.Handle("/embeddings-api/", http.StripPrefix("/embeddings-api", srv))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -18,13 +19,16 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"input":[1,"a"]}`, `{"input":[[1.5]]}`, `{"input":[[-1]]}`, `{"input":[[4294967296]]}`,
 		`{"input":"\u0000\ud800"}`, `{"input":"x","dimensions":-1}`, `{"input":"x"} {}`,
 		`{"input":{"a":1}}`, `{"input":[["a"]]}`, `{"input":[[]]}`,
+		`{"input":"\ud83d\ude00 \u00e9\n\"","x":{"y":[1,{"z":null}],"w":true}}`, `{"Input":"x"}`,
+		`{"input":["a","b"],"model":null,"dimensions":null}`, `{"input":"x","input":"y"}`,
+		"{\"input\":\"\xff\"}", `{"input":[1e2]}`, `{"input":[01]}`, `{"input":"a"}  `,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, in, err := decodeRequest(body)
+		req, in, err := decodeRequest(bytes.NewReader(body), limits{inputs: 4096, textBytes: 1 << 20})
 		if err != nil {
-			if err.status != 400 || err.Message == "" || err.Type == "" {
+			if err.status != 400 && err.status != 413 || err.Message == "" || err.Type == "" {
 				t.Fatalf("rejection %+v is not a 400 with a message", err)
 			}
 			if _, jerr := json.Marshal(ErrorResponse{Error: *err}); jerr != nil {
@@ -47,6 +51,30 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		if req.Dimensions != nil && *req.Dimensions < 1 {
 			t.Fatalf("dimensions %d accepted", *req.Dimensions)
+		}
+		// What the stream decoder accepts, encoding/json accepts too, with
+		// the same texts or ids (it is stricter: it refuses what Go would
+		// silently repair, and field names in another case).
+		var ref struct {
+			Input any `json:"input"`
+		}
+		if err := json.Unmarshal(body, &ref); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", body, err)
+		}
+		if in.texts != nil {
+			want := in.texts
+			if len(want) == 1 {
+				if s, ok := ref.Input.(string); ok && s != want[0] {
+					t.Fatalf("%q: text %q, encoding/json reads %q", body, want[0], s)
+				}
+			}
+			if arr, ok := ref.Input.([]any); ok {
+				for i, v := range arr {
+					if s, _ := v.(string); i >= len(want) || s != want[i] {
+						t.Fatalf("%q: input[%d] differs from encoding/json's %q", body, i, v)
+					}
+				}
+			}
 		}
 	})
 }

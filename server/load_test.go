@@ -71,6 +71,7 @@ func TestLoad(t *testing.T) {
 					time.AfterFunc(time.Duration(r.IntN(20))*time.Millisecond, cancel)
 				}
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(b)))
+				req.Header.Set("Content-Type", "application/json")
 				start := time.Now()
 				resp, err := http.DefaultClient.Do(req)
 				o := outcome{kind: kind}

@@ -18,7 +18,7 @@ type metrics struct {
 	batchSeqs prometheus.Histogram
 }
 
-func newMetrics(reg prometheus.Registerer, e *embed.Engine) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, e Engine) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "embellama_requests_total", Help: "Embedding requests by HTTP status.",

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -13,7 +12,9 @@ import (
 // EmbeddingRequest is the body of POST /v1/embeddings.
 type EmbeddingRequest struct {
 	// Input is a string, an array of strings, an array of token ids, or
-	// an array of arrays of token ids.
+	// an array of arrays of token ids. (The server decodes it from the
+	// body as a stream and leaves this field empty; it is here for
+	// clients that build a request with this type.)
 	Input json.RawMessage `json:"input"`
 	// Model names a loaded model; empty selects the default.
 	Model string `json:"model"`
@@ -97,106 +98,6 @@ func (in input) len() int {
 		return len(in.tokens)
 	}
 	return len(in.texts)
-}
-
-// decodeRequest parses and validates a request body. It never panics and
-// allocates in proportion to the body, which the caller has bounded.
-func decodeRequest(body []byte) (*EmbeddingRequest, input, *APIError) {
-	var req EmbeddingRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&req); err != nil {
-		return nil, input{}, badRequest("", "request body is not valid JSON for an embeddings request: %v", err)
-	}
-	if dec.More() {
-		return nil, input{}, badRequest("", "request body has data after the JSON object")
-	}
-	switch req.EncodingFormat {
-	case "", "float", "base64":
-	default:
-		return nil, input{}, badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %q", req.EncodingFormat)
-	}
-	if req.Dimensions != nil && *req.Dimensions < 1 {
-		return nil, input{}, badRequest("dimensions", "dimensions must be a positive integer")
-	}
-	in, err := decodeInput(req.Input)
-	if err != nil {
-		return nil, input{}, err
-	}
-	return &req, in, nil
-}
-
-func decodeInput(raw json.RawMessage) (input, *APIError) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return input{}, badRequest("input", "input is required")
-	}
-	switch raw[0] {
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return input{}, badRequest("input", "input is not a valid string: %v", err)
-		}
-		return input{texts: []string{s}}, nil
-	case '[':
-	default:
-		return input{}, badRequest("input", "input must be a string, an array of strings, an array of token ids or an array of token id arrays")
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return input{}, badRequest("input", "input is not a valid array: %v", err)
-	}
-	if len(items) == 0 {
-		return input{}, badRequest("input", "input must not be an empty array")
-	}
-	first := bytes.TrimSpace(items[0])
-	switch {
-	case len(first) > 0 && first[0] == '"':
-		texts := make([]string, len(items))
-		for i, it := range items {
-			if err := json.Unmarshal(it, &texts[i]); err != nil {
-				return input{}, badRequest("input", "input[%d] is not a string (an array must hold one kind of item)", i)
-			}
-		}
-		return input{texts: texts}, nil
-	case len(first) > 0 && first[0] == '[':
-		tokens := make([][]int32, len(items))
-		for i, it := range items {
-			var ids []json.Number
-			if err := json.Unmarshal(it, &ids); err != nil {
-				return input{}, badRequest("input", "input[%d] is not an array of token ids", i)
-			}
-			t, err := tokenIDs(ids, fmt.Sprintf("input[%d]", i))
-			if err != nil {
-				return input{}, err
-			}
-			tokens[i] = t
-		}
-		return input{tokens: tokens}, nil
-	default:
-		ids := make([]json.Number, len(items))
-		for i, it := range items {
-			if err := json.Unmarshal(it, &ids[i]); err != nil {
-				return input{}, badRequest("input", "input[%d] is not a token id (an array must hold one kind of item)", i)
-			}
-		}
-		t, err := tokenIDs(ids, "input")
-		if err != nil {
-			return input{}, err
-		}
-		return input{tokens: [][]int32{t}}, nil
-	}
-}
-
-func tokenIDs(ids []json.Number, where string) ([]int32, *APIError) {
-	out := make([]int32, len(ids))
-	for i, n := range ids {
-		v, err := strconv.ParseInt(string(n), 10, 32)
-		if err != nil || v < 0 {
-			return nil, badRequest("input", "%s[%d] = %s is not a token id (a non-negative 32-bit integer)", where, i, n)
-		}
-		out[i] = int32(v)
-	}
-	return out, nil
 }
 
 // encodeFloats writes v as a JSON array of the shortest float32 forms.

@@ -75,6 +75,10 @@ type TEIRerankResult struct {
 }
 
 func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError) {
+	rt, ok := s.engine.(Retriever)
+	if !ok {
+		return nil, notImplemented()
+	}
 	var req RerankRequest
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
@@ -99,9 +103,9 @@ func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError)
 	if req.Truncate {
 		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
 	}
-	r, err := s.engine.Rerank(ctx, req.Model, req.Query, docs, opts...)
+	r, err := rt.Rerank(ctx, req.Model, req.Query, docs, opts...)
 	if err != nil {
-		return nil, s.retrievalError(err, ctx)
+		return nil, s.retrievalError(err, req.Model)
 	}
 	tokens := 0
 	for i, it := range r.Items {

@@ -6,20 +6,17 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/embellama/embellama/embed"
 )
 
-// registerRetrieval adds the reranking, tokenizer and chunking routes.
-func (s *Server) registerRetrieval() {
-	for _, p := range []string{"/v1/rerank", "/rerank", "/v1/reranking", "/reranking"} {
-		s.mux.HandleFunc("POST "+p, s.auth(s.request(s.handleRerank)))
-	}
-	s.mux.HandleFunc("POST /tokenize", s.auth(s.request(s.handleTokenize)))
-	s.mux.HandleFunc("POST /detokenize", s.auth(s.request(s.handleDetokenize)))
-	s.mux.HandleFunc("POST /v1/embeddings/chunks", s.auth(s.request(s.handleChunks)))
+// notImplemented answers a retrieval route on an engine that is no
+// [Retriever].
+func notImplemented() *APIError {
+	return apiError(http.StatusNotImplemented, "server_error", "not_implemented", "", "this engine does not rerank, tokenize or chunk")
 }
 
 // request wraps a JSON handler: metrics, shutdown, body limit, timeout.
@@ -41,6 +38,14 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 			if errors.As(err, &mbe) {
 				e = apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
 			}
+			code = e.status
+			s.writeError(w, e)
+			return
+		}
+		// encoding/json would replace invalid UTF-8 with U+FFFD and change
+		// the client's text without telling it.
+		if !utf8.Valid(body) || hasLoneSurrogate(body) {
+			e := badRequest("", "the request body is not valid UTF-8 (or has a lone surrogate escape)")
 			code = e.status
 			s.writeError(w, e)
 			return
@@ -76,7 +81,7 @@ func (s *Server) modelName(model string) string {
 
 // retrievalError maps the errors only the retrieval calls return, then
 // falls back to engineError.
-func (s *Server) retrievalError(err error, ctx context.Context) *APIError {
+func (s *Server) retrievalError(err error, model string) *APIError {
 	switch {
 	case errors.Is(err, embed.ErrNotReranker):
 		return badRequest("model", "%v", err)
@@ -91,7 +96,7 @@ func (s *Server) retrievalError(err error, ctx context.Context) *APIError {
 	case errors.Is(err, embed.ErrInvalidOption):
 		return badRequest("", "%v", err)
 	}
-	return s.engineError(err, ctx)
+	return s.engineError(err, model)
 }
 
 // TokenizeRequest is the body of POST /tokenize (llama.cpp's shape, with
@@ -116,21 +121,25 @@ type TokenPiece struct {
 }
 
 func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError) {
+	rt, ok := s.engine.(Retriever)
+	if !ok {
+		return nil, notImplemented()
+	}
 	var req TokenizeRequest
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	toks, err := s.engine.TokenizeWith(req.Model, req.Content,
+	toks, err := rt.TokenizeWith(req.Model, req.Content,
 		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
 	if err != nil {
-		return nil, s.retrievalError(err, context.Background())
+		return nil, s.retrievalError(err, req.Model)
 	}
 	if !req.WithPieces {
 		return map[string]any{"tokens": toks}, nil
 	}
-	pieces, err := s.engine.TokenPieces(req.Model, toks)
+	pieces, err := rt.TokenPieces(req.Model, toks)
 	if err != nil {
-		return nil, s.retrievalError(err, context.Background())
+		return nil, s.retrievalError(err, req.Model)
 	}
 	out := make([]TokenPiece, len(toks))
 	for i, t := range toks {
@@ -153,16 +162,59 @@ type DetokenizeRequest struct {
 }
 
 func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIError) {
+	rt, ok := s.engine.(Retriever)
+	if !ok {
+		return nil, notImplemented()
+	}
 	var req DetokenizeRequest
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	text, err := s.engine.Detokenize(req.Model, req.Tokens, false)
+	text, err := rt.Detokenize(req.Model, req.Tokens, false)
 	if errors.Is(err, embed.ErrInvalidToken) {
 		return nil, badRequest("tokens", "a token id is outside the model's vocabulary")
 	}
 	if err != nil {
-		return nil, s.retrievalError(err, context.Background())
+		return nil, s.retrievalError(err, req.Model)
 	}
 	return map[string]string{"content": text}, nil
+}
+
+// hasLoneSurrogate reports whether a JSON body escapes a UTF-16
+// surrogate without its pair (such as "\ud800"), which encoding/json
+// would turn into U+FFFD. Backslashes appear only inside JSON strings,
+// so a scan of the escapes suffices.
+func hasLoneSurrogate(b []byte) bool {
+	hex4 := func(i int) int {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return int(n)
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // a two-byte escape such as \\ or \"
+			continue
+		}
+		r := hex4(i)
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo := hex4(i + 6); lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
 }

@@ -32,7 +32,6 @@ func startRetrieval(t *testing.T) (*embed.Engine, *httptest.Server) {
 	require.NoError(t, e.LoadModel(bg, "rerank", embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512}))
 	srv, err := server.New(server.Options{Engine: e})
 	require.NoError(t, err)
-	srv.SetReady(true)
 	h := httptest.NewServer(srv)
 	t.Cleanup(h.Close)
 	return e, h

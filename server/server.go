@@ -2,11 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,23 +11,26 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/embellama/embellama/embed"
 )
 
 // Defaults for zero Options fields.
 const (
-	DefaultMaxBodyBytes = 16 << 20
-	DefaultMaxInputs    = 4096
-	DefaultTimeout      = 5 * time.Minute
+	DefaultMaxBodyBytes  = 16 << 20
+	DefaultMaxInputs     = 4096
+	DefaultMaxInputBytes = 1 << 20
+	DefaultTimeout       = 5 * time.Minute
 )
 
 // Options configures a [Server].
 type Options struct {
-	// Engine serves the requests. Required.
-	Engine *embed.Engine
-	// APIKey, when set, is required as "Authorization: Bearer <key>".
+	// Engine serves the requests. Required; an [*embed.Engine] or any
+	// other implementation of [Engine].
+	Engine Engine
+	// APIKey, when set, is required as "Authorization: Bearer <key>" (the
+	// scheme in any case) on the API routes, and to see model names on
+	// /health.
 	APIKey string
 	// MaxBodyBytes bounds a request body. Default: 16 MiB.
 	MaxBodyBytes int64
@@ -38,12 +38,29 @@ type Options struct {
 	// split into batches by token budget, so any number up to it works.
 	// Default: 4096.
 	MaxInputs int
-	// MaxRequestTokens bounds the tokens of one request (413 above it).
-	// Default: no bound.
+	// MaxInputBytes bounds one text, in bytes (413 above it), which also
+	// bounds the time spent tokenizing it. Default: 1 MiB.
+	MaxInputBytes int
+	// MaxRequestTokens bounds the tokens of one request (413 above it),
+	// checked before anything is evaluated. Default: no bound.
 	MaxRequestTokens int
+	// MaxPendingBytes bounds the request bodies handled at once, summed
+	// (429 with Retry-After when a new one does not fit); a quarter of it
+	// is kept for bodies up to 64 KiB, so that large ones cannot starve
+	// small ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
+	// MaxBodyBytes.
+	MaxPendingBytes int64
 	// Timeout bounds the handling of one request (503 when it runs out).
 	// Default: 5 minutes.
 	Timeout time.Duration
+	// Aliases maps names that clients send (say "text-embedding-3-small")
+	// to loaded model names. Default: none.
+	Aliases map[string]string
+	// Models names the models that will be loaded after New, if any:
+	// until each is loaded, requests naming it answer 503 with
+	// Retry-After, and /health answers 503. Without it the server is
+	// ready as soon as the engine has a model.
+	Models []string
 	// Logger logs failed requests and internal errors. Default: discard.
 	Logger *slog.Logger
 	// Registerer receives the metrics. Default: a registry of the
@@ -56,17 +73,22 @@ type Options struct {
 
 // Server is the HTTP front end of an engine.
 type Server struct {
-	opts    Options
-	engine  *embed.Engine
-	mux     *http.ServeMux
-	ready   atomic.Bool
-	closing atomic.Bool
-	metrics *metrics
-	log     *slog.Logger
+	opts     Options
+	engine   Engine
+	mux      *http.ServeMux
+	closing  atomic.Bool
+	attached bool // batch metrics come from the engine itself
+	metrics  *metrics
+	gatherer prometheus.Gatherer
+	budget   *budget
+	log      *slog.Logger
 }
 
-// New returns a server for opts.Engine. It is not ready (GET /health
-// answers 503) until [Server.SetReady].
+// New returns a server for opts.Engine. Its readiness (GET /health)
+// follows the engine: 200 once it has a model and every name in
+// opts.Models is loaded, 503 before and while shutting down. When the
+// engine can report its batches itself (as [*embed.Engine] does, with
+// ObserveBatches), New attaches the batch metrics to it.
 func New(opts Options) (*Server, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("server: Options.Engine is nil")
@@ -77,8 +99,25 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxInputs <= 0 {
 		opts.MaxInputs = DefaultMaxInputs
 	}
+	if opts.MaxInputBytes <= 0 {
+		opts.MaxInputBytes = DefaultMaxInputBytes
+	}
+	if opts.MaxPendingBytes <= 0 {
+		opts.MaxPendingBytes = 4 * opts.MaxBodyBytes
+	}
+	if opts.MaxPendingBytes-opts.MaxPendingBytes/4 < opts.MaxBodyBytes {
+		return nil, fmt.Errorf("server: MaxPendingBytes %d is below 4/3 of MaxBodyBytes %d: a request of the largest size could never be served (a quarter is kept for small requests)", opts.MaxPendingBytes, opts.MaxBodyBytes)
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
+	}
+	for alias, target := range opts.Aliases {
+		if alias == "" || target == "" {
+			return nil, fmt.Errorf("server: alias %q=%q: both names must be set", alias, target)
+		}
+		if _, ok := opts.Aliases[target]; ok {
+			return nil, fmt.Errorf("server: alias %q names another alias, %q", alias, target)
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -99,31 +138,35 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, engine: opts.Engine, mux: http.NewServeMux(), metrics: m, log: log}
-	s.mux.HandleFunc("POST /v1/embeddings", s.auth(s.handleEmbeddings))
-	s.mux.HandleFunc("GET /v1/models", s.auth(s.handleModels))
-	s.registerRetrieval() // rerank, tokenize, chunks: retrieval.go
-	s.mux.HandleFunc("GET /health", s.handleHealth)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(gat, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, apiError(http.StatusNotFound, "invalid_request_error", "not_found", "", "no route for %s %s", r.Method, r.URL.Path))
-	})
+	s := &Server{opts: opts, engine: opts.Engine, mux: http.NewServeMux(), metrics: m, gatherer: gat,
+		budget: newBudget(opts.MaxPendingBytes), log: log}
+	if src, ok := opts.Engine.(batchSource); ok {
+		src.ObserveBatches(m.observeBatch)
+		s.attached = true
+	}
+	s.register(s.routes())
 	return s, nil
 }
 
-// OnBatch records a batch in the metrics; pass it as embed.Config.OnBatch.
-func (s *Server) OnBatch(b embed.BatchInfo) { s.metrics.observeBatch(b) }
-
-// SetReady marks the models as loaded: GET /health answers 200.
-func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+// OnBatch records a batch in the metrics, for an engine that cannot
+// report its batches itself (see [New]); with one that can, it does
+// nothing, so that a program written for older versions, which passed it
+// as embed.Config.OnBatch, does not count batches twice.
+func (s *Server) OnBatch(b embed.BatchInfo) {
+	if !s.attached {
+		s.metrics.observeBatch(b)
+	}
+}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // ListenAndServe serves on addr until ctx is canceled, then shuts down
 // gracefully: it stops accepting, finishes the requests in flight (for at
-// most grace), and returns. It reports the bound address to ready, if
-// not nil, once listening (useful with port 0).
+// most grace), and returns. From the cancellation on, new requests and
+// those that the engine's closing interrupts answer 503 with Retry-After.
+// It reports the bound address to ready, if not nil, once listening
+// (useful with port 0).
 func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Duration, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -157,233 +200,47 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	return err
 }
 
-func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
-	if s.opts.APIKey == "" {
-		return h
+// resolve maps a requested model name through the aliases.
+func (s *Server) resolve(name string) string {
+	if t, ok := s.opts.Aliases[name]; ok {
+		return t
 	}
-	want := []byte("Bearer " + s.opts.APIKey)
-	return func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="embellama"`)
-			s.writeError(w, apiError(http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "", "missing or invalid API key"))
-			return
-		}
-		h(w, r)
-	}
+	return name
 }
 
-func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
-	status, code := "ok", http.StatusOK
-	switch {
-	case s.closing.Load():
-		status, code = "shutting down", http.StatusServiceUnavailable
-	case !s.ready.Load():
-		status, code = "loading", http.StatusServiceUnavailable
+// loading reports whether the server cannot serve model (a resolved
+// name, "" for the default) yet: it has no model at all, or model is one
+// of Options.Models that is not loaded yet.
+func (s *Server) loading(model string) bool {
+	loaded := s.engine.Models()
+	if len(loaded) == 0 {
+		return true
 	}
-	writeJSON(w, code, map[string]any{"status": status, "models": s.engine.Models()})
+	for _, want := range s.opts.Models {
+		if want == model || model == "" && want == embed.DefaultModelName {
+			return !contains(loaded, want)
+		}
+	}
+	return false
 }
 
-func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) {
-	type modelObject struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
-		Dim     int    `json:"dimensions"`
-		Context int    `json:"context_length"`
-	}
-	list := struct {
-		Object string        `json:"object"`
-		Data   []modelObject `json:"data"`
-	}{Object: "list", Data: []modelObject{}}
-	for _, name := range s.engine.Models() {
-		info, err := s.engine.ModelInfo(name)
-		if err != nil {
-			continue
+// pending returns the names of Options.Models not loaded yet.
+func (s *Server) pending() []string {
+	loaded := s.engine.Models()
+	var out []string
+	for _, want := range s.opts.Models {
+		if !contains(loaded, want) {
+			out = append(out, want)
 		}
-		list.Data = append(list.Data, modelObject{ID: name, Object: "model", OwnedBy: "embellama", Dim: info.Dim, Context: info.ContextSize})
 	}
-	writeJSON(w, http.StatusOK, list)
+	return out
 }
 
-func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	code := http.StatusOK
-	defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-	fail := func(e *APIError) {
-		code = e.status
-		s.writeError(w, e)
-	}
-	if s.closing.Load() {
-		fail(apiError(http.StatusServiceUnavailable, "server_error", "shutting_down", "", "the server is shutting down"))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes))
-		} else {
-			fail(badRequest("", "cannot read the request body"))
-		}
-		return
-	}
-	req, in, apiErr := decodeRequest(body)
-	if apiErr != nil {
-		fail(apiErr)
-		return
-	}
-	if n := in.len(); n > s.opts.MaxInputs {
-		fail(apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", "input",
-			"%d inputs in one request; this server accepts at most %d", n, s.opts.MaxInputs))
-		return
-	}
-	s.metrics.inputs.Add(float64(in.len()))
-
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
-	defer cancel()
-	var opts []embed.Option
-	if req.Dimensions != nil {
-		opts = append(opts, embed.WithDimensions(*req.Dimensions))
-	}
-	if req.PromptName != nil {
-		opts = append(opts, embed.WithPrompt(*req.PromptName))
-	}
-	var res *embed.Result
-	if in.tokens != nil {
-		res, err = s.engine.EmbedBatchTokens(ctx, req.Model, in.tokens, opts...)
-	} else {
-		if s.opts.MaxRequestTokens > 0 {
-			if e := s.checkRequestTokens(req.Model, in.texts); e != nil {
-				fail(e)
-				return
-			}
-		}
-		res, err = s.engine.EmbedBatch(ctx, req.Model, in.texts, opts...)
-	}
-	if err != nil {
-		fail(s.engineError(err, ctx))
-		return
-	}
-	tokens := 0
-	for _, n := range res.Tokens {
-		tokens += n
-	}
-	if s.opts.MaxRequestTokens > 0 && tokens > s.opts.MaxRequestTokens {
-		fail(apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_tokens", "input",
-			"the request has %d tokens; this server accepts at most %d per request", tokens, s.opts.MaxRequestTokens))
-		return
-	}
-	for i, e := range res.Errors {
-		if e != nil {
-			fail(s.inputError(i, e))
-			return
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
 		}
 	}
-	s.metrics.tokens.Add(float64(tokens))
-	name := req.Model
-	if name == "" {
-		if info, err := s.engine.ModelInfo(""); err == nil {
-			name = info.Name
-		}
-	}
-	out := EmbeddingResponse{Object: "list", Data: make([]Embedding, len(res.Vectors)), Model: name, Usage: Usage{tokens, tokens}}
-	for i, v := range res.Vectors {
-		enc := encodeFloats
-		if req.EncodingFormat == "base64" {
-			enc = encodeBase64
-		}
-		out.Data[i] = Embedding{Object: "embedding", Index: i, Embedding: enc(v)}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// checkRequestTokens refuses a request whose texts exceed
-// MaxRequestTokens before any is evaluated, tokenizing them one by one
-// and stopping at the first text over the bound.
-func (s *Server) checkRequestTokens(model string, texts []string) *APIError {
-	total := 0
-	for _, t := range texts {
-		n, err := s.engine.CountTokens(model, t)
-		if err != nil {
-			continue // reported per input by the embedding call
-		}
-		total += n
-		if total > s.opts.MaxRequestTokens {
-			return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_tokens", "input",
-				"the request has more than %d tokens; this server accepts at most %d per request", s.opts.MaxRequestTokens, s.opts.MaxRequestTokens)
-		}
-	}
-	return nil
-}
-
-// engineError maps a call-level engine error to an API error.
-func (s *Server) engineError(err error, ctx context.Context) *APIError {
-	switch {
-	case errors.Is(err, embed.ErrUnknownModel), errors.Is(err, embed.ErrModelUnloaded):
-		return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model", "%v", err)
-	case errors.Is(err, embed.ErrUnknownPrompt):
-		return badRequest("prompt_name", "%v", err)
-	case errors.Is(err, embed.ErrNotEmbeddingModel):
-		return badRequest("model", "%v", err)
-	case errors.Is(err, embed.ErrInvalidOption):
-		return badRequest("dimensions", "%v", err)
-	case errors.Is(err, embed.ErrNoInput):
-		return badRequest("input", "input must not be empty")
-	case errors.Is(err, embed.ErrOverloaded):
-		return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "", "the server is busy; retry later")
-	case errors.Is(err, embed.ErrClosed):
-		return apiError(http.StatusServiceUnavailable, "server_error", "shutting_down", "", "the server is shutting down")
-	case errors.Is(err, context.DeadlineExceeded):
-		return apiError(http.StatusServiceUnavailable, "server_error", "timeout", "", "the request took longer than %v", s.opts.Timeout)
-	case errors.Is(err, context.Canceled):
-		return apiError(499, "invalid_request_error", "canceled", "", "the client closed the request")
-	}
-	s.log.Error("embedding failed", "err", err)
-	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error")
-}
-
-// inputError maps the error of input i to an API error.
-func (s *Server) inputError(i int, err error) *APIError {
-	var ie *embed.InputError
-	errors.As(err, &ie)
-	switch {
-	case errors.Is(err, embed.ErrTooLong):
-		msg := fmt.Sprintf("input[%d] is too long", i)
-		if ie != nil {
-			msg = fmt.Sprintf("input[%d] has %d tokens; the model's context holds %d", i, ie.Tokens, ie.Limit)
-		}
-		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "input", "%s", msg)
-	case errors.Is(err, embed.ErrEmptyInput):
-		return badRequest("input", "input[%d] is empty", i)
-	case errors.Is(err, embed.ErrInvalidUTF8):
-		return badRequest("input", "input[%d] is not valid UTF-8", i)
-	case errors.Is(err, embed.ErrNULByte):
-		return badRequest("input", "input[%d] contains a NUL character", i)
-	case errors.Is(err, embed.ErrInvalidToken):
-		return badRequest("input", "input[%d] has a token id outside the model's vocabulary", i)
-	case errors.Is(err, embed.ErrModelUnloaded):
-		return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model", "the model was unloaded")
-	}
-	s.log.Error("embedding an input failed", "input", i, "err", err)
-	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error embedding input[%d]", i)
-}
-
-func (s *Server) writeError(w http.ResponseWriter, e *APIError) {
-	if e.status >= 500 || e.status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
-	status := e.status
-	if status == 499 { // nobody is listening; keep the log tidy
-		status = http.StatusRequestTimeout
-	}
-	writeJSON(w, status, ErrorResponse{Error: *e})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	_ = enc.Encode(v)
+	return false
 }

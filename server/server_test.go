@@ -37,7 +37,6 @@ func start(t *testing.T, opts server.Options, cfg embed.Config) *fixture {
 	t.Helper()
 	f := &fixture{}
 	cfg.Library = testenv.Library(t)
-	cfg.OnBatch = func(b embed.BatchInfo) { f.srv.OnBatch(b) }
 	e, err := embed.New(bg, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
@@ -50,7 +49,6 @@ func start(t *testing.T, opts server.Options, cfg embed.Config) *fixture {
 	f.engine = e
 	f.srv, err = server.New(opts)
 	require.NoError(t, err)
-	f.srv.SetReady(true)
 	f.http = httptest.NewServer(f.srv)
 	t.Cleanup(f.http.Close)
 	return f
@@ -149,6 +147,7 @@ func post(t *testing.T, url, body string, header ...string) (int, server.ErrorRe
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -172,9 +171,10 @@ func TestErrorStatuses(t *testing.T) {
 		{"not JSON", `{"input":`, 400, "", "not valid JSON"},
 		{"no input", `{"model":"default"}`, 400, "", "input is required"},
 		{"empty array", `{"input":[]}`, 400, "", "empty array"},
-		{"mixed array", `{"input":["a",1]}`, 400, "", "input[1] is not a string"},
+		{"mixed array", `{"input":["a",1]}`, 400, "", "input[1] must be a string"},
 		{"empty text", `{"input":["ok",""]}`, 400, "", "input[1] is empty"},
 		{"white space", `{"input":"  "}`, 400, "", "input[0] is empty"},
+		{"no content token", `{"input":["ok","\u200b\ufeff"]}`, 400, "", "input[1] is empty"},
 		{"negative token", `{"input":[1,-2]}`, 400, "", "not a token id"},
 		{"float token", `{"input":[[1.5]]}`, 400, "", "not a token id"},
 		{"token outside vocabulary", `{"input":[[101,99999]]}`, 400, "", "outside the model's vocabulary"},
@@ -182,7 +182,7 @@ func TestErrorStatuses(t *testing.T) {
 		{"bad dimensions", `{"input":"x","dimensions":0}`, 400, "", "dimensions"},
 		{"too many dimensions", `{"input":"x","dimensions":1000}`, 400, "", "dimensions"},
 		{"request tokens over the limit", `{"input":"` + strings.Repeat("hello ", 120) + `", "model":"default"}`, 413, "too_many_tokens", "at most 100"},
-		{"unknown model", `{"input":"x","model":"gpt-4"}`, 404, "model_not_found", "unknown model"},
+		{"unknown model", `{"input":"x","model":"gpt-4"}`, 404, "model_not_found", "is not loaded"},
 		{"too many inputs", `{"input":["a","b","c","d","e","f","g","h","i"]}`, 413, "too_many_inputs", "at most 8"},
 		{"body too large", `{"input":"` + strings.Repeat("a", 5000) + `"}`, 413, "request_too_large", "4096 bytes"},
 	}
@@ -257,17 +257,23 @@ func TestOverloaded(t *testing.T) {
 }
 
 func TestHealthAndModels(t *testing.T) {
-	f := start(t, server.Options{}, embed.Config{})
-	f.srv.SetReady(false)
+	f := start(t, server.Options{Models: []string{"default", "qwen", "later"}}, embed.Config{})
 	resp, err := http.Get(f.http.URL + "/health")
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Equal(t, 503, resp.StatusCode, "not ready until the models are loaded")
-	f.srv.SetReady(true)
+	assert.Equal(t, 503, resp.StatusCode, "not ready until every model named in Options.Models is loaded")
+	status, e, h := post(t, f.http.URL+"/v1/embeddings", `{"input":"x","model":"later"}`)
+	assert.Equal(t, 503, status, "a model still loading is a server condition")
+	assert.Equal(t, "model_loading", *e.Error.Code)
+	assert.Equal(t, "1", h.Get("Retry-After"))
+	status, _, _ = post(t, f.http.URL+"/v1/embeddings", `{"input":"x","model":"qwen"}`)
+	assert.Equal(t, 200, status, "the loaded models are served meanwhile")
+	require.NoError(t, f.engine.LoadModel(bg, "later", embed.ModelConfig{ModelPath: testenv.Model(t, "bert-mean.gguf")}))
 	resp, err = http.Get(f.http.URL + "/health")
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, 200, resp.StatusCode, "ready once loaded, with no call to make")
+	require.NoError(t, f.engine.UnloadModel("later"))
 
 	c := f.client()
 	page, err := c.Models.List(bg)
@@ -361,6 +367,7 @@ func TestGracefulShutdown(t *testing.T) {
 	for i := range statuses {
 		wg.Go(func() {
 			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
 			started <- struct{}{}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -47,7 +47,6 @@ func newBadEnv(t *testing.T) *badEnv {
 	env.engine = e
 	s, err := server.New(server.Options{Engine: e, MaxInputs: 4096})
 	require.NoError(t, err)
-	s.SetReady(true)
 	env.srv = httptest.NewServer(s)
 	t.Cleanup(env.srv.Close)
 	env.want, err = e.Embed(context.Background(), "", "hello world")
@@ -128,9 +127,13 @@ func TestBadInput(t *testing.T) {
 				assert.Contains(t, out, "UTF-8")
 			},
 			func(t *testing.T) {
-				// JSON cannot carry invalid UTF-8: Go's decoder turns it into U+FFFD, which embeds.
+				// Go's json.Marshal sends U+FFFD here; the raw bytes are refused.
 				code, _ := env.post(map[string]any{"input": "ok \xff"})
-				assert.Equal(t, 200, code)
+				assert.Equal(t, 200, code, "U+FFFD is a character")
+				resp, err := http.Post(env.srv.URL+"/v1/embeddings", "application/json", strings.NewReader("{\"input\":\"ok \xff\"}"))
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, 400, resp.StatusCode, "invalid UTF-8 is not silently replaced")
 			}},
 		{"NUL bytes",
 			func(t *testing.T) {
@@ -258,7 +261,7 @@ func TestBadInput(t *testing.T) {
 				go func() { code, _ := env.post(map[string]any{"input": texts, "model": "victim2"}); codec <- code }()
 				time.Sleep(100 * time.Millisecond)
 				require.NoError(t, env.engine.UnloadModel("victim2"))
-				assert.Equal(t, 404, <-codec)
+				assert.Equal(t, 503, <-codec, "a model unloaded under a request is a server condition")
 			}},
 		{"truncated GGUF (cut at 10 offsets)",
 			func(t *testing.T) {
@@ -379,6 +382,7 @@ func TestBadInput(t *testing.T) {
 				}
 				b, _ := json.Marshal(map[string]any{"input": texts})
 				req, _ := http.NewRequestWithContext(c, http.MethodPost, env.srv.URL+"/v1/embeddings", strings.NewReader(string(b)))
+				req.Header.Set("Content-Type", "application/json")
 				_, err := http.DefaultClient.Do(req)
 				assert.ErrorIs(t, err, context.DeadlineExceeded)
 			}},

@@ -77,7 +77,7 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 // resolveRef turns OWNER/REPO/FILE or a URL into a download URL and a
-// file name.
+// file name, which must be a plain file name (no directory, not . or ..).
 func resolveRef(ref string) (string, string, error) {
 	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
 		u, err := url.Parse(ref)
@@ -85,8 +85,8 @@ func resolveRef(ref string) (string, string, error) {
 			return "", "", err
 		}
 		name := path.Base(u.Path)
-		if name == "" || name == "/" || name == "." {
-			return "", "", fmt.Errorf("URL %q names no file", ref)
+		if err := plainName(name); err != nil {
+			return "", "", fmt.Errorf("URL %q: %w", ref, err)
 		}
 		return ref, name, nil
 	}
@@ -95,10 +95,24 @@ func resolveRef(ref string) (string, string, error) {
 		return "", "", fmt.Errorf("%q is not OWNER/REPO/FILE or a URL", ref)
 	}
 	file := strings.Join(parts[2:], "/")
-	if strings.Contains(file, "..") {
-		return "", "", fmt.Errorf("%q: bad file name", ref)
+	for _, p := range parts {
+		if p == ".." || p == "." {
+			return "", "", fmt.Errorf("%q: bad file name", ref)
+		}
+	}
+	if err := plainName(path.Base(file)); err != nil {
+		return "", "", fmt.Errorf("%q: %w", ref, err)
 	}
 	return fmt.Sprintf("%s/%s/%s/resolve/main/%s", hubURL, parts[0], parts[1], file), path.Base(file), nil
+}
+
+// plainName refuses a download name that is not a plain file name in
+// -dir: empty, . or .., or holding a separator, a drive colon or a NUL.
+func plainName(name string) error {
+	if name == "" || name == "." || name == ".." || name == "/" || strings.ContainsAny(name, "/\\:\x00") || filepath.Base(name) != name {
+		return fmt.Errorf("%q is not a plain file name", name)
+	}
+	return nil
 }
 
 // puller downloads a file, resuming a partial download, and verifies it.
@@ -120,7 +134,7 @@ func (p *puller) pull(ctx context.Context, src, dst, want string) error {
 	}
 	part := dst + ".part"
 	for attempt := 0; ; attempt++ {
-		announced, err := p.fetch(ctx, src, part)
+		announced, err := p.fetch(ctx, src, part, want)
 		if want == "" {
 			want = announced
 		}
@@ -148,8 +162,15 @@ func (p *puller) pull(ctx context.Context, src, dst, want string) error {
 }
 
 // fetch appends the rest of src to part, resuming from its size with a
-// Range request, and returns the sha256 the server announced, if any.
-func (p *puller) fetch(ctx context.Context, src, part string) (string, error) {
+// Range request, and returns the sha256 the server announced, if any. It
+// trusts no answer to a range request it cannot check: a 206 must say,
+// in Content-Range, that it starts at the requested offset and holds
+// Content-Length bytes; a 416 means complete only when its Content-Range
+// total is the partial file's size; and a resumed file is kept only when
+// a checksum (want or announced) will verify the whole. Otherwise the
+// partial file is emptied and fetch returns an error, so that the next
+// attempt starts over.
+func (p *puller) fetch(ctx context.Context, src, part, want string) (string, error) {
 	f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return "", err
@@ -178,6 +199,14 @@ func (p *puller) fetch(ctx context.Context, src, part string) (string, error) {
 			break
 		}
 	}
+	verifiable := want != "" || announced != ""
+	startOver := func(format string, args ...any) (string, error) {
+		if err := f.Truncate(0); err != nil {
+			return announced, err
+		}
+		return announced, fmt.Errorf("GET %s: "+format+"; starting over", append([]any{src}, args...)...)
+	}
+	total := int64(-1)
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if have > 0 { // the server ignored the range: start over
@@ -189,25 +218,78 @@ func (p *puller) fetch(ctx context.Context, src, part string) (string, error) {
 			}
 			have = 0
 		}
+		if resp.ContentLength >= 0 {
+			total = resp.ContentLength
+		}
 	case http.StatusPartialContent:
+		start, end, size, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		switch {
+		case !ok || start < 0:
+			return startOver("206 without a valid Content-Range (%q)", resp.Header.Get("Content-Range"))
+		case start != have:
+			return startOver("206 for bytes from %d, but the request asked from %d", start, have)
+		case resp.ContentLength >= 0 && end-start+1 != resp.ContentLength:
+			return startOver("206 of bytes %d-%d with a Content-Length of %d", start, end, resp.ContentLength)
+		case size >= 0 && end+1 > size:
+			return startOver("206 of bytes %d-%d of a %d-byte file", start, end, size)
+		case !verifiable:
+			return startOver("no checksum to verify a resumed download with")
+		}
+		total = size
 	case http.StatusRequestedRangeNotSatisfiable:
-		return announced, nil // already complete
+		_, _, size, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if ok && size == have && verifiable {
+			return announced, nil // complete; the checksum verifies it
+		}
+		return startOver("416 for a partial file of %d bytes (Content-Range %q)", have, resp.Header.Get("Content-Range"))
 	default:
 		return announced, fmt.Errorf("GET %s: %s", src, resp.Status)
 	}
-	total := have + resp.ContentLength
 	var w io.Writer = f
 	if p.showProgress && resp.ContentLength > 0 {
-		w = io.MultiWriter(f, &byteProgress{w: p.progress, done: have, total: total, start: time.Now()})
+		w = io.MultiWriter(f, &byteProgress{w: p.progress, done: have, total: have + resp.ContentLength, start: time.Now()})
 	}
 	n, err := io.Copy(w, resp.Body)
-	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+	if err == nil && (resp.ContentLength >= 0 && n != resp.ContentLength || total >= 0 && have+n != total) {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
 		return announced, fmt.Errorf("download interrupted after %d bytes: %w", have+n, err)
 	}
 	return announced, nil
+}
+
+// parseContentRange parses "bytes START-END/SIZE" or "bytes */SIZE";
+// absent parts are -1 (SIZE "*" is unknown).
+func parseContentRange(v string) (start, end, size int64, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	rng, sz, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	size = -1
+	if sz != "*" {
+		var err error
+		if size, err = strconv.ParseInt(sz, 10, 64); err != nil || size < 0 {
+			return 0, 0, 0, false
+		}
+	}
+	if rng == "*" {
+		return -1, -1, size, size >= 0
+	}
+	a, b, found := strings.Cut(rng, "-")
+	if !found {
+		return 0, 0, 0, false
+	}
+	start, err1 := strconv.ParseInt(a, 10, 64)
+	end, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil || start < 0 || end < start {
+		return 0, 0, 0, false
+	}
+	return start, end, size, true
 }
 
 // byteProgress prints a download's progress as it is written.

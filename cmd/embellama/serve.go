@@ -25,6 +25,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in `bytes` (413 above)")
 	maxInputs := fs.Int("max-inputs", server.DefaultMaxInputs, "most inputs per request (413 above)")
 	maxTokens := fs.Int("max-tokens", 0, "most tokens per request (413 above; 0: no bound)")
+	maxInputBytes := fs.Int("max-input-bytes", server.DefaultMaxInputBytes, "longest text in `bytes` (413 above)")
+	maxPending := fs.Int64("max-pending", 0, "most request body `bytes` handled at once (429 above; 0: 4 × -max-body)")
+	aliases := fs.String("alias", "", "more names clients may use for loaded models, as `alias=model,...` (e.g. text-embedding-3-small=default)")
 	maxQueue := fs.Int("max-queue", 65536, "most texts waiting per model (429 above)")
 	timeout := fs.Duration("timeout", server.DefaultTimeout, "longest time to answer a request (503 after)")
 	if err := parse(fs, args); err != nil {
@@ -42,23 +45,30 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	load := append([][2]string{{embed.DefaultModelName, cfg.ModelPath}}, extra...)
+	alias, err := parseAliases(*aliases, load)
+	if err != nil {
+		return usageError{err}
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	modelPath := cfg.ModelPath
 	cfg.ModelPath = ""
-	var srv *server.Server
-	cfg.OnBatch = func(b embed.BatchInfo) { srv.OnBatch(b) }
 	e, err := embed.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	srv, err = server.New(server.Options{
-		Engine: e, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxInputs: *maxInputs,
-		MaxRequestTokens: *maxTokens, Timeout: *timeout, Logger: log,
+	names := make([]string, len(load))
+	for i, m := range load {
+		names[i] = m[0]
+	}
+	srv, err := server.New(server.Options{
+		Engine: e, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxInputs: *maxInputs, MaxInputBytes: *maxInputBytes,
+		MaxRequestTokens: *maxTokens, MaxPendingBytes: *maxPending, Timeout: *timeout, Logger: log,
+		Aliases: alias, Models: names,
 	})
 	if err != nil {
 		return err
@@ -76,7 +86,6 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		log.Info("listening; loading models", "addr", a.String())
 	}
 
-	load := append([][2]string{{embed.DefaultModelName, modelPath}}, extra...)
 	for _, m := range load {
 		mc := cfg.ModelConfig()
 		mc.ModelPath = m[1]
@@ -88,7 +97,6 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		info, _ := e.ModelInfo(m[0])
 		log.Info("model loaded", "name", m[0], "path", absPath(info.Path), "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
 	}
-	srv.SetReady(true)
 	log.Info("ready")
 	err = <-errc
 	log.Info("stopped")
@@ -112,6 +120,34 @@ func parseModels(s string) ([][2]string, error) {
 		}
 		seen[name] = true
 		out = append(out, [2]string{name, path})
+	}
+	return out, nil
+}
+
+// parseAliases parses alias=model,alias=model; each model must be one of
+// those loaded, and an alias must not shadow one.
+func parseAliases(s string, load [][2]string) (map[string]string, error) {
+	out := map[string]string{}
+	loaded := map[string]bool{}
+	for _, m := range load {
+		loaded[m[0]] = true
+	}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		alias, model, ok := strings.Cut(part, "=")
+		switch {
+		case !ok || alias == "" || model == "":
+			return nil, fmt.Errorf("-alias: %q is not alias=model", part)
+		case !loaded[model]:
+			return nil, fmt.Errorf("-alias: %q names no loaded model (-model is \"default\"; -models adds others)", model)
+		case loaded[alias]:
+			return nil, fmt.Errorf("-alias: %q is already a model name", alias)
+		case out[alias] != "":
+			return nil, fmt.Errorf("-alias: %q is given twice", alias)
+		}
+		out[alias] = model
 	}
 	return out, nil
 }
