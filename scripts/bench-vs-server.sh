@@ -8,7 +8,9 @@
 # the figures can be reproduced. Environment: NP (llama-server -np, default
 # 8), UB (-b/-ub, default 512), THREADS (default: physical cores), POOLING
 # (for both, for models that declare none), SERVER_ARGS (more llama-server
-# flags, such as "-fa off").
+# flags, such as "-fa off"), LIB (the library directory both load, default
+# lib/<os>-<arch>-native; lib/<os>-<arch>-cpu is the prebuilt one `make run`
+# installs), PORT (default 18181).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:?usage: bench-vs-server.sh MODEL [short|long] [-- flags]}
@@ -16,9 +18,9 @@ corpus=${2:-short}
 shift $(( $# >= 2 ? 2 : 1 ))
 [ "${1:-}" = "--" ] && shift
 goos=$(go env GOOS); goarch=$(go env GOARCH)
-lib="$root/lib/$goos-$goarch-native"
+lib=${LIB:-$root/lib/$goos-$goarch-native}
 server="$root/build/llama.cpp/bin/llama-server"
-[ -x "$server" ] && [ -d "$lib" ] || { echo "bench-vs-server: run make lib BACKEND=native first" >&2; exit 1; }
+[ -x "$server" ] && [ -d "$lib" ] || { echo "bench-vs-server: run make lib BACKEND=native (or make llama, for LIB=lib/...-cpu) first" >&2; exit 1; }
 np=${NP:-8}
 ub=${UB:-512}
 threads=${THREADS:-$(lscpu -p=core | grep -v '^#' | sort -u | wc -l)}
@@ -41,6 +43,10 @@ for _ in $(seq 1 120); do
 	sleep 0.5
 done
 curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "llama-server did not start:"; tail -20 /tmp/bench-llama-server.log; exit 1; }
+# Which libllama and ggml CPU variant llama-server really mapped: the
+# same files as embellama's (its settings line names them), or the
+# comparison is not of one library.
+echo "llama-server maps: $(grep -oE '/[^ ]*lib(llama|ggml-cpu)[^ ]*' "/proc/$pid/maps" | sort -u | tr '\n' ' ')"
 set -x
 "$root/bin/embellama" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
 	-vs-server "http://127.0.0.1:$port/v1/embeddings" "${extra[@]}" "$@"
