@@ -72,8 +72,9 @@ build:
 
 # Slow tests run once, not three times: the suite again in a child
 # process on another library, the release archive, and the commands of
-# the documents (which run make run and make build themselves).
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$$
+# the documents (which run make run and make build themselves), and every
+# model converted into every weight format.
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestQuantizeKeepsEmbeddings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
