@@ -83,9 +83,10 @@ build:
 
 # Slow tests run once, not three times: the suite again in a child
 # process on another library, the release archive, the commands of the
-# documents (which run make run and make build themselves), and every
-# setting at its extremes in child processes.
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestExtremeSettings)$$
+# documents (which run make run and make build themselves), every setting
+# at its extremes in child processes, and every model converted into every
+# weight format.
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).

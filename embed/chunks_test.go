@@ -2,7 +2,6 @@ package embed_test
 
 import (
 	"context"
-	"math"
 	"strings"
 	"testing"
 
@@ -70,7 +69,7 @@ func TestEmbedChunksOffsets(t *testing.T) {
 			want, err := e.EmbedBatch(ctx, "", texts)
 			require.NoError(t, err)
 			for i, c := range doc0 {
-				assert.GreaterOrEqual(t, cosine32(want.Vectors[i], c.Vector), 0.9999, "chunk %d: its text's vector", i)
+				assert.GreaterOrEqual(t, embed.Cosine(want.Vectors[i], c.Vector), 0.9999, "chunk %d: its text's vector", i)
 			}
 			last := r.Chunks[len(r.Chunks)-1]
 			assert.Equal(t, embed.Chunk{Doc: 1, Index: 0, Start: 0, End: 9, Tokens: count("short one"), Vector: last.Vector}, last)
@@ -116,8 +115,8 @@ func TestLateChunking(t *testing.T) {
 						want[k] += v[k] / float32(c.Tokens)
 					}
 				}
-				assert.GreaterOrEqual(t, cosine32(want, c.Vector), 0.9999, "chunk %d: mean of its window's token vectors", i)
-				assert.Less(t, cosine32(plain.Vectors[i], c.Vector), 0.9999, "chunk %d: a late chunk has seen the whole document", i)
+				assert.GreaterOrEqual(t, embed.Cosine(want, c.Vector), 0.9999, "chunk %d: mean of its window's token vectors", i)
+				assert.Less(t, embed.Cosine(plain.Vectors[i], c.Vector), 0.9999, "chunk %d: a late chunk has seen the whole document", i)
 			}
 		})
 	}
@@ -139,14 +138,4 @@ func TestEmbedChunksErrors(t *testing.T) {
 	for _, c := range r.Chunks {
 		assert.Equal(t, 0, c.Doc)
 	}
-}
-
-func cosine32(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / (math.Sqrt(aa) * math.Sqrt(bb))
 }

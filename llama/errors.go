@@ -35,6 +35,8 @@ var (
 	ErrNoEmbeddings = errors.New("llama: no embeddings")
 	// ErrBatchFull: a token was added to a batch that has no room left.
 	ErrBatchFull = errors.New("llama: batch full")
+	// ErrQuantize: llama_model_quantize failed; the error says why.
+	ErrQuantize = errors.New("llama: quantize failed")
 )
 
 // decodeError maps the status of llama_decode or llama_encode to an error.

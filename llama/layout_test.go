@@ -33,6 +33,7 @@ func goLayout() string {
 	var mp ModelParams
 	var cp ContextParams
 	var b cBatch
+	var qp QuantizeParams
 	type layout struct {
 		name   string
 		size   uintptr
@@ -105,6 +106,23 @@ func goLayout() string {
 			f("n_seq_id", unsafe.Offsetof(b.nSeqID), b.nSeqID),
 			f("seq_id", unsafe.Offsetof(b.seqID), b.seqID),
 			f("logits", unsafe.Offsetof(b.logits), b.logits),
+		}},
+		{"llama_model_quantize_params", unsafe.Sizeof(qp), []field{
+			f("nthread", unsafe.Offsetof(qp.NThread), qp.NThread),
+			f("ftype", unsafe.Offsetof(qp.FType), qp.FType),
+			f("output_tensor_type", unsafe.Offsetof(qp.OutputTensorType), qp.OutputTensorType),
+			f("token_embedding_type", unsafe.Offsetof(qp.TokenEmbeddingType), qp.TokenEmbeddingType),
+			f("allow_requantize", unsafe.Offsetof(qp.AllowRequantize), qp.AllowRequantize),
+			f("quantize_output_tensor", unsafe.Offsetof(qp.QuantizeOutputTensor), qp.QuantizeOutputTensor),
+			f("only_copy", unsafe.Offsetof(qp.OnlyCopy), qp.OnlyCopy),
+			f("pure", unsafe.Offsetof(qp.Pure), qp.Pure),
+			f("keep_split", unsafe.Offsetof(qp.KeepSplit), qp.KeepSplit),
+			f("dry_run", unsafe.Offsetof(qp.DryRun), qp.DryRun),
+			f("imatrix", unsafe.Offsetof(qp.Imatrix), qp.Imatrix),
+			f("kv_overrides", unsafe.Offsetof(qp.KVOverrides), qp.KVOverrides),
+			f("tt_overrides", unsafe.Offsetof(qp.TTOverrides), qp.TTOverrides),
+			f("prune_layers", unsafe.Offsetof(qp.PruneLayers), qp.PruneLayers),
+			f("max_buf_size", unsafe.Offsetof(qp.MaxBufSize), qp.MaxBufSize),
 		}},
 	}
 	var sb strings.Builder

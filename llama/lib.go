@@ -250,7 +250,7 @@ func Symbols() []string {
 // llamaTable lists every llama function this package binds, by area.
 func llamaTable() []loader.Binding {
 	var t []loader.Binding
-	for _, area := range [][]loader.Binding{systemFuncs, modelFuncs, contextFuncs, batchFuncs, vocabFuncs, textFuncs} {
+	for _, area := range [][]loader.Binding{systemFuncs, modelFuncs, contextFuncs, batchFuncs, vocabFuncs, textFuncs, quantizeFuncs} {
 		t = append(t, area...)
 	}
 	return t

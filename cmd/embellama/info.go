@@ -63,6 +63,9 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "CPU variant\t%s (the best ggml found for this CPU)\n", v)
 	}
 	fmt.Fprintf(w, "CPU features\t%s\n", lib.SystemInfo())
+	if e.Backend() == platform.CPU {
+		fastestFormat(w, lib.SystemInfo())
+	}
 	fmt.Fprintf(w, "physical cores\t%d (default threads)\n", platform.PhysicalCores())
 	for i, d := range lib.Devices() {
 		mem := ""

@@ -10,6 +10,7 @@
 //	embellama info [-model FILE]        show the library, devices and model
 //	embellama bench [flags]             measure speed, optionally side by side with a server
 //	embellama version                   print the versions and the library found
+//	embellama quantize IN OUT -type T   convert a model to another weight format
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -50,6 +51,7 @@ func commands() []command {
 		{"info", "show the native library, backend, devices and CPU variant in use", runInfo},
 		{"bench", "measure throughput and latency, optionally against an OpenAI-compatible server", runBench},
 		{"version", "print the embellama version, the pinned llama.cpp and the library found", runVersion},
+		{"quantize", "convert a GGUF model to another weight format (q8_0, q4_k, bf16, f16, ...)", runQuantize},
 	}
 }
 

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/gguf"
+)
+
+func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("quantize", "IN OUT  (flags may also follow IN OUT)", stderr)
+	typ := fs.String("type", "", "output format: "+strings.Join(embed.QuantizeTypes(), ", ")+" (q4_k and q5_k are llama.cpp's _M mixes)")
+	threads := fs.Int("threads", 0, "conversion `threads` (default: physical cores)")
+	force := fs.Bool("f", false, "overwrite OUT if it exists")
+	requant := fs.Bool("requantize", false, "convert tensors that are already quantized (their rounding compounds)")
+	lib := fs.String("lib", "", "llama library `path`, file or directory (default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
+	verbose := fs.Bool("v", false, "log llama.cpp's messages, tensor by tensor")
+	// Flags may come before, between or after the two paths.
+	var paths []string
+	for rest := args; ; {
+		if err := parse(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(paths) != 2 {
+		return usageError{fmt.Errorf("want IN and OUT, got %d paths", len(paths))}
+	}
+	if *typ == "" {
+		return usageError{errors.New("-type is required: " + strings.Join(embed.QuantizeTypes(), ", "))}
+	}
+	var cfg embed.Config
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return err
+	}
+	cfg.ModelPath = ""
+	if *lib != "" {
+		cfg.Library = *lib
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx := context.Background()
+	e, err := embed.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	start := time.Now()
+	in, out := paths[0], paths[1]
+	err = e.Quantize(ctx, in, out, embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant})
+	switch {
+	case errors.Is(err, embed.ErrQuantizeType), errors.Is(err, embed.ErrInvalidOption):
+		return usageError{err}
+	case errors.Is(err, embed.ErrOutputExists) && !*force:
+		return fmt.Errorf("%w; -f overwrites it", err)
+	case err != nil:
+		return err
+	}
+	return describeQuantized(stdout, in, out, time.Since(start))
+}
+
+// describeQuantized prints one line: what was written, from what.
+func describeQuantized(w io.Writer, in, out string, took time.Duration) error {
+	src, err := gguf.Open(in)
+	if err != nil {
+		return err
+	}
+	dst, err := gguf.Open(out)
+	if err != nil {
+		return err
+	}
+	size := func(p string) uint64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return uint64(fi.Size())
+	}
+	_, err = fmt.Fprintf(w, "%s: %s, %s (from %s, %s) in %.1fs\n", out, dst.FileType(), human(size(out), 1024, "B"),
+		src.FileType(), human(size(in), 1024, "B"), took.Seconds())
+	return err
+}

@@ -1,0 +1,221 @@
+package embed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/embellama/embellama/internal/gguf"
+	"github.com/embellama/embellama/llama"
+	"github.com/embellama/embellama/platform"
+)
+
+// Errors of [Engine.Quantize], distinct because each calls for a
+// different remedy. (They sit here rather than in errors.go so that the
+// quantizer stays one file.)
+var (
+	// ErrQuantizeType: the requested format is not one [QuantizeTypes]
+	// lists. Pick one of those.
+	ErrQuantizeType = errors.New("embed: unknown quantization type")
+	// ErrRequantize: the input's weights are already quantized; converting
+	// them again compounds the rounding. Start from the F32, F16 or BF16
+	// file.
+	ErrRequantize = errors.New("embed: input is already quantized")
+	// ErrOutputExists: the output file exists and QuantizeOptions.Overwrite
+	// is false, or it is the input itself.
+	ErrOutputExists = errors.New("embed: output file exists")
+	// ErrQuantize: llama.cpp failed to convert the file; the error carries
+	// what it logged.
+	ErrQuantize = errors.New("embed: quantization failed")
+)
+
+// quantType is one format Quantize writes.
+type quantType struct {
+	name  string
+	ftype llama.FileType
+}
+
+// quantTypes maps the names [Engine.Quantize] accepts to llama.cpp's file
+// types, in the order [QuantizeTypes] lists them.
+var quantTypes = []quantType{
+	{"f32", llama.FileTypeF32},
+	{"f16", llama.FileTypeF16},
+	{"bf16", llama.FileTypeBF16},
+	{"q8_0", llama.FileTypeQ8_0},
+	{"q6_k", llama.FileTypeQ6_K},
+	{"q5_k", llama.FileTypeQ5_KM},
+	{"q4_k", llama.FileTypeQ4_KM},
+	{"q4_0", llama.FileTypeQ4_0},
+}
+
+// QuantizeTypes returns the names QuantizeOptions.Type accepts: "f32",
+// "f16", "bf16", "q8_0", "q6_k", "q5_k" (llama.cpp's Q5_K_M), "q4_k"
+// (Q4_K_M) and "q4_0". docs/performance.md measures them.
+func QuantizeTypes() []string {
+	names := make([]string, len(quantTypes))
+	for i, q := range quantTypes {
+		names[i] = q.name
+	}
+	return names
+}
+
+// sourceTypes are the tensor types Quantize converts without Requantize.
+var sourceTypes = []gguf.TensorType{gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16}
+
+// QuantizeOptions says how [Engine.Quantize] converts a file.
+type QuantizeOptions struct {
+	// Type is one of [QuantizeTypes], case-insensitive.
+	Type string
+	// Threads converts with that many threads; 0 means the physical
+	// cores.
+	Threads int
+	// Overwrite replaces an existing output file.
+	Overwrite bool
+	// Requantize converts tensors that are quantized already (dequantized
+	// to F32 first, so their rounding compounds); without it such a file
+	// is refused with [ErrRequantize].
+	Requantize bool
+}
+
+// Quantize writes the GGUF model in to out with its weights in the format
+// opts.Type, through llama.cpp's own llama_model_quantize: 2-D weights
+// take the type (K-quant mixes keep some tensors wider, as llama.cpp
+// chooses), norms and biases stay F32, and the metadata is copied.
+//
+// The input is validated by the pure-Go GGUF reader first, and its
+// tensors must be F32, F16 or BF16 unless opts.Requantize. The output is written beside out under a
+// temporary name, checked, and renamed, so out is either complete or
+// untouched. llama.cpp cannot be interrupted: ctx is checked before it
+// starts and after it ends.
+//
+// Errors match [ErrQuantizeType], [ErrModelNotFound], [ErrModelLoad]
+// (with a gguf format error), [ErrRequantize], [ErrOutputExists],
+// [ErrInvalidOption], [ErrQuantize] or [ErrClosed].
+func (e *Engine) Quantize(ctx context.Context, in, out string, opts QuantizeOptions) error {
+	i := slices.IndexFunc(quantTypes, func(q quantType) bool { return strings.EqualFold(q.name, opts.Type) })
+	if i < 0 {
+		return fmt.Errorf("%w: %q (known: %s)", ErrQuantizeType, opts.Type, strings.Join(QuantizeTypes(), ", "))
+	}
+	if opts.Threads < 0 {
+		return fmt.Errorf("%w: Threads %d is negative", ErrInvalidOption, opts.Threads)
+	}
+	e.mu.RLock()
+	closed := e.closed
+	e.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if err := checkQuantizeInput(in, opts.Requantize); err != nil {
+		return err
+	}
+	if err := checkQuantizeOutput(in, out, opts.Overwrite); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return quantize(ctx, in, out, quantTypes[i].ftype, opts.Threads, opts.Requantize)
+}
+
+// checkQuantizeInput validates in as loadModel does, and refuses a
+// quantized tensor unless requantize.
+func checkQuantizeInput(in string, requantize bool) error {
+	fi, err := os.Stat(in)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s", ErrModelNotFound, in)
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrModelLoad, err)
+	case fi.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrModelLoad, in)
+	}
+	f, err := gguf.Open(in)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrModelLoad, in, err)
+	}
+	if f.Architecture() == "" {
+		return fmt.Errorf("%w: %s has no general.architecture", ErrModelLoad, in)
+	}
+	if len(f.Tensors) == 0 {
+		return fmt.Errorf("%w: %s has no tensors", ErrModelLoad, in)
+	}
+	if requantize {
+		return nil
+	}
+	for _, t := range f.Tensors {
+		if !slices.Contains(sourceTypes, t.Type) {
+			return fmt.Errorf("%w: %s: tensor %s is %s (set Requantize to convert it anyway)", ErrRequantize, in, t.Name, t.Type)
+		}
+	}
+	return nil
+}
+
+// checkQuantizeOutput refuses an output that is the input, that exists
+// (unless overwrite), or whose directory does not exist.
+func checkQuantizeOutput(in, out string, overwrite bool) error {
+	if out == "" {
+		return fmt.Errorf("%w: empty output path", ErrInvalidOption)
+	}
+	if strings.IndexByte(out, 0) >= 0 {
+		return fmt.Errorf("%w: output path contains a NUL byte", ErrInvalidOption)
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: output directory %s does not exist", ErrInvalidOption, filepath.Dir(out))
+	}
+	ofi, err := os.Stat(out)
+	if err != nil {
+		return nil
+	}
+	ifi, ierr := os.Stat(in)
+	switch {
+	case ierr == nil && os.SameFile(ifi, ofi):
+		return fmt.Errorf("%w: %s is the input", ErrOutputExists, out)
+	case ofi.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrOutputExists, out)
+	case !overwrite:
+		return fmt.Errorf("%w: %s (set Overwrite to replace it)", ErrOutputExists, out)
+	}
+	return nil
+}
+
+// quantize runs llama.cpp into a temporary file beside out and renames
+// it once the Go reader accepts it with the requested file type.
+func quantize(ctx context.Context, in, out string, ft llama.FileType, threads int, requantize bool) error {
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.part")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrQuantize, err)
+	}
+	tmpName := tmp.Name()
+	tmp.Close()
+	defer os.Remove(tmpName) // a no-op once renamed
+
+	p, err := llama.DefaultQuantizeParams()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrLibrary, err)
+	}
+	if threads == 0 {
+		threads = platform.PhysicalCores()
+	}
+	p.FType, p.NThread, p.AllowRequantize = ft, int32(threads), requantize
+	if err := llama.Quantize(in, tmpName, p); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrQuantize, in, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := gguf.Open(tmpName)
+	if err != nil {
+		return fmt.Errorf("%w: llama.cpp wrote an unreadable file: %w", ErrQuantize, err)
+	}
+	if n, ok := f.Uint("general.file_type"); !ok || n != uint64(ft) {
+		return fmt.Errorf("%w: the output's general.file_type is %d, want %d", ErrQuantize, n, ft)
+	}
+	if err := os.Rename(tmpName, out); err != nil {
+		return fmt.Errorf("%w: %w", ErrQuantize, err)
+	}
+	return nil
+}

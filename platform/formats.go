@@ -1,0 +1,66 @@
+package platform
+
+import "strings"
+
+// FormatAdvice is what [FastestFormat] knows about one class of CPU.
+type FormatAdvice struct {
+	// Class names the CPU class, such as "AVX-512 VNNI".
+	Class string
+	// Format is the weight format expected to embed fastest, as
+	// `embellama quantize -type` spells it.
+	Format string
+	// Measured is true when the advice was measured on a CPU of the class
+	// (docs/performance.md), false when it is inferred from which ggml
+	// kernels the class has.
+	Measured bool
+	// Why says what the advice rests on, in one line.
+	Why string
+}
+
+// formatTable is ordered from the most to the least capable class; the
+// first row whose features ggml reports wins. docs/performance.md has the
+// measurements behind the measured rows.
+var formatTable = []struct {
+	anyOf  []string // ggml feature names, any of which selects the row
+	advice FormatAdvice
+}{
+	{[]string{"AMX_INT8"}, FormatAdvice{"AMX", "q8_0", false,
+		"ggml's AMX kernels take Q8_0 and Q4 types, not F16; near-lossless (cosine vs F32 >= 0.9995)"}},
+	{[]string{"AVX512_VNNI", "AVX_VNNI"}, FormatAdvice{"AVX-512 VNNI", "q8_0", true,
+		"int8 dot products: Q8_0 embedded 1.1-1.3x faster than F16 on the MiniLM and bge-base shapes here, cosine vs F32 >= 0.9995"}},
+	{[]string{"AVX512"}, FormatAdvice{"AVX-512", "q8_0", false,
+		"int8 dot products without VNNI still beat F16 (converted to F32 per block); near-lossless"}},
+	{[]string{"AVX2"}, FormatAdvice{"AVX2", "q8_0", false,
+		"AVX2 has no F16 arithmetic, so F16 weights are widened per block; Q8_0 halves the bytes read"}},
+	{[]string{"DOTPROD", "MATMUL_INT8"}, FormatAdvice{"arm64 dotprod/i8mm", "q8_0", false,
+		"int8 dot-product instructions (SDOT, SMMLA) serve Q8_0; near-lossless"}},
+}
+
+// FastestFormat returns the weight format expected to embed fastest on
+// the CPU that ggml describes in systemInfo (llama_print_system_info, such
+// as "CPU : AVX2 = 1 | AVX512 = 1 | ..."), and false when no row of its
+// table matches. It says nothing about GPUs.
+func FastestFormat(systemInfo string) (FormatAdvice, bool) {
+	on := map[string]bool{}
+	for _, part := range strings.Split(systemInfo, "|") {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if i := strings.LastIndex(k, ":"); i >= 0 {
+			k = strings.TrimSpace(k[i+1:])
+		}
+		if strings.TrimSpace(v) == "1" {
+			on[k] = true
+		}
+	}
+	for _, row := range formatTable {
+		for _, f := range row.anyOf {
+			if on[f] {
+				return row.advice, true
+			}
+		}
+	}
+	return FormatAdvice{}, false
+}
