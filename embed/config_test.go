@@ -3,6 +3,7 @@ package embed_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,7 +64,7 @@ func TestConfigApplyEnv(t *testing.T) {
 		"EMBELLAMA_MODEL_NAME": "m", "EMBELLAMA_CTX": "1024", "EMBELLAMA_BATCH": "2048", "EMBELLAMA_UBATCH": "512", "EMBELLAMA_BATCH_TARGET": "128",
 		"EMBELLAMA_MAX_SEQUENCES": "32", "EMBELLAMA_THREADS": "4", "EMBELLAMA_CONTEXTS": "2",
 		"EMBELLAMA_FLASH_ATTENTION": "off",
-		"EMBELLAMA_GPU_LAYERS":      "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1",
+		"EMBELLAMA_GPU_LAYERS":      "10", "EMBELLAMA_NO_GPU": "true", "EMBELLAMA_MAIN_GPU": "1", "EMBELLAMA_MAP_MODEL": "true",
 		"EMBELLAMA_POOLING": "cls", "EMBELLAMA_NORMALIZE": "p3", "EMBELLAMA_TRUNCATE": "start",
 		"EMBELLAMA_CACHE_SIZE": "1000", "EMBELLAMA_MEMORY_LIMIT": "2000", "EMBELLAMA_MAX_QUEUE": "50",
 		"EMBELLAMA_PROMPT_QUERY": "query: ", "EMBELLAMA_PROMPT_DOCUMENT": "passage: ", "EMBELLAMA_DEFAULT_PROMPT": "query",
@@ -73,7 +74,7 @@ func TestConfigApplyEnv(t *testing.T) {
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
 		Library: "/opt/lib", Backend: platform.Vulkan, ModelPath: "/m.gguf", ModelName: "m", ContextSize: 1024,
-		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff, GPULayers: 10, NoGPU: true,
+		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff, GPULayers: 10, NoGPU: true, MapModel: true,
 		MainGPU: 1, Pooling: embed.PoolingCLS, Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart,
 		CacheSize: 1000, MemoryLimit: 2000, MaxQueue: 50,
 		Prompts: map[string]string{"query": "query: ", "document": "passage: "}, DefaultPrompt: "query",
@@ -125,12 +126,14 @@ func TestSettingsTable(t *testing.T) {
 	notSettable := map[string]bool{"Logger": true, "OnBatch": true}
 	fields, envs, flags := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, s := range embed.Settings() {
-		_, ok := typ.FieldByName(s.Field)
+		// Prompts.query is the "query" key of the Prompts map.
+		name, _, _ := strings.Cut(s.Field, ".")
+		_, ok := typ.FieldByName(name)
 		assert.True(t, ok, "%s is a Config field", s.Field)
 		assert.False(t, fields[s.Field], "%s once", s.Field)
 		assert.False(t, envs[s.Env], "%s once", s.Env)
 		assert.NotEmpty(t, s.Doc)
-		fields[s.Field], envs[s.Env] = true, true
+		fields[s.Field], fields[name], envs[s.Env] = true, true, true
 		if s.Flag != "" {
 			assert.False(t, flags[s.Flag], "-%s once", s.Flag)
 			flags[s.Flag] = true

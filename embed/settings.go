@@ -91,6 +91,14 @@ var settings = []Setting{
 		c.NoGPU = b
 		return nil
 	}},
+	{"MapModel", "EMBELLAMA_MAP_MODEL", "", "true to memory-map the model file instead of reading it into memory", func(c *Config, s string) error {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("not a boolean")
+		}
+		c.MapModel = b
+		return nil
+	}},
 	{"MainGPU", "EMBELLAMA_MAIN_GPU", "", "GPU index", intField(func(c *Config) *int { return &c.MainGPU })},
 	{"Pooling", "EMBELLAMA_POOLING", "pooling", "mean, cls, last (or empty: the model's)", textOf(func(c *Config) textField { return &c.Pooling })},
 	{"Normalize", "EMBELLAMA_NORMALIZE", "normalize", "l2, none, maxabs, or p<N> such as p1 or p3", textOf(func(c *Config) textField { return &c.Normalize })},
