@@ -44,7 +44,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger != nil {
 		llama.SetLogger(cfg.Logger) // before Load, which logs the backends it loads
 	}
-	lib, err := llama.Load(found.Llama)
+	lib, err := llama.LoadFiles(found.Files)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
