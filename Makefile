@@ -20,7 +20,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
+.PHONY: all run lib lib-dist test-arm64 headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -28,17 +28,36 @@ all: build
 run: lib build
 	$(BIN) embed $(if $(MODEL),-model $(MODEL)) "$(TEXT)"
 
+# `embellama lib install`: npm pack into the user cache's embellama/npm
+# (shared by every target and checkout), sha256 check, extraction in Go.
+LIBINSTALL := CGO_ENABLED=0 $(GO) run ./cmd/embellama lib install
+
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
-##      (BACKEND=native builds the pinned source for this CPU instead)
+##      with `embellama lib install` (BACKEND=native builds the pinned source for this CPU instead)
 lib:
 ifeq ($(BACKEND),native)
 	scripts/install-native.sh
 else
-	scripts/install-lib.sh $(BACKEND) $(GOOS) $(GOARCH)
+	@echo "lib: $(GOOS)/$(GOARCH)/$(BACKEND) library (every command and test loads it): pinned npm package into $(LIBDIR)"
+	$(LIBINSTALL) -os $(GOOS) -arch $(GOARCH) -backend $(BACKEND)
 endif
 
-## headers: check out the pinned llama.cpp source (headers for the layout test)
+ARM64_MODELS ?=
+
+# The six release targets and the backend each archive carries.
+DIST_TARGETS := linux/amd64/cpu linux/arm64/cpu darwin/amd64/cpu darwin/arm64/metal windows/amd64/cpu windows/arm64/cpu
+
+## lib-dist: the libraries of every release target (for make dist and its test)
+lib-dist:
+	@for t in $(DIST_TARGETS); do \
+		IFS=/ read -r os arch backend <<<"$$t"; \
+		echo "lib-dist: $$os/$$arch/$$backend library (make dist packs it): pinned npm package into lib/$$os-$$arch-$$backend"; \
+		$(LIBINSTALL) -os $$os -arch $$arch -backend $$backend || exit 1; \
+	done
+
+## headers: check out every pinned llama.cpp source (headers for the layout test) into .cache/
 headers:
+	@echo "headers: llama.cpp source of every pinned release (the layout test compiles against each): .cache/llama.cpp*"
 	scripts/fetch-source.sh
 
 ## fixtures: generate the small fixture models into .cache/fixtures (needs headers for the vocabularies)
@@ -62,9 +81,9 @@ bench: build bench-fixtures
 	$(MAKE) lib BACKEND=native
 	scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -n 1000 -latency 100
 
-## dist: release archives (binary + native libraries + licences) for every installed platform, with SHA256SUMS
-dist:
-	scripts/dist.sh
+## dist: release archives (binary + native libraries + licences) for the six release targets, with SHA256SUMS
+dist: lib-dist
+	scripts/dist.sh $(DIST_TARGETS)
 
 ## build: build the CLI without cgo
 build:
@@ -83,19 +102,37 @@ test: lib headers fixtures test-deps
 	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
 
-## test-deps: the Vulkan and CUDA libraries, Mesa's lavapipe (a CPU Vulkan device) and curl
-##            (the README's server examples) when apt can install them
-test-deps:
-	scripts/install-lib.sh vulkan $(GOOS) $(GOARCH)
-	scripts/install-lib.sh cuda $(GOOS) $(GOARCH)
-	@pkgs=""; \
-	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || pkgs="mesa-vulkan-drivers libvulkan1"; \
-	command -v curl >/dev/null || pkgs="$$pkgs curl"; \
+## test-deps: the Vulkan and CUDA libraries, the release targets' libraries, Mesa's lavapipe
+##            (a CPU Vulkan device), curl (the README's server examples) and qemu-user with the
+##            arm64 C runtime (make test-arm64), each announced with its reason before it is installed
+test-deps: lib-dist
+	@echo "test-deps: $(GOOS)/$(GOARCH)/vulkan library (TestVulkanBackend runs the suite on it): pinned npm package into lib/"
+	$(LIBINSTALL) -os $(GOOS) -arch $(GOARCH) -backend vulkan
+	@echo "test-deps: $(GOOS)/$(GOARCH)/cuda library (TestCUDAFallback runs it without a GPU): pinned npm packages into lib/"
+	$(LIBINSTALL) -os $(GOOS) -arch $(GOARCH) -backend cuda
+	@need() { echo "test-deps: apt $$1 ($$2)"; pkgs="$$pkgs $$1"; }; pkgs=""; \
+	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need "mesa-vulkan-drivers libvulkan1" "a CPU Vulkan device for TestVulkanBackend"; \
+	command -v curl >/dev/null || need curl "the README's server examples in TestDocumentedCommands"; \
+	command -v qemu-aarch64 >/dev/null || need qemu-user "runs the linux/arm64 binary for make test-arm64"; \
+	[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need "libc6-arm64-cross libstdc++6-arm64-cross libgomp1-arm64-cross" "the arm64 C and C++ runtime the arm64 library links"; \
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "test-deps: apt-get install$$pkgs"; \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
-		else echo "test-deps: install $$pkgs for the Vulkan test and the documents' commands"; fi; \
-	fi
+		else echo "test-deps: not root: install$$pkgs yourself"; fi; \
+	else echo "test-deps: apt packages already installed"; fi
+
+# qemu-aarch64 runs the CGO_ENABLED=0 linux/arm64 test binary with the arm64
+# C runtime of the cross packages as its root.
+QEMU_ARM64 := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64
+
+## test-arm64: the linux/arm64 build, under qemu user-mode emulation, loads the pinned arm64
+##             library and reproduces the reference vectors of ../shared/models
+test-arm64: lib-dist
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -c -o bin/embed-arm64.test ./embed
+	cd embed && EMBELLAMA_LIB_DIR=$(CURDIR)/lib/linux-arm64-cpu EMBELLAMA_TEST_REFERENCE=$(ARM64_MODELS) \
+		$(QEMU_ARM64) ../bin/embed-arm64.test -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
+		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each

@@ -39,6 +39,7 @@ type Library struct {
 	version string
 	llama   *loader.Library
 	ggml    *loader.Library
+	base    *loader.Library
 
 	loadErrors []string
 }
@@ -120,6 +121,12 @@ func open(path string, files platform.Files) (*Library, error) {
 			return nil, err
 		}
 	}
+	if files.Base != "" {
+		if lib.base, err = loader.Open(files.Base); err != nil {
+			lib.close()
+			return nil, err
+		}
+	}
 
 	var version func() string
 	if err := ll.Bind([]loader.Binding{{Fn: &version, Name: "llama_version"}}); err != nil {
@@ -160,12 +167,17 @@ func (l *Library) tables() []struct {
 		// On Unix, dlsym on libllama also searches its dependency libggml.
 		g = l.llama
 	}
+	base := l.base
+	if base == nil {
+		base = g
+	}
 	return []struct {
 		lib   *loader.Library
 		table []loader.Binding
 	}{
 		{l.llama, llamaTable()},
 		{g, ggmlTable()},
+		{base, ggmlBaseTable()},
 	}
 }
 
@@ -236,6 +248,9 @@ func (l *Library) HasGPU() bool {
 }
 
 func (l *Library) close() {
+	if l.base != nil {
+		l.base.Close()
+	}
 	if l.ggml != nil {
 		l.ggml.Close()
 	}
@@ -268,7 +283,7 @@ func (l *Library) SupportsGPUOffload() bool { return llamaSupportsGPUOffload() }
 // surface a replacement library must export.
 func Symbols() []string {
 	var names []string
-	for _, b := range append(llamaTable(), ggmlTable()...) {
+	for _, b := range slices.Concat(llamaTable(), ggmlTable(), ggmlBaseTable()) {
 		names = append(names, b.Name)
 	}
 	return append(names, "llama_version")

@@ -9,6 +9,7 @@
 //	embellama pull [REF]                download a model into the user cache
 //	embellama info [-model FILE]        show the library, devices and model
 //	embellama bench [flags]             measure speed, optionally side by side with a server
+//	embellama lib install|list|verify   install the pinned native library (npm pack, sha256-checked)
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -46,6 +47,7 @@ func commands() []command {
 		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},
 		{"info", "show the native library, backend, devices and CPU variant in use", runInfo},
 		{"bench", "measure throughput and latency, optionally against an OpenAI-compatible server", runBench},
+		{"lib", "install, list or verify the pinned native llama.cpp libraries", runLib},
 	}
 }
 
