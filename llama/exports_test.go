@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"bytes"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
@@ -104,7 +105,7 @@ func peExports(path string) (map[string]bool, error) {
 			return "", err
 		}
 		rest := b[rva-s.VirtualAddress:]
-		if i := strings.IndexByte(string(rest), 0); i >= 0 {
+		if i := bytes.IndexByte(rest, 0); i >= 0 {
 			return string(rest[:i]), nil
 		}
 		return "", fmt.Errorf("%s: unterminated name at rva %#x", path, rva)
