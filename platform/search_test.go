@@ -271,3 +271,17 @@ func TestIsGgmlLibrary(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultSearchEnv(t *testing.T) {
+	t.Setenv(platform.EnvLibDir, "")
+	t.Setenv(platform.EnvLibAlias, "/opt/alias")
+	s := platform.DefaultSearch("", platform.CPU, "linux", "amd64")
+	assert.Equal(t, "/opt/alias", s.EnvDir)
+	assert.Equal(t, platform.EnvLibAlias, s.Candidates()[0].Source)
+	assert.NotEmpty(t, s.UserDir)
+
+	t.Setenv(platform.EnvLibDir, "/opt/dir")
+	s = platform.DefaultSearch("", platform.CPU, "linux", "amd64")
+	assert.Equal(t, "/opt/dir", s.EnvDir, "EMBELLAMA_LIB_DIR wins over its alias")
+	assert.Equal(t, platform.EnvLibDir, s.Candidates()[0].Source)
+}
