@@ -44,6 +44,7 @@ var notRun = map[string]string{
 	"NP=16 scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -server-only -n 400 -clients 16 -latency 0":                     "needs make lib BACKEND=native and llama-server",
 	"scripts/bench-node.sh .cache/fixtures/minilm-l6-f16.gguf 300 3":                                                                              "installs node-llama-cpp from the npm registry and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 	"go install github.com/embellama/embellama/cmd/embellama@latest":                                                                              "needs the published module; the same build from a checkout is the next documented command",
+	"embellama lib install":   "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
 	"make lib BACKEND=native": "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
 }
 
