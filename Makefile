@@ -20,7 +20,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib lib-dist test-arm64 headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
+.PHONY: all run lib lib-dist test-arm64 test-wine headers fixtures bench-fixtures llama golden bench dist build test test-deps fuzz check cross tidy clean
 
 all: build
 
@@ -132,6 +132,24 @@ test-arm64: lib-dist
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -c -o bin/embed-arm64.test ./embed
 	cd embed && EMBELLAMA_LIB_DIR=$(CURDIR)/lib/linux-arm64-cpu EMBELLAMA_TEST_REFERENCE=$(ARM64_MODELS) \
 		$(QEMU_ARM64) ../bin/embed-arm64.test -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
+		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
+
+# Wine runs the windows/amd64 test binary; Wine 8.0 lacks the
+# bcryptprimitives.dll Go's runtime needs, so a two-line shim (built with
+# mingw-w64) goes into the prefix's system32.
+WINEPREFIX ?= $(CURDIR)/.cache/wine
+WINE       ?= $(firstword $(wildcard /usr/lib/wine/wine64) wine64)
+
+## test-wine: the windows/amd64 build, under Wine, loads the pinned Windows DLLs and reproduces
+##            the reference vectors (needs apt wine64 and gcc-mingw-w64-x86-64)
+test-wine: lib-dist
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o bin/embed-windows.test.exe ./embed
+	WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all $(WINE) cmd /c exit >/dev/null 2>&1 || true
+	test -f $(WINEPREFIX)/drive_c/windows/system32/bcryptprimitives.dll || \
+		x86_64-w64-mingw32-gcc -shared -O2 -o $(WINEPREFIX)/drive_c/windows/system32/bcryptprimitives.dll \
+			scripts/wine/bcryptprimitives.c -lbcrypt
+	cd embed && CI=true WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all EMBELLAMA_LIB_DIR=Z:$(CURDIR)/lib/windows-amd64-cpu \
+		$(WINE) ../bin/embed-windows.test.exe -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
 		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
 
 FUZZTIME ?= 10m
