@@ -90,16 +90,17 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
 # Slow tests run once, not three times: the suite again in a child
-# process on another library, the release archive, and the commands of
+# process on another library, the release archives, the CLI built and run
+# from elsewhere, every pinned package installed, and the commands of
 # the documents (which run make run and make build themselves).
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDocumentedCommands)$$
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestDocumentedCommands)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke)
 test: lib headers fixtures test-deps
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
 	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
-	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
+	CGO_ENABLED=0 $(GO) test -count=1 -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback' ; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) fuzz FUZZTIME=10s
 
 ## test-deps: the Vulkan and CUDA libraries, the release targets' libraries, Mesa's lavapipe
