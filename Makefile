@@ -134,7 +134,7 @@ QEMU_ARM64 := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64
 test-arm64: lib-dist
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) test -c -o bin/embed-arm64.test ./embed
 	cd embed && EMBELLAMA_LIB_DIR=$(CURDIR)/lib/linux-arm64-cpu EMBELLAMA_TEST_REFERENCE=$(ARM64_MODELS) \
-		$(QEMU_ARM64) ../bin/embed-arm64.test -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
+		$(QEMU_ARM64) ../bin/embed-arm64.test -test.run '^TestReferenceVectors$$' -test.v -test.timeout 90m \
 		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
 
 # Wine runs the windows/amd64 test binary; Wine 8.0 lacks the
