@@ -70,7 +70,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Logger != nil {
 		llama.SetLogger(cfg.Logger) // before Load, which logs the backends it loads
 	}
-	lib, err := llama.Load(found.Llama)
+	lib, err := llama.LoadFiles(found.Files)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}

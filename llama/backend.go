@@ -25,17 +25,28 @@ var (
 	ggmlBackendRegName func(reg uintptr) string
 )
 
+// ggmlTable lists the functions of ggml's backend registry, exported by
+// the main ggml library (ggml-backend-reg.cpp).
 func ggmlTable() []loader.Binding {
 	return []loader.Binding{
 		{Fn: &ggmlBackendLoadAllFromPath, Name: "ggml_backend_load_all_from_path"},
 		{Fn: &ggmlBackendDevCount, Name: "ggml_backend_dev_count"},
 		{Fn: &ggmlBackendDevGet, Name: "ggml_backend_dev_get"},
+		{Fn: &ggmlBackendRegCount, Name: "ggml_backend_reg_count"},
+		{Fn: &ggmlBackendRegGet, Name: "ggml_backend_reg_get"},
+	}
+}
+
+// ggmlBaseTable lists the device and registry accessors, exported by
+// ggml-base (ggml-backend.cpp). On Unix dlsym on the main ggml library
+// finds them in its dependency too; Windows' GetProcAddress does not, so
+// they are bound from ggml-base itself.
+func ggmlBaseTable() []loader.Binding {
+	return []loader.Binding{
 		{Fn: &ggmlBackendDevName, Name: "ggml_backend_dev_name"},
 		{Fn: &ggmlBackendDevDescription, Name: "ggml_backend_dev_description"},
 		{Fn: &ggmlBackendDevType, Name: "ggml_backend_dev_type"},
 		{Fn: &ggmlBackendDevMemory, Name: "ggml_backend_dev_memory"},
-		{Fn: &ggmlBackendRegCount, Name: "ggml_backend_reg_count"},
-		{Fn: &ggmlBackendRegGet, Name: "ggml_backend_reg_get"},
 		{Fn: &ggmlBackendRegName, Name: "ggml_backend_reg_name"},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embellama/embellama/internal/testenv"
+	"github.com/embellama/embellama/platform"
 )
 
 // field describes a C field as the probe prints it.
@@ -170,27 +171,78 @@ func TestLayoutGolden(t *testing.T) {
 	assert.Empty(t, layoutDiff(golden(t), goLayout()), "Go mirrors differ from the pinned C layout")
 }
 
-// TestLayoutProbe compiles testdata/layout_probe.c against the pinned
-// headers (make headers puts them in .cache/llama.cpp) and checks that the
-// golden table is what the C compiler says.
+// sourceDir returns where `make headers` checks out the pinned llama.cpp
+// source of src: .cache/llama.cpp for the release of LLAMA_CPP_VERSION,
+// .cache/llama.cpp-<tag> for the others.
+func sourceDir(t *testing.T, src platform.Source) string {
+	dir := filepath.Join(testenv.RepoRoot(t), ".cache", "llama.cpp")
+	if !versionMatches(src.LlamaVersion, PinnedVersion) {
+		dir += "-" + src.Tag
+	}
+	if _, err := os.Stat(filepath.Join(dir, "include", "llama.h")); err != nil {
+		testenv.Missing(t, "llama.cpp %s headers (run `make headers`): %v", src.Tag, err)
+	}
+	return dir
+}
+
+// probe compiles testdata/layout_probe.c against the headers of the
+// llama.cpp source in dir and returns what it prints.
+func probe(t *testing.T, dir string) string {
+	t.Helper()
+	cc := testenv.CC(t)
+	bin := filepath.Join(t.TempDir(), "probe")
+	cmd := exec.Command(cc, "-o", bin, filepath.Join("testdata", "layout_probe.c"),
+		"-I", filepath.Join(dir, "include"), "-I", filepath.Join(dir, "ggml", "include"))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "compiling the probe: %s", out)
+	out, err = exec.Command(bin).Output()
+	require.NoError(t, err)
+	return string(out)
+}
+
+// TestLayoutProbe compiles testdata/layout_probe.c against the headers of
+// every pinned llama.cpp release (the Linux packages' and the macOS and
+// Windows packages'; make headers checks them out under .cache/) and
+// checks that the Go mirrors, and the golden table, are what the C
+// compiler says for each: one set of mirrors serves every platform only
+// if the releases agree.
 func TestLayoutProbe(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the probe is built on Unix hosts")
 	}
-	src := filepath.Join(testenv.RepoRoot(t), ".cache", "llama.cpp")
-	if _, err := os.Stat(filepath.Join(src, "include", "llama.h")); err != nil {
-		testenv.Missing(t, "pinned llama.cpp headers (run `make headers`): %v", err)
+	srcs := platform.Sources()
+	require.GreaterOrEqual(t, len(srcs), 2, "the Linux release and the macOS/Windows release")
+	for _, src := range srcs {
+		t.Run(src.Tag, func(t *testing.T) {
+			out := probe(t, sourceDir(t, src))
+			assert.Empty(t, layoutDiff(out, goLayout()), "Go mirrors differ from the C compiler's layout of llama.cpp %s", src.Tag)
+			assert.Empty(t, layoutDiff(out, golden(t)), "testdata/layout.golden is stale for llama.cpp %s", src.Tag)
+		})
 	}
-	cc := testenv.CC(t)
-	probe := filepath.Join(t.TempDir(), "probe")
-	cmd := exec.Command(cc, "-o", probe, filepath.Join("testdata", "layout_probe.c"),
-		"-I", filepath.Join(src, "include"), "-I", filepath.Join(src, "ggml", "include"))
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "compiling the probe: %s", out)
-	out, err = exec.Command(probe).Output()
+}
+
+// TestLayoutProbeDetectsPatchedHeader runs the probe on a copy of the
+// pinned headers with one field inserted into llama_context_params, as a
+// release that changed the struct would: the comparison must report it.
+func TestLayoutProbeDetectsPatchedHeader(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the probe is built on Unix hosts")
+	}
+	src := sourceDir(t, platform.Sources()[0])
+	patched := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(patched, "ggml", "include"), os.DirFS(filepath.Join(src, "ggml", "include"))))
+	h, err := os.ReadFile(filepath.Join(src, "include", "llama.h"))
 	require.NoError(t, err)
-	assert.Empty(t, layoutDiff(string(out), goLayout()), "Go mirrors differ from the C compiler's layout")
-	assert.Empty(t, layoutDiff(string(out), golden(t)), "testdata/layout.golden is stale")
+	const anchor = "        uint32_t n_ctx;"
+	require.Contains(t, string(h), anchor)
+	h = []byte(strings.Replace(string(h), anchor, "        uint32_t n_inserted;\n"+anchor, 1))
+	require.NoError(t, os.MkdirAll(filepath.Join(patched, "include"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(patched, "include", "llama.h"), h, 0o644))
+
+	diff := layoutDiff(probe(t, patched), goLayout())
+	assert.NotEmpty(t, diff, "an inserted field must be reported")
+	t.Logf("patched header: %d lines differ, first: %s", len(diff), diff[0])
+	assert.Contains(t, strings.Join(diff, "\n"), "llama_context_params.n_ctx", "the first moved field is named")
 }
 
 // TestLayoutDiffDetectsMoves checks that the comparison itself can fail: a

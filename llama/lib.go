@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,16 +15,31 @@ import (
 
 // PinnedVersion is the llama.cpp release these bindings mirror; it must
 // match LLAMA_CPP_LIBRARY_VERSION in the repository's LLAMA_CPP_VERSION
-// file. [Load] refuses a library whose llama_version() is another release.
+// file. [Load] accepts exactly the releases pinned for the running
+// platform ([AcceptedVersions]): this one on Linux, the release of the
+// newest macOS and Windows packages there (their structs are the same, as
+// the layout test checks against both sources).
 const PinnedVersion = "0.5.0"
+
+// AcceptedVersions returns the llama.cpp releases [Load] accepts on goos
+// and goarch: those pinned for the platform (platform.LlamaVersions), or
+// [PinnedVersion] where nothing is pinned.
+func AcceptedVersions(goos, goarch string) []string {
+	if vs := platform.LlamaVersions(goos, goarch); len(vs) > 0 {
+		return vs
+	}
+	return []string{PinnedVersion}
+}
 
 // Library is the loaded native library. There is at most one per process.
 type Library struct {
 	path    string
 	dir     string
+	files   platform.Files
 	version string
 	llama   *loader.Library
 	ggml    *loader.Library
+	base    *loader.Library
 
 	loadErrors []string
 }
@@ -40,7 +56,18 @@ func Loaded() *Library {
 	return loaded
 }
 
-// Load opens the llama library at path (and the ggml library beside it),
+// Load opens the llama library at path (and the ggml library beside it,
+// as [platform.Scan] finds the files of its directory): [LoadFiles] for
+// the files of path's directory.
+func Load(path string) (*Library, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	return LoadFiles(platform.ScanFile(abs, runtime.GOOS))
+}
+
+// LoadFiles opens the llama library files.Llama (and files.Ggml),
 // checks that it is the pinned release, binds every function this package
 // uses, loads the ggml backends found in the same directory (the best CPU
 // variant for this machine, and GPU backends), and initialises llama.cpp.
@@ -52,8 +79,8 @@ func Loaded() *Library {
 // Errors match [loader.ErrNotFound], [loader.ErrNotLoadable],
 // [loader.ErrMissingSymbol] (listing every missing function), or
 // [ErrVersion].
-func Load(path string) (*Library, error) {
-	abs, err := filepath.Abs(path)
+func LoadFiles(files platform.Files) (*Library, error) {
+	abs, err := filepath.Abs(files.Llama)
 	if err != nil {
 		return nil, fmt.Errorf("llama: %w", err)
 	}
@@ -63,7 +90,7 @@ func Load(path string) (*Library, error) {
 		return loaded, nil
 	}
 
-	lib, err := open(abs)
+	lib, err := open(abs, files)
 	if err != nil {
 		return nil, err
 	}
@@ -82,14 +109,20 @@ func Load(path string) (*Library, error) {
 
 // open opens the files and checks version and symbols without binding
 // anything to the package's function variables.
-func open(path string) (*Library, error) {
+func open(path string, files platform.Files) (*Library, error) {
 	ll, err := loader.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	lib := &Library{path: path, dir: filepath.Dir(path), llama: ll}
-	if g := platform.GgmlIn(lib.dir, runtime.GOOS); g != "" {
-		if lib.ggml, err = loader.Open(g); err != nil {
+	lib := &Library{path: path, dir: filepath.Dir(path), files: files, llama: ll}
+	if files.Ggml != "" {
+		if lib.ggml, err = loader.Open(files.Ggml); err != nil {
+			lib.close()
+			return nil, err
+		}
+	}
+	if files.Base != "" {
+		if lib.base, err = loader.Open(files.Base); err != nil {
 			lib.close()
 			return nil, err
 		}
@@ -105,10 +138,11 @@ func open(path string) (*Library, error) {
 		return nil, err
 	}
 	lib.version = version()
-	if !versionMatches(lib.version, PinnedVersion) {
+	accepted := AcceptedVersions(runtime.GOOS, runtime.GOARCH)
+	if !slices.ContainsFunc(accepted, func(want string) bool { return versionMatches(lib.version, want) }) {
 		lib.close()
-		return nil, fmt.Errorf("%w: %s is llama.cpp %q, embellama is built for %q",
-			ErrVersion, path, lib.version, PinnedVersion)
+		return nil, fmt.Errorf("%w: %s is llama.cpp %q, embellama is built for %q on %s/%s",
+			ErrVersion, path, lib.version, strings.Join(accepted, `" or "`), runtime.GOOS, runtime.GOARCH)
 	}
 	if err := lib.check(); err != nil {
 		lib.close()
@@ -133,12 +167,17 @@ func (l *Library) tables() []struct {
 		// On Unix, dlsym on libllama also searches its dependency libggml.
 		g = l.llama
 	}
+	base := l.base
+	if base == nil {
+		base = g
+	}
 	return []struct {
 		lib   *loader.Library
 		table []loader.Binding
 	}{
 		{l.llama, llamaTable()},
 		{g, ggmlTable()},
+		{base, ggmlBaseTable()},
 	}
 }
 
@@ -185,14 +224,11 @@ func (l *Library) LoadErrors() []string { return append([]string(nil), l.loadErr
 // driver or runtime library), or nil when the module loads (the backend
 // then found no device).
 func (l *Library) ProbeBackend(name string) error {
-	matches, _ := filepath.Glob(filepath.Join(l.dir, "libggml-"+name+"*"))
-	if runtime.GOOS == "windows" {
-		matches, _ = filepath.Glob(filepath.Join(l.dir, "ggml-"+name+"*.dll"))
-	}
-	if len(matches) == 0 {
+	file := l.files.Module(name)
+	if file == "" {
 		return fmt.Errorf("llama: no %s backend module in %s", name, l.dir)
 	}
-	m, err := loader.Open(matches[0])
+	m, err := loader.Open(file)
 	if err != nil {
 		return err
 	}
@@ -212,6 +248,9 @@ func (l *Library) HasGPU() bool {
 }
 
 func (l *Library) close() {
+	if l.base != nil {
+		l.base.Close()
+	}
 	if l.ggml != nil {
 		l.ggml.Close()
 	}
@@ -220,6 +259,9 @@ func (l *Library) close() {
 
 // Path returns the absolute path of the llama library file.
 func (l *Library) Path() string { return l.path }
+
+// Files returns the library's files, as discovery found them.
+func (l *Library) Files() platform.Files { return l.files }
 
 // Dir returns the directory the ggml backends were loaded from.
 func (l *Library) Dir() string { return l.dir }
@@ -241,7 +283,7 @@ func (l *Library) SupportsGPUOffload() bool { return llamaSupportsGPUOffload() }
 // surface a replacement library must export.
 func Symbols() []string {
 	var names []string
-	for _, b := range append(llamaTable(), ggmlTable()...) {
+	for _, b := range slices.Concat(llamaTable(), ggmlTable(), ggmlBaseTable()) {
 		names = append(names, b.Name)
 	}
 	return append(names, "llama_version")

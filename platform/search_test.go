@@ -43,12 +43,28 @@ func TestFind(t *testing.T) {
 			want: "bin/libllama.so", source: "executable directory",
 		},
 		{
-			name:  "lib next to the executable",
-			files: []string{"bin/" + sub + "/libllama.so.0"},
+			name:  "lib beside the executable's directory, as in a checkout",
+			files: []string{sub + "/libllama.so.0"},
 			search: func(r string) platform.Search {
-				return platform.Search{ExeDir: r + "/bin", GOOS: "linux", GOARCH: "amd64"}
+				return platform.Search{ExeDir: r + "/bin", Cwd: "/elsewhere", GOOS: "linux", GOARCH: "amd64"}
 			},
-			want: "bin/" + sub + "/libllama.so.0", source: "executable directory",
+			want: sub + "/libllama.so.0", source: "executable directory",
+		},
+		{
+			name:  "user library directory",
+			files: []string{"cache/linux-amd64-cpu/libllama.v0.5.0.so", "cwd/" + sub + "/libllama.v0.5.0.so"},
+			search: func(r string) platform.Search {
+				return platform.Search{ExeDir: r + "/go/bin", UserDir: r + "/cache", Cwd: r + "/cwd", GOOS: "linux", GOARCH: "amd64"}
+			},
+			want: "cache/linux-amd64-cpu/libllama.v0.5.0.so", source: "user library directory",
+		},
+		{
+			name:  "alias variable",
+			files: []string{"env/libllama.so"},
+			search: func(r string) platform.Search {
+				return platform.Search{EnvDir: r + "/env", EnvName: platform.EnvLibAlias, GOOS: "linux", GOARCH: "amd64"}
+			},
+			want: "env/libllama.so", source: platform.EnvLibAlias,
 		},
 		{
 			name:  "env dir replaces the defaults",
@@ -140,16 +156,70 @@ func TestFind(t *testing.T) {
 }
 
 func TestCandidatesOrder(t *testing.T) {
-	s := platform.Search{ExeDir: "/opt/app", Cwd: "/home/u/p", GOOS: "linux", GOARCH: "arm64", Backend: platform.CUDA}
-	var dirs []string
-	for _, c := range s.Candidates() {
-		dirs = append(dirs, c.Dir)
+	dirs := func(s platform.Search) []string {
+		var d []string
+		for _, c := range s.Candidates() {
+			d = append(d, c.Dir)
+		}
+		return d
 	}
+	s := platform.Search{ExeDir: "/opt/app/bin", UserDir: "/home/u/.cache/embellama/lib", Cwd: "/home/u/p",
+		GOOS: "linux", GOARCH: "arm64", Backend: platform.CUDA}
 	assert.Equal(t, []string{
-		"/opt/app",
+		filepath.FromSlash("/opt/app/bin"),
 		filepath.FromSlash("/opt/app/lib/linux-arm64-cuda"),
+		filepath.FromSlash("/home/u/.cache/embellama/lib/linux-arm64-cuda"),
 		filepath.FromSlash("/home/u/p/lib/linux-arm64-cuda"),
-	}, dirs)
+	}, dirs(s))
+
+	// Run from the checkout root: bin/../lib/... is ./lib/..., listed once.
+	s = platform.Search{ExeDir: "/src/embellama/bin", Cwd: "/src/embellama", GOOS: "linux", GOARCH: "amd64"}
+	assert.Equal(t, []string{
+		filepath.FromSlash("/src/embellama/bin"),
+		filepath.FromSlash("/src/embellama/lib/linux-amd64-cpu"),
+	}, dirs(s))
+}
+
+func TestNotFoundHint(t *testing.T) {
+	root := t.TempDir()
+	touch(t, filepath.Join(root, "empty", "README"))
+	tests := []struct {
+		name   string
+		search platform.Search
+		want   []string
+	}{
+		{"user outside a checkout", platform.Search{Cwd: root, GOOS: "linux", GOARCH: "amd64"},
+			[]string{"`embellama lib install`", "go install github.com/embellama/embellama/cmd/embellama@latest"}},
+		{"checkout", platform.Search{Cwd: root, Checkout: root, GOOS: "linux", GOARCH: "amd64", Backend: platform.Vulkan},
+			[]string{"`make lib BACKEND=vulkan`", "lib install -backend vulkan"}},
+		{"variable naming an empty directory", platform.Search{EnvDir: filepath.Join(root, "empty"), GOOS: "linux", GOARCH: "amd64"},
+			[]string{filepath.Join(root, "empty") + " exists but holds no llama library", platform.EnvLibDir + " names that place"}},
+		{"alias", platform.Search{EnvDir: root + "/nope", EnvName: platform.EnvLibAlias, GOOS: "linux", GOARCH: "amd64"},
+			[]string{platform.EnvLibAlias + " names that place"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := platform.Find(tt.search)
+			require.ErrorIs(t, err, platform.ErrLibraryNotFound)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			if tt.search.Checkout == "" {
+				assert.NotContains(t, err.Error(), "make lib", "outside a checkout there is no Makefile")
+			}
+		})
+	}
+}
+
+func TestCheckoutRoot(t *testing.T) {
+	root := t.TempDir()
+	touch(t, filepath.Join(root, "co", "sub", "x"))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "co", "go.mod"), []byte("module github.com/embellama/embellama\n\ngo 1.24\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "other.mod"), nil, 0o644))
+	assert.Equal(t, filepath.Join(root, "co"), platform.CheckoutRoot(filepath.Join(root, "co", "sub")))
+	assert.Empty(t, platform.CheckoutRoot(root))
+	touch(t, filepath.Join(root, "mine", "go.mod"))
+	assert.Empty(t, platform.CheckoutRoot(filepath.Join(root, "mine")), "another module is not a checkout")
 }
 
 func TestIsLlamaLibrary(t *testing.T) {
@@ -202,10 +272,16 @@ func TestIsGgmlLibrary(t *testing.T) {
 	}
 }
 
-func TestGgmlIn(t *testing.T) {
-	dir := t.TempDir()
-	assert.Empty(t, platform.GgmlIn(dir, "linux"))
-	touch(t, filepath.Join(dir, "libggml-base.so"))
-	touch(t, filepath.Join(dir, "libggml.v0.5.0.so"))
-	assert.Equal(t, filepath.Join(dir, "libggml.v0.5.0.so"), platform.GgmlIn(dir, "linux"))
+func TestDefaultSearchEnv(t *testing.T) {
+	t.Setenv(platform.EnvLibDir, "")
+	t.Setenv(platform.EnvLibAlias, "/opt/alias")
+	s := platform.DefaultSearch("", platform.CPU, "linux", "amd64")
+	assert.Equal(t, "/opt/alias", s.EnvDir)
+	assert.Equal(t, platform.EnvLibAlias, s.Candidates()[0].Source)
+	assert.NotEmpty(t, s.UserDir)
+
+	t.Setenv(platform.EnvLibDir, "/opt/dir")
+	s = platform.DefaultSearch("", platform.CPU, "linux", "amd64")
+	assert.Equal(t, "/opt/dir", s.EnvDir, "EMBELLAMA_LIB_DIR wins over its alias")
+	assert.Equal(t, platform.EnvLibDir, s.Candidates()[0].Source)
 }

@@ -58,6 +58,7 @@ var notRun = map[string]string{
 	"LIB=lib/linux-amd64-cpu PORT=18700 NP=8 scripts/bench-vs-server.sh .cache/fixtures/bge-base-q8_0.gguf long -- -n 16 -rounds 5 -request 8 -latency 0":  "needs llama-server from the source build (make llama) and benchmarks for minutes: by hand, BENCHMARKS.md",
 	"LIB=lib/linux-amd64-cpu PORT=18700 NP=1 scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-f16.gguf short -- -n 64 -latency 200":                    "needs llama-server from the source build (make llama) and benchmarks for minutes: by hand, BENCHMARKS.md",
 	"LIB=lib/linux-amd64-cpu PORT=18700 NP=1 scripts/bench-vs-server.sh .cache/fixtures/minilm-l6-q8_0.gguf short -- -n 64 -latency 200":                   "needs llama-server from the source build (make llama) and benchmarks for minutes: by hand, BENCHMARKS.md",
+	"embellama lib install":   "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
 	"make lib BACKEND=native": "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
 }
 

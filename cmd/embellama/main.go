@@ -11,6 +11,7 @@
 //	embellama bench [flags]             measure speed, optionally side by side with a server
 //	embellama version                   print the versions and the library found
 //	embellama quantize IN OUT -type T   convert a model to another weight format
+//	embellama lib install|list|verify   install the pinned native library (npm pack, sha256-checked)
 //
 // Run "embellama COMMAND -h" for a command's flags.
 package main
@@ -52,6 +53,7 @@ func commands() []command {
 		{"bench", "measure throughput and latency, optionally against an OpenAI-compatible server", runBench},
 		{"version", "print the embellama version, the pinned llama.cpp and the library found", runVersion},
 		{"quantize", "convert a GGUF model to another weight format (q8_0, q4_k, bf16, f16, ...)", runQuantize},
+		{"lib", "install, list or verify the pinned native llama.cpp libraries", runLib},
 	}
 }
 

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/embellama/embellama/internal/libinstall"
+	"github.com/embellama/embellama/platform"
+)
+
+// runLib is `embellama lib install|list|verify`: the pinned native
+// libraries, installed without a shell or make.
+func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	fs := newFlagSet("lib "+sub, "", stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: embellama lib install|list|verify [flags]
+
+  install  download the pinned library package(s) with npm pack, check their
+           sha256 and install the shared libraries into DIR/<os>-<arch>-<backend>
+  list     show every pinned library and whether it is installed in DIR
+  verify   check an installed library file by file against its manifest
+
+DIR is -dir, else lib/ of the embellama checkout the working directory is in,
+else the user library directory that the library search also looks in.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	goos := fs.String("os", runtime.GOOS, "target operating `system` (linux, darwin, windows)")
+	goarch := fs.String("arch", runtime.GOARCH, "target `architecture` (amd64, arm64)")
+	backend := fs.String("backend", "", "`backend`: cpu, cuda, metal or vulkan (default: cpu, or metal on darwin/arm64)")
+	all := fs.Bool("all", false, "every pinned library (install, verify)")
+	dir := fs.String("dir", "", "library `folder` holding <os>-<arch>-<backend> folders")
+	cache := fs.String("cache", "", "download cache `folder` (default: the user cache directory's embellama/npm)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	libDir, err := libFolder(*dir)
+	if err != nil {
+		return err
+	}
+	pins, err := selectPins(*goos, *goarch, *backend, *all || sub == "list")
+	if err != nil {
+		return err
+	}
+	opts := libinstall.Options{LibDir: libDir, CacheDir: *cache, Progress: stderr, Terminal: isTerminal(stderr)}
+	switch sub {
+	case "install":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		for _, p := range pins {
+			opts.Pin = p
+			if _, err := libinstall.Install(ctx, opts); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "verify":
+		for _, p := range pins {
+			opts.Pin = p
+			res, err := libinstall.Verify(opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: %d files match the manifest of %s\n", res.Dir, len(res.Files), pinSpecs(p))
+		}
+		return nil
+	case "list":
+		return listPins(stdout, opts, pins)
+	case "", "-h", "-help", "--help", "help":
+		fs.Usage()
+		if sub == "" {
+			return usageError{errors.New("lib needs install, list or verify")}
+		}
+		return flag.ErrHelp
+	}
+	return usageError{fmt.Errorf("unknown lib command %q (want install, list or verify)", sub)}
+}
+
+// libFolder returns where libraries are installed: dir, else the lib/ of
+// the checkout of the working directory, else the user library folder.
+func libFolder(dir string) (string, error) {
+	if dir != "" {
+		return filepath.Abs(dir)
+	}
+	if cwd, err := os.Getwd(); err == nil {
+		if root := platform.CheckoutRoot(cwd); root != "" {
+			return filepath.Join(root, "lib"), nil
+		}
+	}
+	return platform.UserLibDir()
+}
+
+// selectPins returns the pins to act on: every pin with all, else the one
+// of goos, goarch and backend.
+func selectPins(goos, goarch, backend string, all bool) ([]platform.Pin, error) {
+	if all {
+		return platform.Pins(), nil
+	}
+	var b platform.Backend
+	switch {
+	case backend != "":
+		var err error
+		if b, err = platform.ParseBackend(backend); err != nil {
+			return nil, usageError{err}
+		}
+	case goos == "darwin" && goarch == "arm64":
+		b = platform.Metal
+	default:
+		b = platform.CPU
+	}
+	p, err := platform.PinFor(goos, goarch, b)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return []platform.Pin{p}, nil
+}
+
+func pinSpecs(p platform.Pin) string {
+	s := ""
+	for i, pkg := range p.Packages {
+		if i > 0 {
+			s += " + "
+		}
+		s += pkg.Spec()
+	}
+	return s
+}
+
+func listPins(w io.Writer, opts libinstall.Options, pins []platform.Pin) error {
+	fmt.Fprintf(w, "library folder: %s\n", opts.LibDir)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLATFORM\tLLAMA.CPP\tPACKAGES\tINSTALLED")
+	for _, p := range pins {
+		opts.Pin = p
+		state := "yes, verified"
+		if _, err := libinstall.Verify(opts); errors.Is(err, libinstall.ErrNotInstalled) {
+			state = "no"
+		} else if err != nil {
+			state = "damaged or another version: run install"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Dir(), p.LlamaVersion, pinSpecs(p), state)
+	}
+	return tw.Flush()
+}
