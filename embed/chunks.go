@@ -181,6 +181,12 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 			res.Errors[i] = &InputError{Index: i, Err: ErrNotAdditive}
 			continue
 		}
+		if len(s.Tokens) == 0 {
+			// Only characters without a content token (U+200B, a BOM):
+			// no window has a row to pool, as plain embedding refuses it.
+			res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
+			continue
+		}
 		seq, first, err := m.lateSequence(docs[i], prompt, s.Tokens)
 		if err != nil {
 			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Limit: m.cfg.ContextSize, Err: err}
@@ -201,6 +207,10 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 		}
 		for k, w := range s.Windows {
 			v := meanRows(vecs, first+w.TokenStart, first+w.TokenStart+len(w.Tokens))
+			if v == nil {
+				res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
+				break
+			}
 			if v, err = finish(v, o); err != nil {
 				res.Errors[i] = &InputError{Index: i, Err: err}
 				break
@@ -247,8 +257,12 @@ func (m *model) lateSequence(doc, prompt string, body []int32) ([]int32, int, er
 	return seq, head + len(p), nil
 }
 
-// meanRows returns the mean of rows [a, b).
+// meanRows returns the mean of rows [a, b), or nil when the range holds
+// no row.
 func meanRows(rows [][]float32, a, b int) []float32 {
+	if a < 0 || b > len(rows) || a >= b {
+		return nil
+	}
 	dim := len(rows[a])
 	out := make([]float32, dim)
 	sum := make([]float64, dim)

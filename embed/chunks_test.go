@@ -138,4 +138,12 @@ func TestEmbedChunksErrors(t *testing.T) {
 	for _, c := range r.Chunks {
 		assert.Equal(t, 0, c.Doc)
 	}
+	// A text without a content token has no row to pool (it was a 500 in
+	// the server: a mean over no rows is not finite).
+	for _, late := range []bool{false, true} {
+		r, err = e.EmbedChunks(ctx, "", []string{"\u200b"}, embed.ChunkOptions{Size: 4, Late: late})
+		require.NoError(t, err)
+		assert.ErrorIs(t, r.Errors[0], embed.ErrEmptyInput, "late %v", late)
+		assert.Empty(t, r.Chunks)
+	}
 }

@@ -40,3 +40,25 @@ func TestModelNotRegularFile(t *testing.T) {
 		t.Fatal("loading a FIFO as the model blocked; it must be refused at once")
 	}
 }
+
+// TestQuantizeNotRegularFile is TestModelNotRegularFile for Quantize's
+// input, which was opened without the check and blocked on a FIFO.
+func TestQuantizeNotRegularFile(t *testing.T) {
+	e, err := embed.NewEngine(embed.EngineConfig{Library: testenv.Library(t)})
+	require.NoError(t, err)
+	defer e.Close()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "model.gguf")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Quantize(context.Background(), fifo, filepath.Join(dir, "out.gguf"), embed.QuantizeOptions{Type: "q8_0"})
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, embed.ErrNotRegularFile)
+		assert.ErrorIs(t, err, embed.ErrModelLoad)
+	case <-time.After(time.Minute):
+		t.Fatal("quantizing a FIFO blocked; it must be refused at once")
+	}
+}

@@ -63,7 +63,7 @@ func (m *model) callOptions(opts []Option) (callOptions, error) {
 	}
 	if o.pooling == poolingRank {
 		return o, fmt.Errorf("%w: %s is a reranker (rank pooling): score pairs with Rerank, or give a pooling to embed with it",
-			ErrNotEmbeddingModel, m.info.Path)
+			ErrNotEmbeddingModel, m.name) // the name, not the path: server errors name no files
 	}
 	switch {
 	case !o.pooling.valid():

@@ -124,18 +124,9 @@ func (e *Engine) Quantize(ctx context.Context, in, out string, opts QuantizeOpti
 // checkQuantizeInput validates in as loadModel does, and refuses a
 // quantized tensor unless requantize.
 func checkQuantizeInput(in string, requantize bool) error {
-	fi, err := os.Stat(in)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %s", ErrModelNotFound, in)
-	case err != nil:
-		return fmt.Errorf("%w: %w", ErrModelLoad, err)
-	case fi.IsDir():
-		return fmt.Errorf("%w: %s is a directory", ErrModelLoad, in)
-	}
-	f, err := gguf.Open(in)
+	f, err := readHeader(in) // refuses a FIFO, which would block the open
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrModelLoad, in, err)
+		return err
 	}
 	if f.Architecture() == "" {
 		return fmt.Errorf("%w: %s has no general.architecture", ErrModelLoad, in)

@@ -41,8 +41,12 @@ func loadRerankGolden(t *testing.T, name string) rerankGolden {
 // rerankTolerance is the relative error allowed against llama.cpp's
 // score, one pair per decode as llama.cpp was run, relative to the larger
 // of the score and the largest score of the fixture (a score near 0 has
-// no meaningful relative error of its own). Measured: 4e-9.
-const rerankTolerance = 1e-4
+// no meaningful relative error of its own). Measured: 4e-9 on the CPU
+// variant the golden scores were recorded with (zen4), but 1.62e-4 on
+// bert-rerank-tiny's pair 15 with the library restricted to sse42 or
+// haswell (make test-cpu-variants): the variants round differently, so
+// the bound is the packed one, which holds on every variant.
+const rerankTolerance = packedTolerance
 
 // packedTolerance is the same for pairs packed with others. ggml picks
 // other matrix kernels for other batch shapes: measured on
