@@ -72,7 +72,18 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 		return nil, apiError(413, "invalid_request_error", "too_many_inputs", "input",
 			"%d inputs in one request; this server accepts at most %d", len(docs), s.opts.MaxInputs)
 	}
-	var opts []embed.Option
+	if e := s.checkTextBytes("input", docs...); e != nil {
+		return nil, e
+	}
+	model, e := s.retrievalModel(req.Model)
+	if e != nil {
+		return nil, e
+	}
+	// The chunks of all documents count as the inputs of one request.
+	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
+	if s.opts.MaxRequestTokens > 0 {
+		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
+	}
 	if req.PromptName != nil {
 		opts = append(opts, embed.WithPrompt(*req.PromptName))
 	}
@@ -80,7 +91,7 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 		opts = append(opts, embed.WithDimensions(*req.Dimensions))
 	}
 	co := embed.ChunkOptions{Size: req.Chunking.Size, Overlap: req.Chunking.Overlap, Late: req.Chunking.Late}
-	r, err := rt.EmbedChunks(ctx, req.Model, docs, co, opts...)
+	r, err := rt.EmbedChunks(ctx, model, docs, co, opts...)
 	if err != nil {
 		e := s.retrievalError(err, req.Model)
 		if e.Param == nil || *e.Param == "" || *e.Param == "query" {

@@ -99,11 +99,21 @@ func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError)
 	case req.TopN < 0:
 		return nil, badRequest("top_n", "top_n must not be negative")
 	}
+	if e := s.checkTextBytes("query", req.Query); e != nil {
+		return nil, e
+	}
+	if e := s.checkTextBytes("documents", docs...); e != nil {
+		return nil, e
+	}
+	model, e := s.retrievalModel(req.Model)
+	if e != nil {
+		return nil, e
+	}
 	var opts []embed.Option
 	if req.Truncate {
 		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
 	}
-	r, err := rt.Rerank(ctx, req.Model, req.Query, docs, opts...)
+	r, err := rt.Rerank(ctx, model, req.Query, docs, opts...)
 	if err != nil {
 		return nil, s.retrievalError(err, req.Model)
 	}

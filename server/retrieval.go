@@ -25,12 +25,13 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 		start := time.Now()
 		code := http.StatusOK
 		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-		if s.closing.Load() {
-			e := apiError(http.StatusServiceUnavailable, "server_error", "shutting_down", "", "the server is shutting down")
+		release, e := s.admit(r)
+		if e != nil {
 			code = e.status
 			s.writeError(w, e)
 			return
 		}
+		defer release()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 		if err != nil {
 			e := badRequest("", "cannot read the request body")
@@ -129,7 +130,14 @@ func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError)
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	toks, err := rt.TokenizeWith(req.Model, req.Content,
+	if e := s.checkTextBytes("content", req.Content); e != nil {
+		return nil, e
+	}
+	model, e := s.retrievalModel(req.Model)
+	if e != nil {
+		return nil, e
+	}
+	toks, err := rt.TokenizeWith(model, req.Content,
 		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
 	if err != nil {
 		return nil, s.retrievalError(err, req.Model)
@@ -137,7 +145,7 @@ func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError)
 	if !req.WithPieces {
 		return map[string]any{"tokens": toks}, nil
 	}
-	pieces, err := rt.TokenPieces(req.Model, toks)
+	pieces, err := rt.TokenPieces(model, toks)
 	if err != nil {
 		return nil, s.retrievalError(err, req.Model)
 	}
@@ -170,7 +178,11 @@ func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIErro
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	text, err := rt.Detokenize(req.Model, req.Tokens, false)
+	model, e := s.retrievalModel(req.Model)
+	if e != nil {
+		return nil, e
+	}
+	text, err := rt.Detokenize(model, req.Tokens, false)
 	if errors.Is(err, embed.ErrInvalidToken) {
 		return nil, badRequest("tokens", "a token id is outside the model's vocabulary")
 	}
@@ -217,4 +229,30 @@ func hasLoneSurrogate(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// retrievalModel resolves a requested model name through the aliases,
+// and answers 503 while that model is still loading, as /v1/embeddings
+// does.
+func (s *Server) retrievalModel(name string) (string, *APIError) {
+	m := s.resolve(name)
+	if s.loading(m) {
+		return "", loadingError()
+	}
+	return m, nil
+}
+
+// checkTextBytes refuses, with 413, a text longer than MaxInputBytes,
+// before any of it is tokenized.
+func (s *Server) checkTextBytes(param string, texts ...string) *APIError {
+	if s.opts.MaxInputBytes <= 0 {
+		return nil
+	}
+	for _, t := range texts {
+		if len(t) > s.opts.MaxInputBytes {
+			return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "input_too_large", param,
+				"a text of %d bytes; this server accepts at most %d bytes per text (-max-input-bytes)", len(t), s.opts.MaxInputBytes)
+		}
+	}
+	return nil
 }

@@ -23,14 +23,19 @@ import (
 
 // startRetrieval serves the reranker fixture as "rerank" and the
 // nomic-bert fixture (built-in prompts) as "default".
-func startRetrieval(t *testing.T) (*embed.Engine, *httptest.Server) {
+func startRetrieval(t *testing.T, opts ...server.Options) (*embed.Engine, *httptest.Server) {
 	t.Helper()
 	e, err := embed.New(bg, embed.Config{Library: testenv.Library(t)})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	require.NoError(t, e.LoadModel(bg, "default", embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 512}))
 	require.NoError(t, e.LoadModel(bg, "rerank", embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512}))
-	srv, err := server.New(server.Options{Engine: e})
+	o := server.Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Engine = e
+	srv, err := server.New(o)
 	require.NoError(t, err)
 	h := httptest.NewServer(srv)
 	t.Cleanup(h.Close)
@@ -187,4 +192,34 @@ func TestEmbeddingsPromptAndChunksHTTP(t *testing.T) {
 		assert.Equal(t, l.Vector, v)
 	}
 	assert.Equal(t, 400, postJSON(t, h.URL+"/v1/embeddings/chunks", map[string]any{"input": doc, "chunking": map[string]any{"size": 8, "overlap": 8}}, nil))
+}
+
+// TestRetrievalLimits checks that the retrieval routes resolve aliases
+// and refuse over-long texts before tokenizing them, as /v1/embeddings
+// does.
+func TestRetrievalLimits(t *testing.T) {
+	_, h := startRetrieval(t, server.Options{Aliases: map[string]string{"ranker": "rerank"}, MaxInputBytes: 100})
+	long := strings.Repeat("word ", 40)
+	var ok struct {
+		Results []struct{ Index int } `json:"results"`
+	}
+	require.Equal(t, http.StatusOK, postJSON(t, h.URL+"/v1/rerank", map[string]any{"model": "ranker", "query": "q", "documents": []string{"a", "b"}}, &ok))
+	assert.Len(t, ok.Results, 2, "an alias names the reranker")
+	tests := []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/rerank", map[string]any{"model": "rerank", "query": long, "documents": []string{"a"}}},
+		{"/v1/rerank", map[string]any{"model": "rerank", "query": "q", "documents": []string{"a", long}}},
+		{"/tokenize", map[string]any{"content": long}},
+		{"/v1/embeddings/chunks", map[string]any{"input": long, "chunking": map[string]any{"size": 8}}},
+	}
+	for _, tt := range tests {
+		var e server.ErrorResponse
+		assert.Equal(t, http.StatusRequestEntityTooLarge, postJSON(t, h.URL+tt.path, tt.body, &e), tt.path)
+		require.NotNil(t, e.Error.Code, tt.path)
+		assert.Equal(t, "input_too_large", *e.Error.Code, tt.path)
+	}
+	var e server.ErrorResponse
+	assert.Equal(t, http.StatusNotFound, postJSON(t, h.URL+"/tokenize", map[string]any{"model": "nope", "content": "a"}, &e))
 }
