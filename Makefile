@@ -195,10 +195,11 @@ CONTRIB_MODULES := internal/contribtest contrib/langchaingo contrib/chromem cont
 ## test-contrib: go vet and go test in each module of CONTRIB_MODULES (the PostgreSQL
 ##               example needs Debian's postgresql: make test-deps installs it)
 test-contrib: lib
-	@for m in $(CONTRIB_MODULES); do \
+	@failed=""; for m in $(CONTRIB_MODULES); do \
 		echo "== $$m"; \
-		(cd $$m && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...) || exit 1; \
-	done
+		(cd $$m && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...) || failed="$$failed $$m"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-contrib: failed:$$failed"; exit 1; fi
 
 FUZZTIME ?= 10m
 ## fuzz: run every fuzz target for FUZZTIME each

@@ -88,6 +88,13 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 			ErrMemoryLimit, cfg.ModelPath, info.EstimatedMemory>>20, cfg.MemoryLimit>>20)
 	}
 	ret := planRetrieval(f, cfg, declaredName)
+	if d := cfg.DefaultPrompt; d != "" && d != PromptQuery && d != PromptDocument {
+		if _, ok := ret.prompts[d]; !ok {
+			// Accepted, every call without a prompt of its own would fail.
+			return plan{}, &ConfigError{Field: "DefaultPrompt", Value: d,
+				Reason: fmt.Sprintf("the model has no prompt of that name (it has %v)", ret.prompts.Names())}
+		}
+	}
 	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
 		info.FlashAttention = FlashAttentionOff // a reranker's scores move when packed with it (retrieval.go)
 	}

@@ -110,6 +110,8 @@ func TestPlanner(t *testing.T) {
 			want: ModelConfig{Threads: 2, Contexts: 2}, pool: PoolingMean},
 		{name: "a GPU keeps its threads", h: bert, cfg: ModelConfig{Threads: 16}, host: host{cores: 2, cpus: 2},
 			want: ModelConfig{Threads: 16, Contexts: 1}, pool: PoolingMean},
+		{name: "an unknown default prompt is refused at load", h: bert, cfg: ModelConfig{DefaultPrompt: "nope"}, host: cpu2, err: "DefaultPrompt"},
+		{name: "a configured default prompt", h: bert, cfg: ModelConfig{DefaultPrompt: "mine", Prompts: map[string]string{"mine": "x: "}}, host: cpu2, pool: PoolingMean},
 		{name: "no cores reported", h: bert, host: host{cpu: true}, want: ModelConfig{Threads: 1, Contexts: 1}, pool: PoolingMean},
 		{name: "zero threads is the default, negative refused", h: bert, cfg: ModelConfig{Threads: -1}, host: cpu2, err: "Threads"},
 		{name: "huge threads refused", h: bert, cfg: ModelConfig{Threads: 1 << 20}, host: cpu2, err: "Threads"},
