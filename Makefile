@@ -131,7 +131,7 @@ test-fuzz:
 
 ## test-cpu-variants: run the suite once per ggml CPU variant this machine can execute,
 ##                    the library restricted to that variant, and print variant -> pass/fail
-test-cpu-variants: lib headers fixtures
+test-cpu-variants: lib lib-dist headers fixtures
 	SKIP_TESTS='$(ONCE_TESTS)' scripts/test-cpu-variants.sh
 
 ## test-deps: the Vulkan and CUDA libraries, the release targets' libraries, Mesa's lavapipe

@@ -31,7 +31,7 @@ func TestTroubleshootingMessages(t *testing.T) {
 		quoted string // as the doc quotes it
 		got    string // what the code says
 	}{
-		{"platform: llama library not found; tried:", errText(func() error {
+		{"platform: llama library not found for", errText(func() error {
 			_, err := embed.New(ctx, embed.Config{Library: t.TempDir()})
 			return err
 		}())},
