@@ -12,7 +12,8 @@
 # EMBELLAMA_LIB_DIR pointing at it. A variant ggml refuses here (its
 # instructions are missing, so no model loads) is reported as "cannot run".
 #
-# PACKAGES defaults to ./...; the slow once-only tests (the Vulkan and CUDA
+# PACKAGES defaults to ./...; RUN (a go test -run pattern) narrows the
+# tests, for example to those that compare numbers; the slow once-only tests (the Vulkan and CUDA
 # children, the release archive, the documents' commands, the settings'
 # extremes; the Makefile passes its ONCE_TESTS as SKIP_TESTS) are skipped:
 # they load other libraries or do not compare numbers. Exit status 1 when any runnable variant fails.
@@ -62,7 +63,7 @@ for v in "${variants[@]}"; do
 	fi
 	echo "== $name: go test -count=1 ${pkgs[*]}"
 	start=$(date +%s)
-	if CGO_ENABLED=0 EMBELLAMA_LIB_DIR=$dir go test -count=1 -skip "$skip" "${pkgs[@]}" >"$dir/test.log" 2>&1; then
+	if CGO_ENABLED=0 EMBELLAMA_LIB_DIR=$dir go test -count=1 -run "${RUN:-.}" -skip "$skip" "${pkgs[@]}" >"$dir/test.log" 2>&1; then
 		table+=("$name|pass ($(($(date +%s) - start)) s)")
 	else
 		table+=("$name|FAIL (see build/cpu-variants/$name/test.log)")
