@@ -3,8 +3,6 @@ package libinstall
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/embellama/embellama/internal/filehash"
 	"github.com/embellama/embellama/platform"
 )
 
@@ -55,26 +54,12 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(c, "embellama", "npm"), nil
 }
 
-// fileSHA256 returns the hex sha256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // tarball returns the path of pkg's verified tarball in cache, fetching
 // it when it is absent or wrong. A tarball that does not match the pin
 // after fetching is deleted and refused.
 func (in *installer) tarball(ctx context.Context, pkg platform.Package) (string, error) {
 	path := filepath.Join(in.opts.CacheDir, pkg.Tarball())
-	if sum, err := fileSHA256(path); err == nil && sum == pkg.SHA256 {
+	if sum, err := filehash.SHA256(path); err == nil && sum == pkg.SHA256 {
 		in.say("  %s: in the download cache (%s)\n", pkg.Spec(), path)
 		return path, nil
 	}
@@ -89,7 +74,7 @@ func (in *installer) tarball(ctx context.Context, pkg platform.Package) (string,
 	if err != nil {
 		return "", err
 	}
-	sum, err := fileSHA256(path)
+	sum, err := filehash.SHA256(path)
 	if err != nil {
 		return "", fmt.Errorf("libinstall: %s: npm pack wrote no %s: %w", pkg.Spec(), pkg.Tarball(), err)
 	}

@@ -1,6 +1,8 @@
 package libinstall
 
 import (
+	"github.com/embellama/embellama/internal/filehash"
+
 	"bufio"
 	"fmt"
 	"os"
@@ -37,7 +39,7 @@ func newManifest(p platform.Pin, dir string, names []string) (manifest, error) {
 		if err != nil {
 			return manifest{}, fmt.Errorf("libinstall: %w", err)
 		}
-		sum, err := fileSHA256(path)
+		sum, err := filehash.SHA256(path)
 		if err != nil {
 			return manifest{}, fmt.Errorf("libinstall: %w", err)
 		}
@@ -138,7 +140,7 @@ func (m manifest) fullCheck(dir string) error {
 		return err
 	}
 	for _, f := range m.files {
-		sum, err := fileSHA256(filepath.Join(dir, filepath.FromSlash(f.name)))
+		sum, err := filehash.SHA256(filepath.Join(dir, filepath.FromSlash(f.name)))
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrModified, err)
 		}
