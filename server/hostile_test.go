@@ -119,7 +119,12 @@ func TestHostileLoad(t *testing.T) {
 	}
 	t.Logf("server RSS: %d MiB after loading, peak %d MiB; bound %d MiB above the base", base>>20, peak>>20, hostileBound>>20)
 	assert.Greater(t, classes["valid 200"], 0, "valid requests got through")
-	if base > 0 {
+	switch {
+	case raceEnabled:
+		// The race detector's shadow memory multiplies the heap (524 MiB
+		// peak measured): the bound is checked by the runs without it.
+		t.Logf("race detector on: the RSS bound is checked without it")
+	case base > 0:
 		assert.LessOrEqual(t, peak-base, int64(hostileBound), "peak RSS within the documented bound")
 	}
 }
@@ -235,9 +240,11 @@ func hostileRequest(url string, r *rand.Rand, texts []string, want map[string][]
 	var rd io.Reader = bytes.NewReader(body)
 	if kind == "hangup" {
 		pr, pw := io.Pipe()
+		// Drawn here: r belongs to this client's goroutine.
+		cut, pause := len(body)/(2+r.IntN(8)), time.Duration(r.IntN(20))*time.Millisecond
 		go func() {
-			pw.Write(body[:len(body)/(2+r.IntN(8))])
-			time.Sleep(time.Duration(r.IntN(20)) * time.Millisecond)
+			pw.Write(body[:cut])
+			time.Sleep(pause)
 			pw.CloseWithError(errors.New("hung up"))
 			cancel()
 		}()
