@@ -198,6 +198,11 @@ func runExtreme(c extremeCase) (kind, detail string) {
 		cfg.Pooling = embed.PoolingLast // it declares none
 	}
 	if err := setExtreme(&cfg, c.Knob, c.Value, trained); err != nil {
+		// A value the API's own parser refuses (pooling "none" or
+		// "rank" for embeddings) is a refusal like any other.
+		if k, d := classify(err); k == "REFUSED" {
+			return k, d
+		}
 		return "WRONG", "bad case: " + err.Error()
 	}
 	e, err := embed.New(ctx, cfg)
