@@ -53,7 +53,7 @@ if [ ! -e "$lib/libllama.so.0" ]; then
 		libllama.so*) target=$(ls "$lib"/libllama*.so | head -1) ;;
 		libggml-base.so*) target="$lib/libggml-base.so" ;;
 		libggml-cpu.so*) target="$lib/$("$root/bin/embellama" info -lib "$lib" | sed -n 's/^CPU variant *\([^ ]*\).*/\1/p')" ;;
-		libggml.so*) target=$(ls "$lib"/libggml.v*.so "$lib"/libggml.so 2>/dev/null | head -1) ;;
+		libggml.so*) target=$( (ls "$lib"/libggml.v*.so "$lib"/libggml.so 2>/dev/null || true) | head -1) ;;
 		esac
 		ln -sf "$target" "$shim/$n"
 	done
