@@ -350,27 +350,14 @@ func setExtreme(cfg *embed.Config, knob, value string, trained int) error {
 	if err != nil {
 		return err
 	}
-	switch knob {
-	case "ContextSize":
-		cfg.ContextSize = n
-	case "BatchSize":
-		cfg.BatchSize = n
-	case "UBatchSize":
-		cfg.UBatchSize = n
-	case "MaxSequences":
-		cfg.MaxSequences = n
-	case "Threads":
-		cfg.Threads = n
-	case "Contexts":
-		cfg.Contexts = n
-	case "GPULayers":
-		cfg.GPULayers = n
-	case "MainGPU":
-		cfg.MainGPU = n
-	default:
-		return fmt.Errorf("unknown knob %q", knob)
+	// Every numeric knob is a field of the settings table, which sets it
+	// as the environment and the flags do.
+	for _, st := range embed.Settings() {
+		if st.Field == knob {
+			return st.Set(cfg, strconv.Itoa(n))
+		}
 	}
-	return nil
+	return fmt.Errorf("unknown knob %q", knob)
 }
 
 // relative reads "T", "T+1", "T-1", "2T" or a number.
