@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -43,14 +41,6 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 			s.writeError(w, e)
 			return
 		}
-		// encoding/json would replace invalid UTF-8 with U+FFFD and change
-		// the client's text without telling it.
-		if !utf8.Valid(body) || hasLoneSurrogate(body) {
-			e := badRequest("", "the request body is not valid UTF-8 (or has a lone surrogate escape)")
-			code = e.status
-			s.writeError(w, e)
-			return
-		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 		defer cancel()
 		out, e := h(ctx, body)
@@ -61,13 +51,6 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
-}
-
-func decodeJSON(body []byte, v any) *APIError {
-	if err := json.Unmarshal(body, v); err != nil {
-		return badRequest("", "invalid JSON body: %v", err)
-	}
-	return nil
 }
 
 // modelName is the name a response reports for model.
@@ -190,45 +173,6 @@ func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIErro
 		return nil, s.retrievalError(err, req.Model)
 	}
 	return map[string]string{"content": text}, nil
-}
-
-// hasLoneSurrogate reports whether a JSON body escapes a UTF-16
-// surrogate without its pair (such as "\ud800"), which encoding/json
-// would turn into U+FFFD. Backslashes appear only inside JSON strings,
-// so a scan of the escapes suffices.
-func hasLoneSurrogate(b []byte) bool {
-	hex4 := func(i int) int {
-		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
-			return -1
-		}
-		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
-		if err != nil {
-			return -1
-		}
-		return int(n)
-	}
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' || i+1 >= len(b) {
-			continue
-		}
-		if b[i+1] != 'u' {
-			i++ // a two-byte escape such as \\ or \"
-			continue
-		}
-		r := hex4(i)
-		switch {
-		case r >= 0xD800 && r <= 0xDBFF:
-			if lo := hex4(i + 6); lo < 0xDC00 || lo > 0xDFFF {
-				return true
-			}
-			i += 11
-		case r >= 0xDC00 && r <= 0xDFFF:
-			return true
-		default:
-			i += 5
-		}
-	}
-	return false
 }
 
 // retrievalModel resolves a requested model name through the aliases,
