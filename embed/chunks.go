@@ -112,7 +112,7 @@ func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co
 // fits the context.
 func (m *model) checkChunkSize(co ChunkOptions, prompt string) error {
 	if co.Size < 1 || co.Overlap < 0 || co.Overlap >= co.Size {
-		return fmt.Errorf("%w: chunk size %d, overlap %d (want 0 <= overlap < size)", ErrInvalidOption, co.Size, co.Overlap)
+		return fmt.Errorf("%w: chunk size %d, overlap %d (want 0 <= overlap < size)", ErrInvalidChunking, co.Size, co.Overlap)
 	}
 	if co.Late {
 		return nil // the whole document must fit, checked per document
@@ -129,7 +129,7 @@ func (m *model) checkChunkSize(co ChunkOptions, prompt string) error {
 	}
 	if need := co.Size + len(p) + specials; need > m.cfg.ContextSize {
 		return fmt.Errorf("%w: chunks of %d tokens with %d of prompt and special tokens exceed the context of %d",
-			ErrInvalidOption, co.Size, need-co.Size, m.cfg.ContextSize)
+			ErrInvalidChunking, co.Size, need-co.Size, m.cfg.ContextSize)
 	}
 	return nil
 }

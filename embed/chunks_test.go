@@ -128,6 +128,7 @@ func TestEmbedChunksErrors(t *testing.T) {
 	for _, co := range []embed.ChunkOptions{{Size: 0}, {Size: 8, Overlap: 8}, {Size: 64}} {
 		_, err := e.EmbedChunks(ctx, "", []string{"text"}, co)
 		assert.ErrorIs(t, err, embed.ErrInvalidOption, "%+v", co)
+		assert.ErrorIs(t, err, embed.ErrInvalidChunking, "%+v", co)
 	}
 	r, err := e.EmbedChunks(ctx, "", []string{"ok text", "bad \xff", strings.Repeat("word ", 100)},
 		embed.ChunkOptions{Size: 16, Overlap: 4, Late: true})

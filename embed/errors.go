@@ -67,6 +67,10 @@ var (
 	ErrInvalidConfig = errors.New("embed: invalid config")
 	// ErrInvalidOption: a per-call option is out of range.
 	ErrInvalidOption = errors.New("embed: invalid option")
+	// ErrInvalidChunking: the ChunkOptions of [Engine.EmbedChunks] are
+	// out of range (size, overlap, or chunks that cannot fit the
+	// context). It is also an ErrInvalidOption.
+	ErrInvalidChunking = fmt.Errorf("%w: chunking", ErrInvalidOption)
 )
 
 // InputError reports which text of a call failed, and why. It matches its

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/embellama/embellama/embed"
 )
@@ -94,7 +95,7 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 	r, err := rt.EmbedChunks(ctx, model, docs, co, opts...)
 	if err != nil {
 		e := s.retrievalError(err, req.Model)
-		if e.Param == nil || *e.Param == "" || *e.Param == "query" {
+		if errors.Is(err, embed.ErrInvalidChunking) {
 			p := "chunking"
 			e.Param = &p
 		}

@@ -191,7 +191,18 @@ func TestEmbeddingsPromptAndChunksHTTP(t *testing.T) {
 		require.NoError(t, json.Unmarshal(c.Embedding, &v))
 		assert.Equal(t, l.Vector, v)
 	}
-	assert.Equal(t, 400, postJSON(t, h.URL+"/v1/embeddings/chunks", map[string]any{"input": doc, "chunking": map[string]any{"size": 8, "overlap": 8}}, nil))
+	// A chunking error names the chunking field; another call-level
+	// error keeps its own.
+	apiErr = server.ErrorResponse{}
+	assert.Equal(t, 400, postJSON(t, h.URL+"/v1/embeddings/chunks", map[string]any{"input": doc, "chunking": map[string]any{"size": 8, "overlap": 8}}, &apiErr))
+	require.NotNil(t, apiErr.Error.Param)
+	assert.Equal(t, "chunking", *apiErr.Error.Param)
+	apiErr = server.ErrorResponse{}
+	assert.Equal(t, 400, postJSON(t, h.URL+"/v1/embeddings/chunks", map[string]any{"input": doc, "chunking": map[string]any{"size": 8}, "dimensions": 99999}, &apiErr))
+	assert.Contains(t, apiErr.Error.Message, "dimensions")
+	if apiErr.Error.Param != nil {
+		assert.NotEqual(t, "chunking", *apiErr.Error.Param)
+	}
 }
 
 // TestRetrievalLimits checks that the retrieval routes resolve aliases
