@@ -64,6 +64,9 @@ func relErr(got, want, scale float64) float64 {
 // all its documents packed into shared decodes, and pair by pair.
 func TestRerankGolden(t *testing.T) {
 	for _, s := range fixtures.RerankSpecs() {
+		if s.Benchmark {
+			continue // no golden scores: a shape for throughput
+		}
 		t.Run(s.Name, func(t *testing.T) {
 			g := loadRerankGolden(t, s.Name)
 			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, s.Name), ContextSize: g.Context})

@@ -10,7 +10,10 @@
 # (for both, for models that declare none), SERVER_ARGS (more llama-server
 # flags, such as "-fa off"), LIB (the library directory both load, default
 # lib/<os>-<arch>-native; lib/<os>-<arch>-cpu is the prebuilt one `make run`
-# installs), PORT (default 18181).
+# installs), PORT (default 18181), EMBELLAMA (the embellama binary, default
+# bin/embellama: another build, to measure before and after a change against
+# the same llama-server), RERANK=1 (a reranker: llama-server --rerank, and
+# `embellama bench -rerank` against its /v1/rerank, comparing the scores).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:?usage: bench-vs-server.sh MODEL [short|long] [-- flags]}
@@ -26,9 +29,14 @@ np=${NP:-8}
 ub=${UB:-512}
 threads=${THREADS:-$(lscpu -p=core | grep -v '^#' | sort -u | wc -l)}
 port=${PORT:-18181}
-args=(-m "$model" --embeddings -c $((ub * np)) -b "$ub" -ub "$ub" -np "$np" -t "$threads" -tb "$threads"
-	--host 127.0.0.1 --port "$port" --no-webui --log-disable)
 extra=()
+mode=--embeddings route=/v1/embeddings
+if [ -n "${RERANK:-}" ]; then
+	mode=--rerank route=/v1/rerank
+	extra+=(-rerank)
+fi
+args=(-m "$model" "$mode" -c $((ub * np)) -b "$ub" -ub "$ub" -np "$np" -t "$threads" -tb "$threads"
+	--host 127.0.0.1 --port "$port" --no-webui --log-disable)
 # shellcheck disable=SC2206 # SERVER_ARGS is a list of words on purpose
 [ -n "${SERVER_ARGS:-}" ] && args+=(${SERVER_ARGS})
 if [ -n "${POOLING:-}" ]; then
@@ -74,5 +82,5 @@ curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "llama-server did 
 # comparison is not of one library.
 echo "llama-server maps: $(grep -oE '/[^ ]*lib(llama|ggml-cpu)[^ ]*' "/proc/$pid/maps" | sort -u | tr '\n' ' ')"
 set -x
-"$root/bin/embellama" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
-	-vs-server "http://127.0.0.1:$port/v1/embeddings" "${extra[@]}" "$@"
+"${EMBELLAMA:-$root/bin/embellama}" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
+	-vs-server "http://127.0.0.1:$port$route" "${extra[@]}" "$@"

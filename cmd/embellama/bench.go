@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,73 +20,6 @@ import (
 	"github.com/embellama/embellama/internal/corpus"
 	"github.com/embellama/embellama/internal/rss"
 )
-
-// target is what bench measures: the engine in this process, or an
-// OpenAI-compatible server.
-type target interface {
-	name() string
-	embed(ctx context.Context, texts []string) (tokens int, err error)
-}
-
-type engineTarget struct{ e *embed.Engine }
-
-func (t engineTarget) name() string { return "embellama (library)" }
-
-func (t engineTarget) embed(ctx context.Context, texts []string) (int, error) {
-	r, err := t.e.EmbedBatch(ctx, "", texts)
-	if err != nil {
-		return 0, err
-	}
-	if err := r.Err(); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, k := range r.Tokens {
-		n += k
-	}
-	return n, nil
-}
-
-type serverTarget struct {
-	url, model, label string
-	client            *http.Client
-}
-
-func (t serverTarget) name() string { return t.label }
-
-func (t serverTarget) embed(ctx context.Context, texts []string) (int, error) {
-	body, _ := json.Marshal(map[string]any{"input": texts, "model": t.model, "encoding_format": "float"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := t.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: %s: %.200s", t.url, resp.Status, b)
-	}
-	var out struct {
-		Data  []json.RawMessage `json:"data"`
-		Usage struct {
-			PromptTokens int `json:"prompt_tokens"`
-		} `json:"usage"`
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
-		return 0, err
-	}
-	if len(out.Data) != len(texts) {
-		return 0, fmt.Errorf("%s: %d embeddings for %d inputs", t.url, len(out.Data), len(texts))
-	}
-	return out.Usage.PromptTokens, nil
-}
 
 // benchResult is one target's figures.
 type benchResult struct {
@@ -119,6 +50,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	skipEngine := fs.Bool("server-only", false, "with -vs-server, measure only the server")
 	warm := fs.Int("warmup", 16, "texts embedded before measuring")
 	soak := fs.Int("soak", 0, "instead of the throughput run: embed this many generated texts, streamed so the bench holds none of them, and report the engine's resident memory every tenth of the way")
+	rerank := fs.Bool("rerank", false, "measure reranking instead: each call scores its texts as documents against one generated query (the model must be a reranker; -vs-server takes the server's rerank `URL`, …/v1/rerank, and the two sides' scores are compared)")
 	rounds := fs.Int("rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -160,6 +92,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *perRequest < 1 {
 		return usageError{errors.New("-request must be at least 1")}
 	}
+	query := corpus.Generate(corpus.Short, 1, *seed+1)[0]
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -185,15 +118,31 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if *soak > 0 {
 			return runSoak(ctx, stdout, e, corpus.NewGenerator(k, *seed), *soak, max(*perRequest, 1), *warm, settings)
 		}
-		targets = append(targets, engineTarget{e})
+		if *rerank {
+			targets = append(targets, engineRerank{e, query})
+		} else {
+			targets = append(targets, engineTarget{e})
+		}
 	}
 	if *vsServer != "" {
-		label := "server " + *vsServer
-		targets = append(targets, serverTarget{url: *vsServer, model: *serverModel, label: label,
-			client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}})
+		st := serverTarget{url: *vsServer, model: *serverModel, label: "server " + *vsServer,
+			client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+		if *rerank {
+			targets = append(targets, serverRerank{st, query})
+		} else {
+			targets = append(targets, st)
+		}
 	}
 	if len(targets) == 0 {
 		return usageError{errors.New("nothing to measure")}
+	}
+	if *rerank && len(targets) == 2 {
+		d, err := compareScores(ctx, targets[0].(scorer), targets[1].(scorer), texts[:*n], *perRequest)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rerank scores of %d documents, %s against %s: largest difference %.3g, %.3g of the largest score (%.3g)\n",
+			d.docs, targets[0].name(), targets[1].name(), d.maxAbs, d.relative(), d.scale)
 	}
 
 	if *rounds > 1 && len(targets) == 2 {
@@ -254,13 +203,13 @@ func ms(d time.Duration) string {
 func measure(ctx context.Context, t target, texts []string, n, perRequest, latency, clients, warm int) (benchResult, error) {
 	r := benchResult{target: t.name(), texts: n, cli: clients}
 	if warm > 0 {
-		if _, err := t.embed(ctx, texts[:min(warm, len(texts))]); err != nil {
+		if _, err := t.run(ctx, texts[:min(warm, len(texts))]); err != nil {
 			return r, err
 		}
 	}
 	start := time.Now()
 	for i := 0; i < n; i += perRequest {
-		k, err := t.embed(ctx, texts[i:min(i+perRequest, n)])
+		k, err := t.run(ctx, texts[i:min(i+perRequest, n)])
 		if err != nil {
 			return r, err
 		}
@@ -272,7 +221,7 @@ func measure(ctx context.Context, t target, texts []string, n, perRequest, laten
 		lat := make([]time.Duration, 0, latency)
 		for i := range latency {
 			s := time.Now()
-			if _, err := t.embed(ctx, texts[i%len(texts):i%len(texts)+1]); err != nil {
+			if _, err := t.run(ctx, texts[i%len(texts):i%len(texts)+1]); err != nil {
 				return r, err
 			}
 			lat = append(lat, time.Since(s))
@@ -295,7 +244,7 @@ func measure(ctx context.Context, t target, texts []string, n, perRequest, laten
 					if i >= n {
 						return
 					}
-					if _, err := t.embed(ctx, texts[i:i+1]); err != nil {
+					if _, err := t.run(ctx, texts[i:i+1]); err != nil {
 						once.Do(func() { first = err })
 						return
 					}
@@ -363,7 +312,7 @@ func benchRounds(ctx context.Context, stdout, stderr io.Writer, targets []target
 	per := make([][]float64, 2)
 	var ratios []float64
 	for _, t := range targets {
-		if _, err := t.embed(ctx, texts[:min(warm, len(texts))]); err != nil {
+		if _, err := t.run(ctx, texts[:min(warm, len(texts))]); err != nil {
 			return fmt.Errorf("%s: %w", t.name(), err)
 		}
 	}

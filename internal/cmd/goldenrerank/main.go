@@ -82,6 +82,9 @@ func run() error {
 	names := flag.Args()
 	if len(names) == 0 {
 		for _, s := range fixtures.RerankSpecs() {
+			if s.Benchmark {
+				continue
+			}
 			names = append(names, s.Name)
 		}
 	}
