@@ -27,7 +27,7 @@ type benchResult struct {
 	texts, tokens int
 	elapsed       time.Duration
 	p50, p95, p99 time.Duration
-	concurrent    float64 // texts/s with -clients, one text per request
+	concurrent    float64 // texts/s with -clients
 	peakRSS       int64   // bytes, this process (engine only)
 	cli           int
 }
@@ -44,7 +44,8 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "corpus seed")
 	perRequest := fs.Int("request", 64, "texts per call (and per HTTP request with -vs-server)")
 	latency := fs.Int("latency", 100, "single-text calls for the latency percentiles (0: skip)")
-	clients := fs.Int("clients", 0, "also measure this many concurrent clients sending one text per request (0: skip)")
+	clients := fs.Int("clients", 0, "also measure this many concurrent clients, each sending -client-request texts per request (0: skip)")
+	clientRequest := fs.Int("client-request", 1, "texts per request of each -clients client")
 	vsServer := fs.String("vs-server", "", "also run the same work against this OpenAI-compatible server `URL` (…/v1/embeddings)")
 	serverModel := fs.String("server-model", "", "model name to send to the server")
 	skipEngine := fs.Bool("server-only", false, "with -vs-server, measure only the server")
@@ -151,7 +152,8 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var results []benchResult
 	for _, t := range targets {
 		fmt.Fprintf(stderr, "measuring %s...\n", t.name())
-		r, err := measure(ctx, t, texts, *n, *perRequest, *latency, *clients, *warm)
+		r, err := measure(ctx, t, texts, workload{n: *n, perRequest: *perRequest, latency: *latency,
+			clients: *clients, clientRequest: *clientRequest, warm: *warm})
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.name(), err)
 		}
@@ -200,7 +202,17 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms"
 }
 
-func measure(ctx context.Context, t target, texts []string, n, perRequest, latency, clients, warm int) (benchResult, error) {
+// workload is what measure sends: n texts perRequest at a time, then
+// latency single texts, then clients concurrent clients sending
+// clientRequest texts per call, after warm texts not measured.
+type workload struct {
+	n, perRequest, latency int
+	clients, clientRequest int
+	warm                   int
+}
+
+func measure(ctx context.Context, t target, texts []string, w workload) (benchResult, error) {
+	n, perRequest, latency, clients, warm := w.n, w.perRequest, w.latency, w.clients, w.warm
 	r := benchResult{target: t.name(), texts: n, cli: clients}
 	if warm > 0 {
 		if _, err := t.run(ctx, texts[:min(warm, len(texts))]); err != nil {
@@ -240,11 +252,12 @@ func measure(ctx context.Context, t target, texts []string, n, perRequest, laten
 		for range clients {
 			wg.Go(func() {
 				for {
-					i := int(next.Add(1) - 1)
+					k := max(w.clientRequest, 1)
+					i := int(next.Add(int64(k)) - int64(k))
 					if i >= n {
 						return
 					}
-					if _, err := t.run(ctx, texts[i:i+1]); err != nil {
+					if _, err := t.run(ctx, texts[i:min(i+k, n)]); err != nil {
 						once.Do(func() { first = err })
 						return
 					}
@@ -319,7 +332,7 @@ func benchRounds(ctx context.Context, stdout, stderr io.Writer, targets []target
 	for r := range rounds {
 		var rate [2]float64
 		for i, t := range targets {
-			res, err := measure(ctx, t, texts, n, perRequest, 0, 0, 0)
+			res, err := measure(ctx, t, texts, workload{n: n, perRequest: perRequest})
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name(), err)
 			}
