@@ -89,8 +89,9 @@ type ModelConfig struct {
 	Threads int
 	// FlashAttention selects the attention kernel. Default: auto, which
 	// turns it off on the CPU for models whose heads are not a multiple
-	// of 16 values wide, where ggml's kernel is slow, and otherwise lets
-	// llama.cpp decide.
+	// of 16 values wide, where ggml's kernel is slow, and for rerankers,
+	// whose scores would move with what shares their decode (ggml's CPU
+	// kernel accumulates in F16), and otherwise lets llama.cpp decide.
 	FlashAttention FlashAttention
 	// Contexts is the number of llama contexts, each with its own
 	// goroutine, that evaluate a model's batches side by side. On the CPU,
