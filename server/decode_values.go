@@ -398,40 +398,16 @@ func (d *decoder) skip(depth int) *APIError {
 }
 
 func (d *decoder) skipContainer(open byte, depth int) *APIError {
-	d.next()
-	end := byte(']')
-	if open == '{' {
-		end = '}'
+	if open == '[' {
+		return d.elements(']', func() *APIError { return d.skip(depth + 1) })
 	}
-	for first := true; ; first = false {
-		c, err := d.peek()
-		if err != nil {
+	return d.elements('}', func() *APIError {
+		if _, err := d.str("a field name", maxFieldBytes, false); err != nil {
 			return err
 		}
-		if c == end && first {
-			d.next()
-			return nil
-		}
-		if open == '{' {
-			if _, err := d.str("a field name", maxFieldBytes, false); err != nil {
-				return err
-			}
-			if err := d.expect(':'); err != nil {
-				return err
-			}
-		}
-		if err := d.skip(depth + 1); err != nil {
+		if err := d.expect(':'); err != nil {
 			return err
 		}
-		if c, err = d.peek(); err != nil {
-			return err
-		}
-		d.next()
-		if c == end {
-			return nil
-		}
-		if c != ',' {
-			return d.syntax("expected , or " + string(end))
-		}
-	}
+		return d.skip(depth + 1)
+	})
 }

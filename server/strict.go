@@ -64,16 +64,7 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIError {
 	known := jsonFields(t)
 	seen := map[string]bool{}
-	d.next()
-	for first := true; ; first = false {
-		c, e := d.peek()
-		if e != nil {
-			return e
-		}
-		if c == '}' && first {
-			d.next()
-			return nil
-		}
+	return d.elements('}', func() *APIError {
 		key, e := d.str("a field name", maxFieldBytes, false)
 		if e != nil {
 			return e
@@ -94,50 +85,43 @@ func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIErro
 			return badRequest(name, "the field %s is given twice", name)
 		}
 		seen[key] = true
-		if e := d.strictValue(ft, name, depth+1); e != nil {
-			return e
-		}
-		if done, e := d.endOf('}'); e != nil || done {
-			return e
-		}
-	}
+		return d.strictValue(ft, name, depth+1)
+	})
 }
 
 func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *APIError {
+	return d.elements(']', func() *APIError { return d.strictValue(elem, where+"[]", depth+1) })
+}
+
+// elements consumes a container whose opening byte is next and which
+// end closes, calling element for each element (of an object: at its
+// field name).
+func (d *decoder) elements(end byte, element func() *APIError) *APIError {
 	d.next()
 	for first := true; ; first = false {
 		c, e := d.peek()
 		if e != nil {
 			return e
 		}
-		if c == ']' && first {
+		if c == end && first {
 			d.next()
 			return nil
 		}
-		if e := d.strictValue(elem, where+"[]", depth+1); e != nil {
+		if e := element(); e != nil {
 			return e
 		}
-		if done, e := d.endOf(']'); e != nil || done {
+		if c, e = d.peek(); e != nil {
 			return e
 		}
+		d.next()
+		switch c {
+		case end:
+			return nil
+		case ',':
+		default:
+			return d.syntax("expected , or " + string(end))
+		}
 	}
-}
-
-// endOf consumes what follows an element of a container closed by end:
-// a comma (done is false) or end itself (done is true).
-func (d *decoder) endOf(end byte) (done bool, e *APIError) {
-	c, e := d.peek()
-	if e != nil {
-		return false, e
-	}
-	d.next()
-	switch c {
-	case end:
-		return true, nil
-	case ',':
-		return false, nil
-	}
-	return false, d.syntax("expected , or " + string(end))
 }
 
 // jsonFields maps the JSON names of struct t's fields to their types,
