@@ -5,20 +5,27 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
 // decodeJSON decodes a retrieval route's body into v, a pointer to its
 // request struct. The body is first walked by the same decoder as
-// /v1/embeddings, against v's fields: every string, in known and unknown
-// fields alike, must be valid UTF-8 without lone surrogate escapes (which
-// encoding/json would replace with U+FFFD), a known field may appear only
-// once (encoding/json keeps the last), and a field name that differs from
-// a known one only in case is refused (encoding/json would take it).
+// /v1/embeddings, against v's fields: it must be an object; every string,
+// in known and unknown fields alike, must be valid UTF-8 without lone
+// surrogate escapes (which encoding/json would replace with U+FFFD); a
+// known field may appear only once (encoding/json keeps the last); and a
+// field name that differs from a known one only in case is refused
+// (encoding/json would take it). An error names the top-level field as
+// its param and the value's path (documents[2].text) in its message.
 // Only then does encoding/json fill v.
 func decodeJSON(body []byte, v any) *APIError {
 	d := &decoder{r: bufio.NewReader(bytes.NewReader(body)), lim: limits{textBytes: len(body), bodyBytes: int64(len(body))}}
-	if e := d.strictValue(reflect.TypeOf(v), "", 0); e != nil {
+	e := d.expectObject()
+	if e == nil {
+		e = d.strictValue(reflect.TypeOf(v), "", 0)
+	}
+	if e != nil {
 		if e.status == 0 {
 			e = badRequest("", "the request body is not valid JSON: it ends at byte %d, before the object is complete", d.off)
 		}
@@ -35,9 +42,22 @@ func decodeJSON(body []byte, v any) *APIError {
 	return nil
 }
 
-// strictValue checks the value at the decoder against type t: objects
-// of struct types field by field, arrays of them element by element,
-// anything else with skip's syntax and string checks.
+func (d *decoder) expectObject() *APIError {
+	c, e := d.peek()
+	if e == nil && c != '{' {
+		e = badRequest("", "the request body must be a JSON object")
+	}
+	return e
+}
+
+// untyped is the type of a value the request struct does not describe:
+// an unknown field's, or a json.RawMessage decoded later.
+var untyped = reflect.TypeFor[any]()
+
+// strictValue checks the value at the decoder, found at path where,
+// against type t: objects field by field, arrays element by element,
+// strings for UTF-8 and surrogates, anything else with skip's syntax
+// checks. A kind that does not match t is left to encoding/json to refuse.
 func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError {
 	if depth > maxDepth {
 		return badRequest("", "the request body nests deeper than %d levels", maxDepth)
@@ -45,16 +65,24 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == reflect.TypeFor[json.RawMessage]() {
+		t = untyped
+	}
+	list := (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8
 	c, e := d.peek()
 	if e != nil {
 		return e
 	}
 	switch {
-	case c == '{' && t.Kind() == reflect.Struct:
+	case c == '{' && (t.Kind() == reflect.Struct || t == untyped):
 		return d.strictObject(t, where, depth)
-	case c == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8:
-		return d.strictArray(t.Elem(), where, depth)
-	case c == '"' && where != "":
+	case c == '[' && (list || t == untyped):
+		elem := untyped
+		if list {
+			elem = t.Elem()
+		}
+		return d.strictArray(elem, where, depth)
+	case c == '"':
 		_, e := d.str(where, d.lim.textBytes, false)
 		return e
 	}
@@ -62,7 +90,10 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 }
 
 func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIError {
-	known := jsonFields(t)
+	var known map[string]reflect.Type
+	if t.Kind() == reflect.Struct {
+		known = jsonFields(t)
+	}
 	seen := map[string]bool{}
 	return d.elements('}', func() *APIError {
 		key, e := d.str("a field name", maxFieldBytes, false)
@@ -72,25 +103,37 @@ func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIErro
 		if e := d.expect(':'); e != nil {
 			return e
 		}
-		name := strings.TrimPrefix(where+"."+key, ".")
+		name, param := key, key // the top-level field is the param
+		if where != "" {
+			name, param = where+"."+key, ""
+		}
 		ft, ok := known[key]
 		if !ok {
 			for k := range known {
 				if strings.EqualFold(k, key) {
-					return badRequest(name, "unknown field %q (field names are case-sensitive: did you mean %q?)", key, k)
+					return badRequest(param, "unknown field %q (field names are case-sensitive: did you mean %q?)", name, k)
 				}
 			}
-			ft = reflect.TypeFor[any]()
+			ft = untyped
 		} else if seen[key] {
-			return badRequest(name, "the field %s is given twice", name)
+			return badRequest(param, "the field %s is given twice", name)
 		}
 		seen[key] = true
-		return d.strictValue(ft, name, depth+1)
+		e = d.strictValue(ft, name, depth+1)
+		if e != nil && e.status != 0 && e.Param == nil && where == "" {
+			e.Param = &key
+		}
+		return e
 	})
 }
 
 func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *APIError {
-	return d.elements(']', func() *APIError { return d.strictValue(elem, where+"[]", depth+1) })
+	i := 0
+	return d.elements(']', func() *APIError {
+		e := d.strictValue(elem, where+"["+strconv.Itoa(i)+"]", depth+1)
+		i++
+		return e
+	})
 }
 
 // elements consumes a container whose opening byte is next and which
@@ -125,7 +168,9 @@ func (d *decoder) elements(end byte, element func() *APIError) *APIError {
 }
 
 // jsonFields maps the JSON names of struct t's fields to their types,
-// as encoding/json names them (embedded structs' fields included).
+// as encoding/json names them, embedded structs' fields included (the
+// request types have no name collisions between depths and no ",string"
+// fields, which encoding/json would resolve further).
 func jsonFields(t reflect.Type) map[string]reflect.Type {
 	m := map[string]reflect.Type{}
 	for i := range t.NumField() {
@@ -134,8 +179,8 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		switch {
 		case name == "-" || !f.IsExported() && !f.Anonymous:
 			continue
-		case name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct:
-			for k, v := range jsonFields(f.Type) {
+		case name == "" && f.Anonymous && embeddedStruct(f.Type):
+			for k, v := range jsonFields(derefType(f.Type)) {
 				m[k] = v
 			}
 			continue
@@ -146,3 +191,12 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	}
 	return m
 }
+
+func derefType(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func embeddedStruct(t reflect.Type) bool { return derefType(t).Kind() == reflect.Struct }

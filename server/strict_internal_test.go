@@ -16,26 +16,29 @@ import (
 func TestDecodeJSONStrict(t *testing.T) {
 	tests := []struct {
 		name, body string
-		param, msg string // empty msg: the body decodes
+		param, msg string // empty msg: the body decodes; every error names its top-level field (param)
 	}{
 		{"plain", `{"query":"a","documents":["x",{"text":"y"}],"top_n":1}`, "", ""},
 		{"surrogate pair", `{"query":"\ud83d\ude00","documents":["x"]}`, "", ""},
 		{"escaped backslash before u", `{"query":"\u00e9\n\\u","documents":["\\ud800"]}`, "", ""},
 		{"unknown fields are ignored", `{"query":"a","documents":["x"],"extra":{"deep":[1,true,null]}}`, "", ""},
-		{"raw invalid byte in the query", "{\"query\":\"ok \xff\",\"documents\":[\"x\"]}", "", "query is not valid UTF-8"},
-		{"lone high surrogate in a document", `{"query":"a","documents":["\ud800"]}`, "", "documents[] contains a lone UTF-16 surrogate"},
-		{"high surrogate then a letter", `{"query":"a","documents":[{"text":"\ud83dA"}]}`, "", "documents[].text contains a lone"},
-		{"lone low surrogate", `{"query":"\udc00","documents":["x"]}`, "", "query contains a lone"},
-		{"lone surrogate in an unknown field", `{"query":"a","documents":["x"],"meta":"\ud800"}`, "", "lone UTF-16 surrogate"},
-		{"invalid UTF-8 in an unknown field", "{\"query\":\"a\",\"note\":[\"\xc3\"]}", "", "not valid UTF-8"},
-		{"field in another case", `{"Query":"a","documents":["x"]}`, "Query", `did you mean "query"`},
-		{"nested field in another case", `{"query":"a","documents":[{"TEXT":"x"}]}`, "documents[].TEXT", `did you mean "text"`},
-		{"field twice", `{"query":"a","query":"b","documents":["x"]}`, "query", "given twice"},
 		{"unknown field twice is fine", `{"query":"a","documents":["x"],"x":1,"x":2}`, "", ""},
+		{"raw invalid byte in the query", "{\"query\":\"ok \xff\",\"documents\":[\"x\"]}", "query", "query is not valid UTF-8"},
+		{"lone high surrogate in a document", `{"query":"a","documents":["x","\ud800"]}`, "documents", "documents[1] contains a lone UTF-16 surrogate"},
+		{"high surrogate then a letter", `{"query":"a","documents":[{"text":"\ud83dA"}]}`, "documents", "documents[0].text contains a lone"},
+		{"lone low surrogate", `{"query":"\udc00","documents":["x"]}`, "query", "query contains a lone"},
+		{"lone surrogate in an unknown field", `{"query":"a","documents":["x"],"meta":"\ud800"}`, "meta", "meta contains a lone UTF-16 surrogate"},
+		{"invalid UTF-8 deep in an unknown field", "{\"query\":\"a\",\"note\":[{\"k\":\"\xc3\"}]}", "note", "note[0].k is not valid UTF-8"},
+		{"field in another case", `{"Query":"a","documents":["x"]}`, "Query", `did you mean "query"`},
+		{"nested field in another case", `{"query":"a","documents":["x",{"TEXT":"x"}]}`, "documents", `"documents[1].TEXT" (field names are case-sensitive: did you mean "text"`},
+		{"field twice", `{"query":"a","query":"b","documents":["x"]}`, "query", "given twice"},
+		{"nested field twice", `{"query":"a","documents":[{"text":"a","text":"b"}]}`, "documents", "documents[0].text is given twice"},
+		{"not an object", `null`, "", "must be a JSON object"},
+		{"an array", `[{"query":"a"}]`, "", "must be a JSON object"},
 		{"trailing data", `{"query":"a","documents":["x"]} {}`, "", "data after the JSON object"},
 		{"ends early", `{"query":"a","documents":["x"`, "", "ends at byte"},
 		{"wrong type", `{"query":1,"documents":["x"]}`, "", "invalid JSON body"},
-		{"too deep", `{"x":` + strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2) + `}`, "", "nests deeper"},
+		{"too deep", `{"x":` + strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2) + `}`, "x", "nests deeper"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,8 +52,9 @@ func TestDecodeJSONStrict(t *testing.T) {
 			require.NotNil(t, e)
 			assert.Equal(t, 400, e.status)
 			assert.Contains(t, e.Message, tt.msg)
-			if tt.param != "" {
-				require.NotNil(t, e.Param)
+			if tt.param == "" {
+				assert.Nil(t, e.Param)
+			} else if assert.NotNil(t, e.Param) {
 				assert.Equal(t, tt.param, *e.Param)
 			}
 		})
@@ -68,8 +72,13 @@ func TestDecodeJSONNested(t *testing.T) {
 	e := decodeJSON([]byte(`{"input":"a","chunking":{"Size":8}}`), &req)
 	require.NotNil(t, e)
 	require.NotNil(t, e.Param)
-	assert.Equal(t, "chunking.Size", *e.Param)
+	assert.Equal(t, "chunking", *e.Param)
+	assert.Contains(t, e.Message, `"chunking.Size"`)
+	// input is a json.RawMessage, decoded later: its strings are checked
+	// and named all the same.
 	e = decodeJSON([]byte(`{"input":["a","\ud800"],"chunking":{"size":8}}`), &req)
 	require.NotNil(t, e)
-	assert.Contains(t, e.Message, "lone UTF-16 surrogate")
+	require.NotNil(t, e.Param)
+	assert.Equal(t, "input", *e.Param)
+	assert.Contains(t, e.Message, "input[1] contains a lone UTF-16 surrogate")
 }
