@@ -13,7 +13,8 @@
 # installs), PORT (default 18181), EMBELLAMA (the embellama binary, default
 # bin/embellama: another build, to measure before and after a change against
 # the same llama-server), RERANK=1 (a reranker: llama-server --rerank, and
-# `embellama bench -rerank` against its /v1/rerank, comparing the scores).
+# `embellama bench -rerank` against its /v1/rerank, comparing the scores;
+# leave POOLING unset, --rerank sets rank pooling).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:?usage: bench-vs-server.sh MODEL [short|long] [-- flags]}
@@ -24,6 +25,7 @@ goos=$(go env GOOS); goarch=$(go env GOARCH)
 lib=$(cd "${LIB:-$root/lib/$goos-$goarch-native}" && pwd)
 model=$(cd "$(dirname "$model")" && pwd)/$(basename "$model")
 server="$root/build/llama.cpp/bin/llama-server"
+emb=${EMBELLAMA:-$root/bin/embellama}
 [ -x "$server" ] && [ -d "$lib" ] || { echo "bench-vs-server: run make lib BACKEND=native (or make llama, for LIB=lib/...-cpu) first" >&2; exit 1; }
 np=${NP:-8}
 ub=${UB:-512}
@@ -31,7 +33,7 @@ threads=${THREADS:-$(lscpu -p=core | grep -v '^#' | sort -u | wc -l)}
 port=${PORT:-18181}
 extra=()
 mode=--embeddings route=/v1/embeddings
-if [ -n "${RERANK:-}" ]; then
+if [ "${RERANK:-0}" != 0 ]; then
 	mode=--rerank route=/v1/rerank
 	extra+=(-rerank)
 fi
@@ -60,7 +62,7 @@ if [ ! -e "$lib/libllama.so.0" ]; then
 		case $n in
 		libllama.so*) target=$(ls "$lib"/libllama*.so | head -1) ;;
 		libggml-base.so*) target="$lib/libggml-base.so" ;;
-		libggml-cpu.so*) target="$lib/$("$root/bin/embellama" info -lib "$lib" | sed -n 's/^CPU variant *\([^ ]*\).*/\1/p')" ;;
+		libggml-cpu.so*) target="$lib/$("$emb" info -lib "$lib" | sed -n 's/^CPU variant *\([^ ]*\).*/\1/p')" ;;
 		libggml.so*) target=$( (ls "$lib"/libggml.v*.so "$lib"/libggml.so 2>/dev/null || true) | head -1) ;;
 		esac
 		ln -sf "$target" "$shim/$n"
@@ -82,5 +84,5 @@ curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "llama-server did 
 # comparison is not of one library.
 echo "llama-server maps: $(grep -oE '/[^ ]*lib(llama|ggml-cpu)[^ ]*' "/proc/$pid/maps" | sort -u | tr '\n' ' ')"
 set -x
-"${EMBELLAMA:-$root/bin/embellama}" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
+"$emb" bench -lib "$lib" -model "$model" -corpus "$corpus" -threads "$threads" \
 	-vs-server "http://127.0.0.1:$port$route" "${extra[@]}" "$@"

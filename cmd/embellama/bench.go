@@ -52,6 +52,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	warm := fs.Int("warmup", 16, "texts embedded before measuring")
 	soak := fs.Int("soak", 0, "instead of the throughput run: embed this many generated texts, streamed so the bench holds none of them, and report the engine's resident memory every tenth of the way")
 	rerank := fs.Bool("rerank", false, "measure reranking instead: each call scores its texts as documents against one generated query (the model must be a reranker; -vs-server takes the server's rerank `URL`, …/v1/rerank, and the two sides' scores are compared)")
+	serverScores := fs.String("server-scores", "raw", "with -rerank -vs-server: what the server's relevance_score is, raw (llama.cpp's score: llama-server) or relevance (the family's score, a cross-encoder's sigmoid: embellama serve); the engine's scores are compared in the same kind")
 	rounds := fs.Int("rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -90,8 +91,13 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *n > len(texts) {
 		*n = len(texts)
 	}
-	if *perRequest < 1 {
+	switch {
+	case *perRequest < 1:
 		return usageError{errors.New("-request must be at least 1")}
+	case *clientRequest < 1:
+		return usageError{errors.New("-client-request must be at least 1")}
+	case *serverScores != "raw" && *serverScores != "relevance":
+		return usageError{fmt.Errorf("-server-scores %q: want raw or relevance", *serverScores)}
 	}
 	query := corpus.Generate(corpus.Short, 1, *seed+1)[0]
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -120,7 +126,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return runSoak(ctx, stdout, e, corpus.NewGenerator(k, *seed), *soak, max(*perRequest, 1), *warm, settings)
 		}
 		if *rerank {
-			targets = append(targets, engineRerank{e, query})
+			targets = append(targets, engineRerank{e, query, *serverScores == "raw"})
 		} else {
 			targets = append(targets, engineTarget{e})
 		}
@@ -157,7 +163,8 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.name(), err)
 		}
-		if _, ok := t.(engineTarget); ok {
+		switch t.(type) {
+		case engineTarget, engineRerank:
 			r.peakRSS = rss.Peak()
 		}
 		results = append(results, r)
@@ -168,7 +175,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	for _, r := range results {
 		conc, rss := "-", "-"
 		if r.cli > 0 {
-			conc = fmt.Sprintf("%.1f (%d clients)", r.concurrent, r.cli)
+			conc = fmt.Sprintf("%.1f (%d clients × %d texts)", r.concurrent, r.cli, *clientRequest)
 		}
 		if r.peakRSS > 0 {
 			rss = human(uint64(r.peakRSS), 1024, "B")
@@ -252,7 +259,7 @@ func measure(ctx context.Context, t target, texts []string, w workload) (benchRe
 		for range clients {
 			wg.Go(func() {
 				for {
-					k := max(w.clientRequest, 1)
+					k := w.clientRequest
 					i := int(next.Add(int64(k)) - int64(k))
 					if i >= n {
 						return

@@ -47,11 +47,13 @@ func (t engineTarget) run(ctx context.Context, texts []string) (int, error) {
 }
 
 // engineRerank scores documents against one query with the engine. Its
-// scores are llama.cpp's raw ones ([embed.RerankItem.Raw]), which a
-// llama-server's /rerank returns too.
+// scores are llama.cpp's raw ones ([embed.RerankItem.Raw]), which
+// llama-server's /rerank returns, or with raw false the family's score
+// ([embed.RerankItem.Score]), which embellama serve's /v1/rerank returns.
 type engineRerank struct {
 	e     *embed.Engine
 	query string
+	raw   bool
 }
 
 func (t engineRerank) name() string { return "embellama (library)" }
@@ -75,7 +77,10 @@ func (t engineRerank) scores(ctx context.Context, docs []string) ([]float64, err
 	}
 	s := make([]float64, len(r.Items))
 	for i, it := range r.Items {
-		s[i] = it.Raw
+		s[i] = it.Score
+		if t.raw {
+			s[i] = it.Raw
+		}
 	}
 	return s, nil
 }
@@ -140,7 +145,9 @@ func (t serverTarget) post(ctx context.Context, body, out any) error {
 
 // serverRerank scores documents against one query through a server's
 // rerank route in the shape llama-server and embellama serve share
-// ({query, documents} → {results: [{index, relevance_score}], usage}).
+// ({query, documents} → {results: [{index, relevance_score}], usage});
+// llama-server's relevance_score is the raw score, embellama's the
+// family's (-server-scores).
 type serverRerank struct {
 	serverTarget
 	query string
