@@ -43,9 +43,6 @@ func decodeRequest(r io.Reader, lim limits) (*EmbeddingRequest, input, *APIError
 	d := &decoder{r: bufio.NewReaderSize(r, 64<<10), lim: lim}
 	req, in, err := d.request()
 	if err != nil {
-		if err.status == 0 { // the end of the body, where more was needed
-			err = badRequest("", "the request body is not valid JSON: it ends at byte %d, before the object is complete", d.off)
-		}
 		return nil, input{}, err
 	}
 	return req, in, nil
@@ -54,52 +51,22 @@ func decodeRequest(r io.Reader, lim limits) (*EmbeddingRequest, input, *APIError
 func (d *decoder) request() (*EmbeddingRequest, input, *APIError) {
 	var req EmbeddingRequest
 	var in input
-	c, err := d.peek()
-	if err != nil {
-		return nil, in, err
-	}
-	if c != '{' {
-		return nil, in, badRequest("", "the request body must be a JSON object")
-	}
-	d.next()
 	seen := map[string]bool{}
-	for first := true; ; first = false {
-		c, err := d.peek()
-		if err != nil {
-			return nil, in, err
-		}
-		if c == '}' && first {
-			d.next()
-			break
-		}
+	err := d.object(" after a field", func() *APIError {
 		key, err := d.str("a field name", maxFieldBytes, false)
 		if err != nil {
-			return nil, in, err
+			return err
 		}
 		if err := d.expect(':'); err != nil {
-			return nil, in, err
+			return err
 		}
 		if seen[key] && knownField(key) {
-			return nil, in, badRequest(key, "the field %s is given twice", key)
+			return badRequest(key, "the field %s is given twice", key)
 		}
 		seen[key] = true
-		if err := d.field(key, &req, &in); err != nil {
-			return nil, in, err
-		}
-		if c, err = d.peek(); err != nil {
-			return nil, in, err
-		}
-		d.next()
-		if c == '}' {
-			break
-		}
-		if c != ',' {
-			return nil, in, d.syntax("expected , or } after a field")
-		}
-	}
-	if _, err := d.peek(); err == nil {
-		return nil, in, badRequest("", "request body has data after the JSON object")
-	} else if err.status != 0 {
+		return d.field(key, &req, &in)
+	})
+	if err != nil {
 		return nil, in, err
 	}
 	if in.len() == 0 {

@@ -399,9 +399,9 @@ func (d *decoder) skip(depth int) *APIError {
 
 func (d *decoder) skipContainer(open byte, depth int) *APIError {
 	if open == '[' {
-		return d.elements(']', func() *APIError { return d.skip(depth + 1) })
+		return d.elements(']', "", func() *APIError { return d.skip(depth + 1) })
 	}
-	return d.elements('}', func() *APIError {
+	return d.elements('}', "", func() *APIError {
 		if _, err := d.str("a field name", maxFieldBytes, false); err != nil {
 			return err
 		}

@@ -21,19 +21,7 @@ import (
 // Only then does encoding/json fill v.
 func decodeJSON(body []byte, v any) *APIError {
 	d := &decoder{r: bufio.NewReader(bytes.NewReader(body)), lim: limits{textBytes: len(body), bodyBytes: int64(len(body))}}
-	e := d.expectObject()
-	if e == nil {
-		e = d.strictValue(reflect.TypeOf(v), "", 0)
-	}
-	if e != nil {
-		if e.status == 0 {
-			e = badRequest("", "the request body is not valid JSON: it ends at byte %d, before the object is complete", d.off)
-		}
-		return e
-	}
-	if _, e := d.peek(); e == nil {
-		return badRequest("", "request body has data after the JSON object")
-	} else if e.status != 0 {
+	if e := d.object("", d.strictField(derefType(reflect.TypeOf(v)), "", 0)); e != nil {
 		return e
 	}
 	if err := json.Unmarshal(body, v); err != nil {
@@ -42,10 +30,27 @@ func decodeJSON(body []byte, v any) *APIError {
 	return nil
 }
 
-func (d *decoder) expectObject() *APIError {
+// object reads the whole body as one JSON object, calling field at each
+// field name; after is added to the syntax error of a missing comma. The
+// body must end with the object, and a body that ends early is a 400 that
+// says where.
+func (d *decoder) object(after string, field func() *APIError) *APIError {
 	c, e := d.peek()
-	if e == nil && c != '{' {
+	switch {
+	case e == nil && c != '{':
 		e = badRequest("", "the request body must be a JSON object")
+	case e == nil:
+		e = d.elements('}', after, field)
+	}
+	if e == nil {
+		if _, pe := d.peek(); pe == nil {
+			e = badRequest("", "request body has data after the JSON object")
+		} else if pe.status != 0 {
+			e = pe
+		}
+	}
+	if e != nil && e.status == 0 { // the end of the body, where more was needed
+		e = badRequest("", "the request body is not valid JSON: it ends at byte %d, before the object is complete", d.off)
 	}
 	return e
 }
@@ -62,9 +67,7 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 	if depth > maxDepth {
 		return badRequest("", "the request body nests deeper than %d levels", maxDepth)
 	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+	t = derefType(t)
 	if t == reflect.TypeFor[json.RawMessage]() {
 		t = untyped
 	}
@@ -90,12 +93,18 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 }
 
 func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIError {
+	return d.elements('}', "", d.strictField(t, where, depth))
+}
+
+// strictField returns what checks each field of an object of type t
+// found at path where (the body itself: ""), from its name on.
+func (d *decoder) strictField(t reflect.Type, where string, depth int) func() *APIError {
 	var known map[string]reflect.Type
 	if t.Kind() == reflect.Struct {
 		known = jsonFields(t)
 	}
 	seen := map[string]bool{}
-	return d.elements('}', func() *APIError {
+	return func() *APIError {
 		key, e := d.str("a field name", maxFieldBytes, false)
 		if e != nil {
 			return e
@@ -124,12 +133,12 @@ func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIErro
 			e.Param = &key
 		}
 		return e
-	})
+	}
 }
 
 func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *APIError {
 	i := 0
-	return d.elements(']', func() *APIError {
+	return d.elements(']', "", func() *APIError {
 		e := d.strictValue(elem, where+"["+strconv.Itoa(i)+"]", depth+1)
 		i++
 		return e
@@ -138,8 +147,8 @@ func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *APIEr
 
 // elements consumes a container whose opening byte is next and which
 // end closes, calling element for each element (of an object: at its
-// field name).
-func (d *decoder) elements(end byte, element func() *APIError) *APIError {
+// field name); after ends the message of a missing separator.
+func (d *decoder) elements(end byte, after string, element func() *APIError) *APIError {
 	d.next()
 	for first := true; ; first = false {
 		c, e := d.peek()
@@ -162,7 +171,7 @@ func (d *decoder) elements(end byte, element func() *APIError) *APIError {
 			return nil
 		case ',':
 		default:
-			return d.syntax("expected , or " + string(end))
+			return d.syntax("expected , or " + string(end) + after)
 		}
 	}
 }
@@ -179,7 +188,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		switch {
 		case name == "-" || !f.IsExported() && !f.Anonymous:
 			continue
-		case name == "" && f.Anonymous && embeddedStruct(f.Type):
+		case name == "" && f.Anonymous && derefType(f.Type).Kind() == reflect.Struct:
 			for k, v := range jsonFields(derefType(f.Type)) {
 				m[k] = v
 			}
@@ -198,5 +207,3 @@ func derefType(t reflect.Type) reflect.Type {
 	}
 	return t
 }
-
-func embeddedStruct(t reflect.Type) bool { return derefType(t).Kind() == reflect.Struct }
