@@ -1,7 +1,8 @@
 // Package chunk splits a long text into windows of at most N tokens that
-// overlap by M tokens, cutting preferably at paragraph, then sentence,
-// then line ends, and reports each window's exact byte offsets in the
-// text. It is pure Go: the tokenizer is a function given by the caller.
+// overlap by at most M tokens, cutting preferably at paragraph, then
+// sentence, then line ends, and reports each window's exact byte offsets
+// in the text. It is pure Go: the tokenizer is a function given by the
+// caller.
 //
 // # How offsets stay exact
 //
@@ -15,10 +16,39 @@
 // the text at hand, and then token counts, overlaps and the position of
 // each window in the whole text's tokens ([Window.TokenStart]) are exact.
 // A unit longer than a window (a long run without spaces, such as CJK
-// text) is cut between characters where the tokenizer agrees locally.
+// text, or white space that is many tokens) is cut between characters
+// where the tokenizer agrees locally, else where its prefix fits.
+//
+// # Invariants
+//
+// For every text, tokenizer, size >= 1 and 0 <= overlap < size, [Split]
+// never panics, and its windows satisfy:
+//
+//   - text[Start:End] is valid UTF-8 wherever text is (cuts fall between
+//     characters), Tokens is exactly the tokenizer's output for it, and
+//     1 <= len(Tokens) <= size.
+//   - No window is white space only.
+//   - Start and End both strictly increase from one window to the next:
+//     no window lies inside another, and every window adds text.
+//   - Every byte of text is in some window, except white space (or
+//     characters that tokenize to nothing) that fits in no window with a
+//     word: the text between windows, before the first and after the
+//     last, is such text only. A text of white space only has no window.
+//   - Overlap is the number of tokens of text[Start:previous End] (0 when
+//     the windows do not meet) and never exceeds overlap: each window
+//     after the first starts at the earliest unit boundary after the
+//     previous window's start that shares at most overlap tokens with
+//     it, then later if needed to fit a new word.
+//   - When Result.Additive, Tokens are Result.Tokens[TokenStart:] for
+//     len(Tokens) tokens.
+//
+// Errors are the tokenizer's, the context's, [ErrInvalidSize] and
+// [ErrTooLong]. Every loop checks the context: the tokenizer is never
+// called once it is done.
 package chunk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,8 +76,8 @@ type Window struct {
 	// TokenStart is the index of the window's first token in the tokens
 	// of the whole text; meaningful when Result.Additive.
 	TokenStart int
-	// Overlap is the number of tokens this window shares with the one
-	// before it (0 for the first).
+	// Overlap is the number of tokens of the text this window shares
+	// with the one before it (0 for the first).
 	Overlap int
 }
 
@@ -56,143 +86,52 @@ type Result struct {
 	Windows []Window
 	// Tokens are the tokens of the whole text.
 	Tokens []int32
-	// Additive reports that the whole text's tokens are the windows'
-	// tokens laid end to end without their overlaps, so that a window is
-	// the token range [TokenStart, TokenStart+len(Tokens)) of the text.
+	// Additive reports that the whole text's tokens are the units'
+	// tokens laid end to end, so that a window is the token range
+	// [TokenStart, TokenStart+len(Tokens)) of the text.
 	Additive bool
 }
 
-// Split cuts text into windows of at most size tokens overlapping by
-// overlap tokens: each window after the first starts at the latest unit
-// boundary that leaves at least overlap tokens shared with the window
-// before (exactly overlap when the words there are single tokens). The
-// windows cover every byte of text. An empty text has no windows.
-func Split(text string, tok Tokenizer, size, overlap int) (*Result, error) {
+// Split cuts text into windows of at most size tokens that overlap by at
+// most overlap tokens, as the package documentation states. An empty
+// text, or one of white space only, has no windows. When ctx is done,
+// Split stops and returns ctx.Err().
+func Split(ctx context.Context, text string, tok Tokenizer, size, overlap int) (*Result, error) {
 	if size < 1 || overlap < 0 || overlap >= size {
 		return nil, fmt.Errorf("%w: size %d, overlap %d", ErrInvalidSize, size, overlap)
 	}
+	tok = guard(ctx, tok)
+	res := &Result{}
+	var concat []int32
+	if text != "" {
+		us, err := units(ctx, text, tok, size)
+		if err != nil {
+			return nil, err
+		}
+		if res.Windows, err = windows(text, tok, us, size, overlap); err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			concat = append(concat, u.tokens...)
+		}
+	}
+	// The whole text last: a call that cannot be stopped midway comes
+	// only once the windows are done in time.
 	all, err := tok(text)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Tokens: all}
-	if text == "" {
-		res.Additive = true
-		return res, nil
-	}
-	us, err := units(text, tok, size)
-	if err != nil {
-		return nil, err
-	}
-	var concat []int32
-	for _, u := range us {
-		concat = append(concat, u.tokens...)
-	}
+	res.Tokens = all
 	res.Additive = slices.Equal(concat, all)
-	ws, err := windows(text, tok, us, size, overlap)
-	if err != nil {
-		return nil, err
-	}
-	res.Windows = ws
 	return res, nil
 }
 
-// windows groups units into windows.
-func windows(text string, tok Tokenizer, us []unit, size, overlap int) ([]Window, error) {
-	// prefix[i] is the number of tokens of units [0, i).
-	prefix := make([]int, len(us)+1)
-	for i, u := range us {
-		prefix[i+1] = prefix[i] + len(u.tokens)
-	}
-	count := func(a, b int) int { return prefix[b] - prefix[a] }
-	var out []Window
-	start, shared := 0, 0
-	for {
-		end := start + 1 // a unit always fits (units cuts them to size)
-		for end < len(us) && count(start, end+1) <= size {
-			end++
-		}
-		if end < len(us) {
-			end = bestCut(text, us, start, end, func(e int) int { return count(start, e) }, size)
-		}
-		w, err := window(text, tok, us, start, end, size)
-		if err != nil {
+// guard returns tok that first returns ctx's error once ctx is done.
+func guard(ctx context.Context, tok Tokenizer) Tokenizer {
+	return func(text string) ([]int32, error) {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		w.TokenStart, w.Overlap = prefix[start], shared
-		out = append(out, w)
-		if end == len(us) {
-			return out, nil
-		}
-		next := end
-		for next > start+1 && count(next, end) < overlap {
-			next--
-		}
-		start, shared = next, count(next, end)
+		return tok(text)
 	}
-}
-
-// window builds the window of units [a, b), checking its tokens against
-// the size: where the tokenizer is not additive, the text's own tokens
-// may outnumber the units' and the window is shortened.
-func window(text string, tok Tokenizer, us []unit, a, b, size int) (Window, error) {
-	for {
-		w := Window{Start: us[a].start, End: us[b-1].end}
-		if b == len(us) {
-			w.End = len(text)
-		}
-		t, err := tok(text[w.Start:w.End])
-		if err != nil {
-			return Window{}, err
-		}
-		if len(t) <= size || b == a+1 {
-			if len(t) > size {
-				return Window{}, fmt.Errorf("%w: %d tokens at byte %d", ErrTooLong, len(t), w.Start)
-			}
-			w.Tokens = t
-			return w, nil
-		}
-		b--
-	}
-}
-
-// Boundary strengths, strongest last.
-const (
-	cutWord = iota
-	cutLine
-	cutSentence
-	cutParagraph
-)
-
-// bestCut returns the end unit of a window starting at unit start that
-// may extend to end: the strongest boundary in the window's second half,
-// the latest one of that strength.
-func bestCut(text string, us []unit, start, end int, count func(int) int, size int) int {
-	best, bestKind := end, strength(text, us, end)
-	for e := end - 1; e > start && count(e) >= size/2; e-- {
-		if k := strength(text, us, e); k > bestKind {
-			best, bestKind = e, k
-		}
-	}
-	return best
-}
-
-// strength classifies the boundary in front of unit i.
-func strength(text string, us []unit, i int) int {
-	ws := text[us[i].gap[0]:us[i].gap[1]]
-	nl := 0
-	for k := 0; k < len(ws); k++ {
-		if ws[k] == '\n' {
-			nl++
-		}
-	}
-	switch {
-	case nl >= 2:
-		return cutParagraph
-	case endsSentence(text[us[i-1].word:us[i-1].end]):
-		return cutSentence
-	case nl == 1:
-		return cutLine
-	}
-	return cutWord
 }

@@ -1,54 +1,32 @@
 package chunk
 
 import (
+	"context"
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // unit is text[start:end]: white space in [start, word), then a word
-// (the last unit also holds the text's trailing white space). Units tile
-// the text. gap is the white space run in front of the word as the text
-// has it, wherever the cut in it fell.
+// (the last unit also holds the text's trailing white space; a piece of
+// a long unit may be white space only, then word == end). Units tile the
+// text.
 type unit struct {
 	start, word, end int
-	gap              [2]int
 	tokens           []int32
 }
 
+// blank reports whether a unit has no content: white space only, or no
+// token at all. A window is never made of blank units alone.
+func (u unit) blank() bool { return u.word == u.end || len(u.tokens) == 0 }
+
 // units cuts text into units of at most size tokens each.
-func units(text string, tok Tokenizer, size int) ([]unit, error) {
-	var raw []unit
-	i := 0
-	for i < len(text) {
-		u := unit{start: i}
-		for i < len(text) {
-			r, n := utf8.DecodeRuneInString(text[i:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			i += n
-		}
-		u.word = i
-		u.gap = [2]int{u.start, u.word}
-		for i < len(text) {
-			r, n := utf8.DecodeRuneInString(text[i:])
-			if unicode.IsSpace(r) {
-				break
-			}
-			i += n
-		}
-		u.end = i
-		raw = append(raw, u)
-	}
-	// Trailing white space joins the last word (or is the only unit).
-	if n := len(raw); n > 1 && raw[n-1].word == raw[n-1].end {
-		raw[n-2].end = raw[n-1].end
-		raw = raw[:n-1]
-	}
-	raw, err := placeCuts(text, tok, raw)
+func units(ctx context.Context, text string, tok Tokenizer, size int) ([]unit, error) {
+	raw, err := words(ctx, text)
 	if err != nil {
+		return nil, err
+	}
+	if raw, err = placeCuts(text, tok, raw); err != nil {
 		return nil, err
 	}
 	var out []unit
@@ -69,6 +47,45 @@ func units(text string, tok Tokenizer, size int) ([]unit, error) {
 		out = append(out, parts...)
 	}
 	return out, nil
+}
+
+// words cuts text into white space and word pairs, checking ctx every
+// few thousand.
+func words(ctx context.Context, text string) ([]unit, error) {
+	var raw []unit
+	i := 0
+	for i < len(text) {
+		if len(raw)%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		u := unit{start: i}
+		i = skip(text, i, len(text), true)
+		u.word = i
+		i = skip(text, i, len(text), false)
+		u.end = i
+		raw = append(raw, u)
+	}
+	// Trailing white space joins the last word (or is the only unit).
+	if n := len(raw); n > 1 && raw[n-1].word == raw[n-1].end {
+		raw[n-2].end = raw[n-1].end
+		raw = raw[:n-1]
+	}
+	return raw, nil
+}
+
+// skip returns the offset of the first character in text[i:end] that is
+// not white space (space true) or is (space false), or end.
+func skip(text string, i, end int, space bool) int {
+	for i < end {
+		r, n := utf8.DecodeRuneInString(text[i:end])
+		if unicode.IsSpace(r) != space {
+			break
+		}
+		i += n
+	}
+	return i
 }
 
 // placeCuts moves each cut between units within the white space there to
@@ -109,8 +126,8 @@ const around = 24
 
 // splitLong cuts a unit longer than a window between characters where
 // the tokenizer agrees locally (tokens of the text around the cut are the
-// tokens of each side laid end to end), then forces cuts in any piece
-// still too long.
+// tokens of each side laid end to end), then cuts any piece still too
+// long after its longest prefix that fits, again and again.
 func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 	cuts := []int{u.start}
 	for q := u.word; q < u.end; {
@@ -130,37 +147,38 @@ func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 	cuts = append(cuts, u.end)
 	var out []unit
 	for k := 0; k+1 < len(cuts); k++ {
-		p := unit{start: cuts[k], word: cuts[k], end: cuts[k+1], gap: [2]int{cuts[k], cuts[k]}}
-		if k == 0 {
-			p.word, p.gap = u.word, u.gap
-		}
-		t, err := tok(text[p.start:p.end])
+		a, b := cuts[k], cuts[k+1]
+		t, err := tok(text[a:b])
 		if err != nil {
 			return nil, err
 		}
-		p.tokens = t
-		for len(p.tokens) > size {
-			head, err := longestPrefix(text, tok, p, size)
+		if len(t) <= size {
+			out = append(out, piece(text, a, b, t))
+			continue
+		}
+		for a < b {
+			e, head, err := longestPrefix(text, tok, a, b, size)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, head)
-			p = unit{start: head.end, word: head.end, end: p.end, gap: [2]int{head.end, head.end}}
-			if p.tokens, err = tok(text[p.start:p.end]); err != nil {
-				return nil, err
-			}
+			out = append(out, piece(text, a, e, head))
+			a = e
 		}
-		out = append(out, p)
 	}
 	return out, nil
 }
 
+// piece returns the unit text[a:b] with its tokens.
+func piece(text string, a, b int, tokens []int32) unit {
+	return unit{start: a, word: skip(text, a, b, true), end: b, tokens: tokens}
+}
+
 // agrees reports whether text[a:b] tokenizes as text[a:q] then text[q:b].
 func agrees(text string, tok Tokenizer, a, q, b int) (bool, error) {
-	for a > 0 && !utf8.RuneStart(text[a]) {
+	for a < q && !utf8.RuneStart(text[a]) {
 		a++
 	}
-	for b < len(text) && !utf8.RuneStart(text[b]) {
+	for b > q && b < len(text) && !utf8.RuneStart(text[b]) {
 		b--
 	}
 	whole, err := tok(text[a:b])
@@ -178,47 +196,59 @@ func agrees(text string, tok Tokenizer, a, q, b int) (bool, error) {
 	return slices.Equal(whole, append(left, right...)), nil
 }
 
-// longestPrefix returns the longest prefix of p, cut between characters,
-// that holds at most size tokens (at least one character).
-func longestPrefix(text string, tok Tokenizer, p unit, size int) (unit, error) {
-	var runes []int // end offsets of p's characters
-	for q := p.start; q < p.end; {
-		_, n := utf8.DecodeRuneInString(text[q:])
-		q += n
-		runes = append(runes, q)
+// longestPrefix returns the end of a long prefix of text[a:b], cut
+// between characters, that holds at most size tokens (at least one
+// character), and its tokens. It gallops from the first character, then
+// bisects, so that cutting a long piece stays O(n log n).
+func longestPrefix(text string, tok Tokenizer, a, b, size int) (int, []int32, error) {
+	next := func(q int) int {
+		_, n := utf8.DecodeRuneInString(text[q:b])
+		return q + n
 	}
-	lo, hi := 0, len(runes)-1 // runes[lo] always fits, or is the one character
-	first, err := tok(text[p.start:runes[0]])
+	lo := next(a)
+	best, err := tok(text[a:lo])
 	if err != nil {
-		return unit{}, err
+		return 0, nil, err
 	}
-	if len(first) > size {
-		return unit{}, ErrTooLong
+	if len(best) > size {
+		return 0, nil, ErrTooLong
 	}
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		t, err := tok(text[p.start:runes[mid]])
+	hi := b + 1 // the first offset known not to fit (b+1: none known)
+	for step := size; hi > b && lo < b; step *= 2 {
+		q := min(b, lo+step)
+		for q < b && !utf8.RuneStart(text[q]) {
+			q++
+		}
+		t, err := tok(text[a:q])
 		if err != nil {
-			return unit{}, err
+			return 0, nil, err
+		}
+		if len(t) > size {
+			hi = q
+			break
+		}
+		lo, best = q, t
+	}
+	for hi <= b {
+		mid := (lo + hi) / 2
+		for mid > lo && !utf8.RuneStart(text[mid]) {
+			mid--
+		}
+		if mid == lo {
+			mid = next(lo)
+		}
+		if mid >= hi {
+			break
+		}
+		t, err := tok(text[a:mid])
+		if err != nil {
+			return 0, nil, err
 		}
 		if len(t) <= size {
-			lo = mid
+			lo, best = mid, t
 		} else {
-			hi = mid - 1
+			hi = mid
 		}
 	}
-	head := unit{start: p.start, word: p.word, end: runes[lo], gap: p.gap}
-	head.tokens, err = tok(text[head.start:head.end])
-	return head, err
-}
-
-// endsSentence reports whether a word ends a sentence: its last
-// character, past closing quotes and brackets, is a full stop, question
-// or exclamation mark (Latin or CJK) or an ellipsis.
-func endsSentence(word string) bool {
-	w := strings.TrimRightFunc(word, func(r rune) bool {
-		return unicode.IsSpace(r) || strings.ContainsRune(`"')]}»”’`, r)
-	})
-	r, _ := utf8.DecodeLastRuneInString(w)
-	return strings.ContainsRune(".!?。！？…", r)
+	return lo, best, nil
 }
