@@ -11,18 +11,22 @@ import (
 
 // ErrNotAdditive: late chunking needs the document's tokens to be its
 // chunks' tokens laid end to end, which this tokenizer does not give for
-// this text (SentencePiece's space prefix, for one). Use plain chunks.
-var ErrNotAdditive = errors.New("embed: the tokenizer does not split this text at word boundaries")
+// this text (SentencePiece's space prefix, for one). Use plain chunks. It
+// is an [ErrInvalidChunking] (a client's choice of options, never an
+// internal error), and comes in the document's [*InputError].
+var ErrNotAdditive = fmt.Errorf("%w: late chunking: the tokenizer does not split this text at word boundaries", ErrInvalidChunking)
 
 // ChunkOptions sets how [Engine.EmbedChunks] splits documents.
 type ChunkOptions struct {
 	// Size is the most tokens of document text per chunk (the prompt
 	// and special tokens come on top and must fit the context with it).
 	Size int
-	// Overlap is how many tokens a chunk shares with the one before it:
-	// the next chunk starts at the latest word boundary that leaves at
-	// least Overlap tokens shared (exactly Overlap where the words there
-	// are single tokens). Less than Size.
+	// Overlap is the most tokens a chunk shares with the one before it:
+	// the next chunk starts at the earliest word boundary that leaves at
+	// most Overlap tokens shared (exactly Overlap where the words there
+	// are single tokens), or later where the next word would not fit
+	// beside the shared text. Less than Size. No chunk lies inside
+	// another.
 	Overlap int
 	// Late selects late chunking: each document is encoded whole, once,
 	// and each chunk's vector is the mean of the per-token vectors of its
@@ -62,7 +66,13 @@ func (r *ChunkResult) Err() error { return errors.Join(r.Errors...) }
 // chunk's exact byte offsets. Options apply as in [Engine.EmbedBatch]
 // (a prompt is put in front of every chunk; truncation never applies, as
 // chunks fit by construction). A document that cannot be chunked or
-// embedded fails alone, in Errors.
+// embedded fails alone, in Errors: a document of white space only (or of
+// characters without tokens) with [ErrEmptyInput], one with a character
+// longer than Size tokens with [ErrInvalidChunking]. White space between
+// words belongs to the chunks around it; only where it fits in no chunk
+// beside a word (a run of white space tokens longer than Size) is it in
+// no chunk. When ctx is done, EmbedChunks stops chunking and evaluating
+// and returns ctx's error.
 func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co ChunkOptions, opts ...Option) (*ChunkResult, error) {
 	if len(docs) == 0 {
 		return nil, ErrNoInput
@@ -79,23 +89,13 @@ func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co
 	if err != nil {
 		return nil, err
 	}
-	if err := m.checkChunkSize(co, prompt); err != nil {
+	if err := m.checkChunkSize(co, prompt, o); err != nil {
 		return nil, err
 	}
-	tok := func(s string) ([]int32, error) {
-		t, err := m.vocab.Tokenize(s, false, false)
-		return t, m.libErr(err)
-	}
 	res := &ChunkResult{Errors: make([]error, len(docs))}
-	splits := make([]*chunk.Result, len(docs))
-	for i, d := range docs {
-		if err := checkText(d); err != nil {
-			res.Errors[i] = &InputError{Index: i, Err: err}
-			continue
-		}
-		if splits[i], err = chunk.Split(d, tok, co.Size, co.Overlap); err != nil {
-			res.Errors[i] = &InputError{Index: i, Err: err}
-		}
+	splits, err := m.split(ctx, docs, co, res)
+	if err != nil {
+		return nil, err
 	}
 	if co.Late {
 		err = e.lateChunks(ctx, m, docs, splits, prompt, opts, res)
@@ -108,9 +108,44 @@ func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co
 	return res, nil
 }
 
+// split chunks every document that passes the text checks, setting
+// res.Errors for the others. Only ctx's error is returned.
+func (m *model) split(ctx context.Context, docs []string, co ChunkOptions, res *ChunkResult) ([]*chunk.Result, error) {
+	tok := func(s string) ([]int32, error) {
+		t, err := m.vocab.Tokenize(s, false, false)
+		return t, m.libErr(err)
+	}
+	splits := make([]*chunk.Result, len(docs))
+	for i, d := range docs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := checkText(d); err != nil {
+			res.Errors[i] = &InputError{Index: i, Err: err}
+			continue
+		}
+		s, err := chunk.Split(ctx, d, tok, co.Size, co.Overlap)
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, chunk.ErrTooLong):
+			res.Errors[i] = &InputError{Index: i, Err: fmt.Errorf("%w: chunk size %d: %w", ErrInvalidChunking, co.Size, err)}
+		case err != nil:
+			res.Errors[i] = &InputError{Index: i, Err: err}
+		case len(s.Windows) == 0:
+			// Only characters without a token (U+200B, a BOM).
+			res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
+		default:
+			splits[i] = s
+		}
+	}
+	return splits, nil
+}
+
 // checkChunkSize checks that a chunk with its prompt and special tokens
-// fits the context.
-func (m *model) checkChunkSize(co ChunkOptions, prompt string) error {
+// fits the context and the call's WithMaxTokens. The sizes are compared
+// by subtraction: Size may be any int, up to math.MaxInt.
+func (m *model) checkChunkSize(co ChunkOptions, prompt string, o callOptions) error {
 	if co.Size < 1 || co.Overlap < 0 || co.Overlap >= co.Size {
 		return fmt.Errorf("%w: chunk size %d, overlap %d (want 0 <= overlap < size)", ErrInvalidChunking, co.Size, co.Overlap)
 	}
@@ -127,9 +162,13 @@ func (m *model) checkChunkSize(co ChunkOptions, prompt string) error {
 			specials++
 		}
 	}
-	if need := co.Size + len(p) + specials; need > m.cfg.ContextSize {
-		return fmt.Errorf("%w: chunks of %d tokens with %d of prompt and special tokens exceed the context of %d",
-			ErrInvalidChunking, co.Size, need-co.Size, m.cfg.ContextSize)
+	limit, what := m.cfg.ContextSize, "the context"
+	if o.maxTokens > 0 && o.maxTokens < limit {
+		limit, what = o.maxTokens, "the call's token limit"
+	}
+	if extra := len(p) + specials; co.Size > limit-extra {
+		return fmt.Errorf("%w: chunks of %d tokens with %d of prompt and special tokens exceed %s of %d",
+			ErrInvalidChunking, co.Size, extra, what, limit)
 	}
 	return nil
 }
@@ -156,7 +195,7 @@ func (e *Engine) plainChunks(ctx context.Context, m *model, docs []string, split
 	}
 	for k, c := range at {
 		if err := r.Errors[k]; err != nil && res.Errors[c.Doc] == nil {
-			res.Errors[c.Doc] = &InputError{Index: c.Doc, Err: fmt.Errorf("chunk %d: %w", c.Index, errors.Unwrap(err))}
+			res.Errors[c.Doc] = rebase(err, c.Doc, fmt.Sprintf("chunk %d", c.Index))
 		}
 		c.Vector = r.Vectors[k]
 		at[k] = c
@@ -177,6 +216,9 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 		if s == nil {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if !s.Additive {
 			res.Errors[i] = &InputError{Index: i, Err: ErrNotAdditive}
 			continue
@@ -189,7 +231,11 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 		}
 		seq, first, err := m.lateSequence(docs[i], prompt, s.Tokens)
 		if err != nil {
-			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Limit: m.cfg.ContextSize, Err: err}
+			ie := &InputError{Index: i, Err: err}
+			if errors.Is(err, ErrTooLong) {
+				ie.Tokens, ie.Limit = len(seq), m.cfg.ContextSize
+			}
+			res.Errors[i] = ie
 			continue
 		}
 		c, err := e.prepare(ctx, m.name, make([]string, 1), [][]int32{seq}, raw)
@@ -202,7 +248,7 @@ func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits
 			if !errors.As(err, &ie) {
 				return err
 			}
-			res.Errors[i] = &InputError{Index: i, Tokens: len(seq), Err: errors.Unwrap(err)}
+			res.Errors[i] = rebase(err, i, "")
 			continue
 		}
 		for k, w := range s.Windows {
@@ -255,6 +301,20 @@ func (m *model) lateSequence(doc, prompt string, body []int32) ([]int32, int, er
 		return seq, 0, ErrTooLong
 	}
 	return seq, head + len(p), nil
+}
+
+// rebase returns the *InputError err (of a call made for a document)
+// for document i, its counts kept, its cause prefixed with what.
+func rebase(err error, i int, what string) error {
+	ie := &InputError{Index: i, Err: err}
+	var in *InputError
+	if errors.As(err, &in) {
+		ie.Tokens, ie.Limit, ie.Err = in.Tokens, in.Limit, in.Err
+	}
+	if what != "" {
+		ie.Err = fmt.Errorf("%s: %w", what, ie.Err)
+	}
+	return ie
 }
 
 // meanRows returns the mean of rows [a, b), or nil when the range holds
