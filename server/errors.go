@@ -86,6 +86,12 @@ func (s *Server) inputError(i int, err error) *APIError {
 	var ie *embed.InputError
 	errors.As(err, &ie)
 	switch {
+	case errors.Is(err, embed.ErrInvalidChunking): // late chunking a text that is not additive, a character over the size
+		cause := err
+		if ie != nil {
+			cause = ie.Err
+		}
+		return badRequest("chunking", "input[%d]: %s", i, strings.TrimPrefix(cause.Error(), "embed: "))
 	case errors.Is(err, embed.ErrTooLong):
 		msg := fmt.Sprintf("input[%d] is too long", i)
 		if ie != nil {
