@@ -207,6 +207,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/gguf
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBackend$$' -fuzztime $(FUZZTIME) ./platform
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./internal/chunk
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitTokenizers$$' -fuzztime $(FUZZTIME) ./internal/chunk
 
 ## check: formatting, vet, staticcheck, go.mod tidiness, and cgo-free builds for every platform
 check: tidy cross
