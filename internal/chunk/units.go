@@ -148,14 +148,18 @@ func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 	var out []unit
 	for k := 0; k+1 < len(cuts); k++ {
 		a, b := cuts[k], cuts[k+1]
-		t, err := tok(text[a:b])
-		if err != nil {
-			return nil, err
+		if b-a <= 8*size { // short: one call says whether it fits
+			t, err := tok(text[a:b])
+			if err != nil {
+				return nil, err
+			}
+			if len(t) <= size {
+				out = append(out, piece(text, a, b, t))
+				continue
+			}
 		}
-		if len(t) <= size {
-			out = append(out, piece(text, a, b, t))
-			continue
-		}
+		// Long: never tokenized whole, so that each call stays near a
+		// window's length and the context is checked between them.
 		for a < b {
 			e, head, err := longestPrefix(text, tok, a, b, size)
 			if err != nil {
