@@ -237,4 +237,11 @@ func TestEmbedChunksDeadline(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "late %v", late)
 		assert.Less(t, took, 100*time.Millisecond, "late %v", late)
 	}
+	// A caller that leaves (cancels) midway.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 64, Overlap: 8})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(start), 100*time.Millisecond)
 }
