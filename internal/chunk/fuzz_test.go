@@ -1,6 +1,7 @@
 package chunk_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -34,16 +35,20 @@ func FuzzSplit(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(s, uint8(1+i%4), uint8(i%2), uint8(i))
 		f.Add(s, uint8(8), uint8(3), uint8(i+1))
+		f.Add(s, uint8(255), uint8(7), uint8(i+2))
 	}
 	f.Fuzz(func(t *testing.T, text string, size, overlap, kind uint8) {
 		fuzzSplit(t, text, toys[int(kind)%len(toys)], size, overlap)
 	})
 }
 
-// fuzzSplit splits text with tok into windows of 1 to 32 tokens and
-// checks the invariants.
+// fuzzSplit splits text with tok into windows of 1 to 32 tokens (or
+// near math.MaxInt) and checks the invariants.
 func fuzzSplit(t *testing.T, text string, tok chunk.Tokenizer, size, overlap uint8) {
 	n := 1 + int(size)%32
+	if size >= 250 { // sizes near math.MaxInt: nothing may overflow
+		n = math.MaxInt - int(size-250)
+	}
 	m := int(overlap) % n
 	r, err := chunk.Split(ctx, text, tok, n, m)
 	if err != nil {

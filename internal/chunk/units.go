@@ -148,7 +148,7 @@ func splitLong(text string, tok Tokenizer, u unit, size int) ([]unit, error) {
 	var out []unit
 	for k := 0; k+1 < len(cuts); k++ {
 		a, b := cuts[k], cuts[k+1]
-		if b-a <= 8*size { // short: one call says whether it fits
+		if (b-a)/8 <= size { // short: one call says whether it fits (no size*8: size may be math.MaxInt)
 			t, err := tok(text[a:b])
 			if err != nil {
 				return nil, err
@@ -218,7 +218,8 @@ func longestPrefix(text string, tok Tokenizer, a, b, size int) (int, []int32, er
 		return 0, nil, ErrTooLong
 	}
 	hi := b + 1 // the first offset known not to fit (b+1: none known)
-	for step := size; hi > b && lo < b; step *= 2 {
+	// The step stays within b-a: no overflow, whatever the size.
+	for step := min(size, b-a); hi > b && lo < b; step = min(2*step, b-a) {
 		q := min(b, lo+step)
 		for q < b && !utf8.RuneStart(text[q]) {
 			q++
