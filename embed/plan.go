@@ -203,6 +203,10 @@ func planBatch(cfg *ModelConfig, causal bool, vocab int, h host) ([]string, erro
 	// bounds its vocabulary-sized buffers (see outputTokens).
 	if cfg.UBatchSize == 0 && causal {
 		cfg.UBatchSize = outputTokens(vocab, cfg.BatchSize)
+		if q := cfg.MaxSequences; q > 0 && q <= cfg.BatchSize {
+			// A set MaxSequences must divide the ubatch.
+			cfg.UBatchSize = min(max(cfg.UBatchSize/q, 1)*q, cfg.BatchSize/q*q)
+		}
 	}
 	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
 		cfg.UBatchSize = cfg.BatchSize
