@@ -91,7 +91,8 @@ func (ev *evaluator) context(k sched.Kind) (*llama.Context, error) {
 // buffer and its compute buffer, so the planner makes a decoder's ubatch
 // small (see outputTokens) and a long text is evaluated call by call, its
 // earlier tokens in the KV cache. Encoders take a batch in one call.
-func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int) (time.Duration, error) {
+// Between calls, stop says whether anyone still waits for the batch.
+func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func() bool) (time.Duration, error) {
 	c, err := ev.context(k)
 	if err != nil {
 		return 0, err
@@ -108,6 +109,9 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int) (time.Dur
 	var took time.Duration
 	s, p := 0, 0 // the next token: seqs[s][p]
 	for s < len(seqs) {
+		if took > 0 && stop != nil && stop() {
+			return took, sched.ErrStopped
+		}
 		ev.batch.Clear()
 		counts := map[int]int{} // tokens per sequence in this call
 		for n := 0; n < step && s < len(seqs); {

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,4 +99,31 @@ func cosine(a, b []float32) float64 {
 		bb += float64(b[i]) * float64(b[i])
 	}
 	return ab / math.Sqrt(aa*bb)
+}
+
+// TestCanceledDecodeFreesWorker: a call cancelled while its long text is
+// being evaluated frees the model's worker within the ubatch in flight:
+// the next call does not wait for the rest of the abandoned text.
+func TestCanceledDecodeFreesWorker(t *testing.T) {
+	e := open(t, "qwen3-last", embed.Config{Contexts: 1, Threads: 1})
+	info, err := e.ModelInfo("")
+	require.NoError(t, err)
+	long := strings.Repeat("llamas eat grass and live in herds. ", info.ContextSize)
+	bg := context.Background()
+	start := time.Now()
+	_, err = e.Embed(bg, "", long, embed.WithTruncation(embed.TruncateEnd))
+	require.NoError(t, err)
+	whole := time.Since(start)
+	ids, err := e.Tokenize("", long)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(bg, whole/10) // tokens given: the decode is under way
+	defer cancel()
+	_, err = e.EmbedBatchTokens(ctx, "", [][]int32{ids[:info.ContextSize]})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	start = time.Now()
+	_, err = e.Embed(bg, "", "a short text")
+	require.NoError(t, err)
+	next := time.Since(start)
+	t.Logf("the long text takes %v; the call after a cancel %v", whole, next)
+	assert.Less(t, next, whole/4, "the next call waited for the abandoned text")
 }
