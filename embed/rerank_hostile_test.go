@@ -45,10 +45,12 @@ func TestRerankTooLongCounts(t *testing.T) {
 					assert.Equal(t, ie.Tokens, r.Items[0].Tokens)
 				})
 			}
-			_, err := e.Rerank(context.Background(), "", strings.Repeat("grass ", 400), []string{"d"})
-			require.ErrorIs(t, err, embed.ErrTooLong)
-			assert.NotContains(t, err.Error(), " 0 tokens")
-			assert.Contains(t, err.Error(), "limit 128")
+			for _, q := range []string{strings.Repeat("grass ", 400), strings.Repeat("{document}", 3000)} {
+				_, err := e.Rerank(context.Background(), "", q, []string{strings.Repeat("fox ", 2500)})
+				require.ErrorIs(t, err, embed.ErrTooLong)
+				assert.NotContains(t, err.Error(), " 0 tokens")
+				assert.Contains(t, err.Error(), "limit 128")
+			}
 		})
 	}
 }
