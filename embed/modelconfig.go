@@ -73,7 +73,7 @@ type ModelConfig struct {
 	// UBatchSize is llama.cpp's physical batch size for causal (decoder)
 	// models, and the most tokens the engine gives one llama_decode call;
 	// encoder models always use BatchSize, as they cannot split a
-	// sequence. Default: the most tokens whose logits take 128 MiB
+	// sequence. Default: the most tokens whose logits take 256 MiB
 	// (llama.cpp keeps a vocabulary-sized row per token of a call, even
 	// when embedding), a multiple of 64, at most BatchSize.
 	UBatchSize int

@@ -237,13 +237,17 @@ func planBatch(cfg *ModelConfig, causal bool, vocab int, h host) ([]string, erro
 // and the graph's LM head writes as many in the compute buffer per
 // ubatch: with Qwen3's 151,936 tokens that is 594 KiB per token, 2.3 GiB
 // each for a 4,096-token text in one call. Embedding never reads them.
-const logitsBudget = 128 << 20
+// 256 MiB gives Qwen3 ubatches of 384 tokens, above the batch target, so
+// only texts longer than that take several calls: with 128 MiB (192
+// tokens) texts of 200 tokens took two, and a batch of 256 texts of 80 to
+// 232 tokens on qwen3-last took 25% longer than in one call each.
+const logitsBudget = 256 << 20
 
 // outputTokens is a decoder's default ubatch: the most tokens whose
 // logits fit logitsBudget, a multiple of 64 from 64 to batch. The
 // evaluator gives llama.cpp one ubatch per call (evaluator.Decode), so
-// both buffers stay within the budget; a 32,000-token vocabulary keeps
-// ubatches of 1,024.
+// both buffers stay within the budget; a 32,000-token vocabulary gets
+// ubatches of 2,048.
 func outputTokens(vocab, batch int) int {
 	n := logitsBudget / (4 * max(vocab, 1))
 	n = max(n&^63, 64)

@@ -18,13 +18,13 @@ func TestDecoderUBatch(t *testing.T) {
 		vocab                   int
 		wantUBatch, wantMaxSeqs int
 	}{
-		{"qwen3 vocabulary", ModelConfig{ContextSize: 4096}, true, 151936, 192, 96},
-		{"llama vocabulary", ModelConfig{ContextSize: 4096}, true, 32000, 1024, 128},
+		{"qwen3 vocabulary", ModelConfig{ContextSize: 4096}, true, 151936, 384, 128},
+		{"llama vocabulary", ModelConfig{ContextSize: 4096}, true, 32000, 2048, 128},
 		{"tiny vocabulary: the batch", ModelConfig{ContextSize: 4096}, true, 4, 4096, 128},
 		{"huge vocabulary: at least 64", ModelConfig{ContextSize: 4096}, true, 1 << 22, 64, 64},
 		{"encoder: the batch", ModelConfig{ContextSize: 512}, false, 151936, 512, 128},
-		{"set sequences divide it", ModelConfig{ContextSize: 4096, MaxSequences: 128}, true, 151936, 128, 128},
-		{"set sequences of 100", ModelConfig{ContextSize: 4096, MaxSequences: 100}, true, 151936, 100, 100},
+		{"set sequences divide it", ModelConfig{ContextSize: 4096, MaxSequences: 100}, true, 151936, 300, 100},
+		{"set sequences above the default", ModelConfig{ContextSize: 4096, MaxSequences: 256}, true, 1 << 21, 256, 256},
 		{"set ubatch kept", ModelConfig{ContextSize: 4096, UBatchSize: 2048}, true, 151936, 2048, 128},
 	} {
 		t.Run(c.name, func(t *testing.T) {
