@@ -108,8 +108,8 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func
 	}
 	var took time.Duration
 	s, p := 0, 0 // the next token: seqs[s][p]
-	for s < len(seqs) {
-		if took > 0 && stop != nil && stop() {
+	for call := 0; s < len(seqs); call++ {
+		if call > 0 && stop != nil && stop() {
 			return took, sched.ErrStopped
 		}
 		ev.batch.Clear()

@@ -116,7 +116,7 @@ func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := m.pairer(query)
+	p, err := m.pairer(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -192,8 +192,13 @@ func checkText(s string) error {
 
 // pairer tokenizes the query of a call once, for all its documents; a
 // query too long without any document is [ErrTooLong] with its count.
-func (m *model) pairer(query string) (*pair.Pairer, error) {
+// Its tokenizer checks ctx first, so that a cancelled call stops within
+// the tokenization in flight, even in the middle of a document's cut.
+func (m *model) pairer(ctx context.Context, query string) (*pair.Pairer, error) {
 	tok := func(s string, special bool) ([]int32, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		t, err := m.vocab.Tokenize(s, false, special)
 		return t, m.libErr(err)
 	}
