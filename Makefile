@@ -209,6 +209,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./server
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./internal/chunk
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitTokenizers$$' -fuzztime $(FUZZTIME) ./internal/chunk
+	$(GO) test -run '^$$' -fuzz '^FuzzFill$$' -fuzztime $(FUZZTIME) ./internal/pair
+	$(GO) test -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME) ./internal/prompts
 
 ## check: formatting, vet, staticcheck, go.mod tidiness, and cgo-free builds for every platform
 check: tidy cross

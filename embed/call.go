@@ -68,7 +68,7 @@ func (e *Engine) prepare(ctx context.Context, name string, texts []string, ids [
 	if err != nil {
 		return nil, err
 	}
-	parallel(n, func(i int) {
+	err = parallelCtx(ctx, n, func(i int) {
 		var t []int32
 		var cut bool
 		var err error
@@ -88,6 +88,9 @@ func (e *Engine) prepare(ctx context.Context, name string, texts []string, ids [
 		}
 		c.toks[i] = t
 	})
+	if err != nil {
+		return nil, err
+	}
 	if o.maxTotal > 0 {
 		total := 0
 		for _, t := range c.toks {
@@ -212,4 +215,20 @@ func finish(v []float32, o callOptions) ([]float32, error) {
 
 func cacheOptions(o callOptions) string {
 	return fmt.Sprintf("%v/%v/%d/%v/%d/%q", o.pooling, o.normalize, o.dimensions, o.truncate, o.maxTokens, o.prompt.name)
+}
+
+// parallelCtx is [parallel] that stops handing out indices once ctx is
+// done, and then returns ctx's error: every loop over a call's inputs
+// runs through it, so a cancelled call frees its cores after the inputs
+// being tokenized, not after all of them.
+func parallelCtx(ctx context.Context, n int, f func(i int)) error {
+	done := ctx.Done()
+	parallel(n, func(i int) {
+		select {
+		case <-done:
+		default:
+			f(i)
+		}
+	})
+	return ctx.Err()
 }

@@ -15,9 +15,14 @@ type evaluator struct {
 	m     *model
 	batch *llama.Batch
 	ctxs  map[sched.Kind]*llama.Context
-	last  *llama.Context // of the last Decode
-	kind  sched.Kind     // of the last Decode
+	kind  sched.Kind // of the last Decode
 	dim   int
+	// The outputs of the last Decode, copied out after each of its
+	// llama_decode calls: per sequence (pooled) or per row (per token).
+	pooled  [][]float32
+	weights []int // tokens each pooled vector averages (mean pooling)
+	errs    []error
+	rows    [][]float32
 }
 
 var llamaFlashAttn = map[FlashAttention]llama.FlashAttnType{
@@ -79,52 +84,152 @@ func (ev *evaluator) context(k sched.Kind) (*llama.Context, error) {
 	return c, nil
 }
 
-// Decode fills the batch with seqs and decodes it (encodes, for encoder
-// models); the memory is cleared first, so no sequence sees another.
-func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int) (time.Duration, error) {
+// Decode evaluates seqs, the memory cleared first so that no sequence
+// sees another. The tokens go to llama.cpp in calls of at most
+// UBatchSize tokens (one ubatch each): llama.cpp keeps a row of n_vocab
+// logits per token of a call, even in an embedding context, in its output
+// buffer and its compute buffer, so the planner makes a decoder's ubatch
+// small (see outputTokens) and a long text is evaluated call by call, its
+// earlier tokens in the KV cache. Encoders take a batch in one call.
+// Between calls, stop says whether anyone still waits for the batch.
+func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func() bool) (time.Duration, error) {
 	c, err := ev.context(k)
 	if err != nil {
 		return 0, err
 	}
 	c.ClearMemory()
-	ev.batch.Clear()
-	for s, toks := range seqs {
-		for p, tok := range toks {
-			if err := ev.batch.Add(tok, int32(p), int32(s), true); err != nil {
-				return 0, fmt.Errorf("%w: %w", ErrDecode, err)
+	c.SetThreads(threads, threads)
+	ev.kind, ev.dim = k, c.NEmbd()
+	ev.pooled, ev.weights, ev.errs = make([][]float32, len(seqs)), make([]int, len(seqs)), make([]error, len(seqs))
+	ev.rows = ev.rows[:0]
+	step := ev.m.cfg.UBatchSize
+	if ev.m.encode || step <= 0 {
+		step = ev.m.cfg.BatchSize
+	}
+	var took time.Duration
+	s, p := 0, 0 // the next token: seqs[s][p]
+	for call := 0; s < len(seqs); call++ {
+		if call > 0 && stop != nil && stop() {
+			return took, sched.ErrStopped
+		}
+		ev.batch.Clear()
+		counts := map[int]int{} // tokens per sequence in this call
+		for n := 0; n < step && s < len(seqs); {
+			if p == len(seqs[s]) {
+				s, p = s+1, 0
+				continue
 			}
+			if err := ev.batch.Add(seqs[s][p], int32(p), int32(s), true); err != nil {
+				return took, fmt.Errorf("%w: %w", ErrDecode, err)
+			}
+			counts[s]++
+			p, n = p+1, n+1
+		}
+		for s < len(seqs) && p == len(seqs[s]) {
+			s, p = s+1, 0
+		}
+		if len(counts) == 0 {
+			break
+		}
+		t := time.Now()
+		if ev.m.encode {
+			err = c.Encode(ev.batch)
+		} else {
+			err = c.Decode(ev.batch)
+		}
+		took += time.Since(t)
+		if err != nil {
+			return took, fmt.Errorf("%w: %w", ErrDecode, err)
+		}
+		if err := ev.collect(c, counts); err != nil {
+			return took, err
 		}
 	}
-	c.SetThreads(threads, threads)
-	t := time.Now()
-	if ev.m.encode {
-		err = c.Encode(ev.batch)
-	} else {
-		err = c.Decode(ev.batch)
-	}
-	d := time.Since(t)
-	if err != nil {
-		return d, fmt.Errorf("%w: %w", ErrDecode, err)
-	}
-	ev.last, ev.kind, ev.dim = c, k, c.NEmbd()
-	return d, nil
+	return took, nil
 }
 
-// Pooled copies out the pooled vector of sequence s.
+// collect copies out the outputs of one llama_decode call, counts
+// holding the tokens each sequence had in it, and folds a sequence's
+// pooled vectors of several calls into one as its pooling does: the
+// first call's for CLS (and for rank pooling on the first token), the
+// last call's for last, the token-weighted average for mean.
+func (ev *evaluator) collect(c *llama.Context, counts map[int]int) error {
+	if ev.kind.PerToken {
+		n := 0
+		for _, k := range counts {
+			n += k
+		}
+		for i := range n {
+			v, err := c.EmbeddingsIth(int32(i), make([]float32, ev.dim))
+			if err != nil {
+				return wrapDecode(err)
+			}
+			ev.rows = append(ev.rows, v)
+		}
+		return nil
+	}
+	pooling := Pooling(ev.kind.Pooling)
+	for s, n := range counts {
+		var v []float32
+		var err error
+		if pooling == poolingRank {
+			v, err = c.ScoresSeq(int32(s), ev.m.ret.outputs)
+		} else {
+			v, err = c.EmbeddingsSeq(int32(s), make([]float32, ev.dim))
+		}
+		if err != nil {
+			ev.errs[s] = wrapDecode(err)
+			continue
+		}
+		prev, w := ev.pooled[s], ev.weights[s]
+		switch {
+		case prev == nil || ev.lastToken():
+			ev.pooled[s] = v
+		case pooling == PoolingMean:
+			for i := range prev {
+				prev[i] = (prev[i]*float32(w) + v[i]*float32(n)) / float32(w+n)
+			}
+		}
+		ev.weights[s] = w + n
+	}
+	return nil
+}
+
+// lastToken reports a pooling that reads a sequence's last token: last,
+// and rank pooling on the architectures llama.cpp scores at the last
+// token (llm_graph_input_cls::set_input).
+func (ev *evaluator) lastToken() bool {
+	switch Pooling(ev.kind.Pooling) {
+	case PoolingLast:
+		return true
+	case poolingRank:
+		a := ev.m.info.Architecture
+		return a == "qwen3" || a == "qwen3vl"
+	}
+	return false
+}
+
+// Pooled returns the pooled vector (the classifier's outputs, for rank
+// pooling) of sequence s of the last Decode.
 func (ev *evaluator) Pooled(s int) ([]float32, error) {
-	if Pooling(ev.kind.Pooling) == poolingRank {
-		// Rank pooling leaves only the classifier's outputs.
-		v, err := ev.last.ScoresSeq(int32(s), ev.m.ret.outputs)
-		return v, wrapDecode(err)
+	if s < 0 || s >= len(ev.pooled) {
+		return nil, fmt.Errorf("%w: no sequence %d in the last batch", ErrDecode, s)
 	}
-	v, err := ev.last.EmbeddingsSeq(int32(s), make([]float32, ev.dim))
-	return v, wrapDecode(err)
+	if ev.errs[s] != nil {
+		return nil, ev.errs[s]
+	}
+	if ev.pooled[s] == nil {
+		return nil, fmt.Errorf("%w: no output for sequence %d", ErrDecode, s)
+	}
+	return ev.pooled[s], nil
 }
 
-// Token copies out the vector of output row i.
+// Token returns the vector of output row i of the last Decode.
 func (ev *evaluator) Token(i int) ([]float32, error) {
-	v, err := ev.last.EmbeddingsIth(int32(i), make([]float32, ev.dim))
-	return v, wrapDecode(err)
+	if i < 0 || i >= len(ev.rows) {
+		return nil, fmt.Errorf("%w: no output row %d in the last batch", ErrDecode, i)
+	}
+	return ev.rows[i], nil
 }
 
 func wrapDecode(err error) error {

@@ -54,13 +54,25 @@ type ModelInfo struct {
 	// BatchSize, BatchTarget, MaxSequences, Threads and Contexts are the
 	// settings in use.
 	BatchSize, BatchTarget, MaxSequences, Threads, Contexts int
+	// UBatchSize is the most tokens evaluated in one llama.cpp call:
+	// BatchSize for encoders, smaller for decoders with a large
+	// vocabulary (see ContextMemory).
+	UBatchSize int
 	// FlashAttention is the attention kernel the engine asked llama.cpp
 	// for: on, off, or auto when llama.cpp decides (Config.FlashAttention).
 	FlashAttention FlashAttention
 	// HeadSize is the width of one attention head's values.
 	HeadSize int
-	// EstimatedMemory is the footprint checked against ModelConfig.MemoryLimit.
+	// EstimatedMemory is the footprint checked against ModelConfig.MemoryLimit:
+	// the weights plus ContextMemory per context.
 	EstimatedMemory int64
+	// ContextMemory bounds the memory of one llama context of the model,
+	// in bytes, once it has evaluated its longest batch: KV cache, compute
+	// and output buffers (llama.cpp keeps them at that size). The engine
+	// holds one context per worker (Contexts) and per kind of call made
+	// (pooled, per token); a long input leaves the process at most this
+	// much larger per context, never a vocabulary-sized row per token.
+	ContextMemory int64
 	// Prompts are the named prompts the model applies (see [WithPrompt]),
 	// sorted by name, and DefaultPrompt the one applied when a call names
 	// none (ModelConfig.DefaultPrompt).

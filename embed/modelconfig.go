@@ -71,8 +71,11 @@ type ModelConfig struct {
 	// with more (they evaluate batches side by side); at most BatchSize.
 	BatchTarget int
 	// UBatchSize is llama.cpp's physical batch size for causal (decoder)
-	// models; encoder models always use BatchSize, as they cannot split a
-	// sequence. Default: BatchSize.
+	// models, and the most tokens the engine gives one llama_decode call;
+	// encoder models always use BatchSize, as they cannot split a
+	// sequence. Default: the most tokens whose logits take 256 MiB
+	// (llama.cpp keeps a vocabulary-sized row per token of a call, even
+	// when embedding), a multiple of 64, at most BatchSize.
 	UBatchSize int
 	// MaxSequences is the most texts in one decode. It must divide
 	// UBatchSize (llama.cpp aborts otherwise when it prepares mean

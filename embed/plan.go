@@ -51,7 +51,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err := planContext(&cfg, train, absolutePositions(f)); err != nil {
 		return plan{}, err
 	}
-	clamped, err := planBatch(&cfg, causal, h)
+	clamped, err := planBatch(&cfg, causal, f.VocabSize(), h)
 	if err != nil {
 		return plan{}, err
 	}
@@ -75,6 +75,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		VocabSize:        f.VocabSize(),
 		Tokenizer:        f.TokenizerModel(),
 		BatchSize:        cfg.BatchSize,
+		UBatchSize:       cfg.UBatchSize,
 		BatchTarget:      cfg.BatchTarget,
 		MaxSequences:     cfg.MaxSequences,
 		Threads:          cfg.Threads,
@@ -82,6 +83,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		HeadSize:         f.HeadSize(),
 		FlashAttention:   chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu),
 		EstimatedMemory:  estimateMemory(f, cfg, causal),
+		ContextMemory:    contextMemory(f, cfg, causal),
 	}
 	if cfg.MemoryLimit > 0 && info.EstimatedMemory > cfg.MemoryLimit {
 		return plan{}, fmt.Errorf("%w: %s needs about %d MiB, the limit is %d MiB",
@@ -170,7 +172,7 @@ func clampThreads(cfg *ModelConfig, h host) []string {
 
 // planBatch resolves the batch, thread and context settings, and returns
 // those it lowered (see clampThreads).
-func planBatch(cfg *ModelConfig, causal bool, h host) ([]string, error) {
+func planBatch(cfg *ModelConfig, causal bool, vocab int, h host) ([]string, error) {
 	if cfg.BatchSize == 0 {
 		// A multiple of 64, so that many sequences divide it (see
 		// MaxSequences below): 514-token models exist.
@@ -197,7 +199,15 @@ func planBatch(cfg *ModelConfig, causal bool, h host) ([]string, error) {
 	}
 	cfg.BatchTarget = min(cfg.BatchTarget, cfg.BatchSize)
 	// Encoders evaluate each sequence in one ubatch: llama.cpp aborts
-	// otherwise, so the ubatch is the whole batch.
+	// otherwise, so the ubatch is the whole batch. A decoder's ubatch
+	// bounds its vocabulary-sized buffers (see outputTokens).
+	if cfg.UBatchSize == 0 && causal {
+		cfg.UBatchSize = outputTokens(vocab, cfg.BatchSize)
+		if q := cfg.MaxSequences; q > 0 && q <= cfg.BatchSize {
+			// A set MaxSequences must divide the ubatch.
+			cfg.UBatchSize = min(max(cfg.UBatchSize/q, 1)*q, cfg.BatchSize/q*q)
+		}
+	}
 	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
 		cfg.UBatchSize = cfg.BatchSize
 	}
@@ -218,6 +228,30 @@ func planBatch(cfg *ModelConfig, causal bool, h host) ([]string, error) {
 			Reason: fmt.Sprintf("must divide the ubatch size (%d): llama.cpp aborts otherwise when it prepares mean pooling", cfg.UBatchSize)}
 	}
 	return clamped, nil
+}
+
+// logitsBudget is what a decoder context may spend on each of its two
+// vocabulary-sized buffers. llama.cpp (llama_context::output_reserve of
+// the pinned source) reserves n_vocab logits per output token even with
+// embeddings on, where every token of a llama_decode call is an output,
+// and the graph's LM head writes as many in the compute buffer per
+// ubatch: with Qwen3's 151,936 tokens that is 594 KiB per token, 2.3 GiB
+// each for a 4,096-token text in one call. Embedding never reads them.
+// 256 MiB gives Qwen3 ubatches of 384 tokens, above the batch target, so
+// only texts longer than that take several calls: with 128 MiB (192
+// tokens) texts of 200 tokens took two, and a batch of 256 texts of 80 to
+// 232 tokens on qwen3-last took 25% longer than in one call each.
+const logitsBudget = 256 << 20
+
+// outputTokens is a decoder's default ubatch: the most tokens whose
+// logits fit logitsBudget, a multiple of 64 from 64 to batch. The
+// evaluator gives llama.cpp one ubatch per call (evaluator.Decode), so
+// both buffers stay within the budget; a 32,000-token vocabulary gets
+// ubatches of 2,048.
+func outputTokens(vocab, batch int) int {
+	n := logitsBudget / (4 * max(vocab, 1))
+	n = max(n&^63, 64)
+	return min(n, batch)
 }
 
 // absolutePositions returns how many positions a model with learned
@@ -272,24 +306,36 @@ func isEncoderArch(arch string) bool {
 }
 
 // estimateMemory is a deliberately generous estimate of a model's
-// footprint: its weights, plus per context the KV cache (causal models),
-// the activations of one ubatch with the attention scores, and the
-// output buffer.
+// footprint: its weights, plus contextMemory per context.
 func estimateMemory(f *gguf.File, cfg ModelConfig, causal bool) int64 {
+	return int64(f.TensorBytes()) + int64(cfg.Contexts)*contextMemory(f, cfg, causal) + 64<<20
+}
+
+// contextMemory bounds what one llama context of the model holds once it
+// has evaluated the longest batch (ModelInfo.ContextMemory): the KV cache
+// (decoders: n_ctx = BatchSize cells, K and V in F16, every layer), the
+// compute buffer of one ubatch (activations, attention scores against
+// the whole cache as without flash attention, the LM head's logits), and
+// the output buffer, which llama.cpp sizes for the outputs of one
+// llama_decode call (the evaluator makes a call one ubatch) with a
+// vocabulary-sized row of logits and an embedding each. llama.cpp never
+// shrinks these buffers, so the bound is also what a context keeps.
+func contextMemory(f *gguf.File, cfg ModelConfig, causal bool) int64 {
 	embd := int64(max(f.EmbeddingLength(), 1))
 	heads := int64(max(f.HeadCount(), 1))
 	layers := int64(max(f.BlockCount(), 1))
+	vocab := int64(max(f.VocabSize(), 0))
 	ff := int64(4 * embd)
 	if n, ok := f.Uint(f.Architecture() + ".feed_forward_length"); ok && n < 1<<24 {
 		ff = int64(n)
 	}
 	ub, batch := int64(cfg.UBatchSize), int64(cfg.BatchSize)
-	perCtx := ub*(6*embd+2*ff)*4 + ub*ub*heads*4 + batch*embd*4
-	// llama.cpp's output buffer keeps a row of n_vocab floats per output
-	// (every token of the largest batch so far), even in embedding mode.
-	perCtx += int64(max(f.VocabSize(), 0)) * batch * 4
+	outputs := max(ub, int64(cfg.MaxSequences))
+	compute := ub*(6*embd+2*ff)*4 + ub*batch*heads*4 + ub*vocab*4
+	output := outputs * (vocab + embd) * 4
+	var kv int64
 	if causal {
-		perCtx += batch * layers * 2 * embd * 2
+		kv = batch * layers * 2 * embd * 2
 	}
-	return int64(f.TensorBytes()) + int64(cfg.Contexts)*perCtx + 64<<20
+	return kv + compute + output + 16<<20
 }

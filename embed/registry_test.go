@@ -37,7 +37,7 @@ func TestRegistry(t *testing.T) {
 		Pooling: embed.PoolingMean, DeclaredPooling: "mean", IsEmbeddingModel: true, Causal: false,
 		FileType: "F16", Parameters: ia.Parameters, FileSize: 9112288, VocabSize: 30522, Tokenizer: "bert",
 		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 128, MaxSequences: 128, Threads: 2, Contexts: 2,
-		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory,
+		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory, ContextMemory: ia.ContextMemory, UBatchSize: 512,
 	}, ia)
 	assert.Greater(t, ia.Parameters, uint64(4_000_000))
 	assert.Greater(t, ia.EstimatedMemory, ia.FileSize)
@@ -267,8 +267,9 @@ func TestDefaultSettings(t *testing.T) {
 			assert.Equal(t, tt.target, info.BatchTarget, "batch target")
 			assert.Equal(t, tt.sequences, info.MaxSequences, "sequences")
 			// Each context holds an output row of the vocabulary's size
-			// per token of its largest batch.
-			assert.GreaterOrEqual(t, info.EstimatedMemory, info.FileSize+int64(info.Contexts)*int64(info.VocabSize)*int64(info.BatchSize)*4)
+			// per token of one llama_decode call (one ubatch).
+			assert.GreaterOrEqual(t, info.ContextMemory, int64(info.VocabSize)*int64(max(info.UBatchSize, info.MaxSequences))*4)
+			assert.GreaterOrEqual(t, info.EstimatedMemory, info.FileSize+int64(info.Contexts)*info.ContextMemory)
 			_, err = e.Embed(bg, tt.name, "a text", embed.WithPooling(embed.PoolingMean))
 			assert.NoError(t, err)
 		})

@@ -3,21 +3,22 @@
 // tools/server/server-common.cpp of the pinned source):
 //
 //   - when the GGUF has a rerank template (tokenizer.chat_template.rerank,
-//     as llama.cpp's converter writes for Qwen3-Reranker), {query} and then
-//     {document} are replaced in it, and the result is tokenized whole,
-//     special tokens parsed and none added;
+//     as llama.cpp's converter writes for Qwen3-Reranker), its {query}
+//     and {document} markers are replaced by the texts (see [Fill]: in
+//     one pass, unlike llama.cpp, so that a text is never read as
+//     template), and the result is tokenized whole, special tokens
+//     parsed and none added;
 //   - otherwise BOS query EOS SEP document EOS, each special only where
 //     the vocabulary adds it, with SEP standing in for a missing EOS
 //     (BERT: [CLS] q [SEP] d [SEP]; XLM-R: <s> q </s></s> d </s>).
 //
-// Over-long pairs lose the end of the document, never the query.
+// Over-long pairs lose the end of the document, never the query. A
+// [Pairer] does the query's work once for all the documents of a call.
 package pair
 
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 )
 
 // TemplateKey is the GGUF key of the rerank template.
@@ -32,6 +33,20 @@ var (
 	ErrTooLong = errors.New("pair: query and document do not fit the context")
 )
 
+// LengthError is [ErrQueryTooLong] or [ErrTooLong] with the counts: the
+// tokens of the pair (of the query without document for ErrQueryTooLong)
+// and the limit.
+type LengthError struct {
+	Tokens, Limit int
+	Err           error
+}
+
+func (e *LengthError) Error() string {
+	return fmt.Sprintf("%v: %d tokens, limit %d", e.Err, e.Tokens, e.Limit)
+}
+
+func (e *LengthError) Unwrap() error { return e.Err }
+
 // Specials are the vocabulary's special tokens and whether tokenization
 // adds them (llama_vocab_bos, _eos, _sep and llama_vocab_get_add_*).
 type Specials struct {
@@ -42,13 +57,6 @@ type Specials struct {
 // Tokenizer tokenizes text; special says whether special tokens in the
 // text are parsed (no special tokens are ever added).
 type Tokenizer func(text string, special bool) ([]int32, error)
-
-// Fill returns the template with {query} and then {document} replaced,
-// in llama.cpp's order.
-func Fill(template, query, doc string) string {
-	s := strings.ReplaceAll(template, "{query}", query)
-	return strings.ReplaceAll(s, "{document}", doc)
-}
 
 // Join lays out query and document tokens with the specials.
 func Join(s Specials, q, d []int32) []int32 {
@@ -74,78 +82,69 @@ func Join(s Specials, q, d []int32) []int32 {
 	return out
 }
 
-// Build returns the tokens of the pair within limit tokens, and whether
-// the document was cut to fit; with truncate false an over-long pair is
-// [ErrTooLong]. template is the GGUF's rerank template or "".
-func Build(tok Tokenizer, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
-	if template != "" {
-		return buildTemplate(tok, template, query, doc, limit, truncate)
-	}
-	q, err := tok(query, false)
-	if err != nil {
-		return nil, false, err
-	}
-	d, err := tok(doc, false)
-	if err != nil {
-		return nil, false, err
-	}
-	fixed := len(Join(s, q, nil))
-	switch {
-	case fixed+len(d) <= limit:
-		return Join(s, q, d), false, nil
-	case fixed >= limit:
-		return nil, false, fmt.Errorf("%w: %d tokens without the document, limit %d", ErrQueryTooLong, fixed, limit)
-	case !truncate:
-		return nil, false, fmt.Errorf("%w: %d tokens, limit %d", ErrTooLong, fixed+len(d), limit)
-	}
-	return Join(s, q, d[:limit-fixed]), true, nil
+// Pairer lays out the pairs of one query with documents. The query is
+// tokenized once, when the Pairer is made, and checked against the limit
+// before any document is; each document is then tokenized whole at most
+// twice (see [Pairer.Pair]).
+type Pairer struct {
+	tok      Tokenizer
+	s        Specials
+	template string
+	query    string
+	limit    int
+	q        []int32 // the query's tokens, without a template
+	fixed    int     // tokens of the pair with an empty document
 }
 
-// buildTemplate cuts the document at the longest character prefix whose
-// filled template fits: the template is tokenized whole, so the tokens
-// at the document's end depend on what follows it.
-func buildTemplate(tok Tokenizer, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
-	whole, err := tok(Fill(template, query, doc), true)
-	if err != nil || len(whole) <= limit {
-		return whole, false, err
+// NewPairer tokenizes query for pairs within limit tokens; template is
+// the GGUF's rerank template or "". A query that does not fit without
+// any document is a [*LengthError] of [ErrQueryTooLong].
+func NewPairer(tok Tokenizer, s Specials, template, query string, limit int) (*Pairer, error) {
+	p := &Pairer{tok: tok, s: s, template: template, query: query, limit: limit}
+	if template != "" {
+		empty, err := tok(Fill(template, query, ""), true)
+		if err != nil {
+			return nil, err
+		}
+		p.fixed = len(empty)
+	} else {
+		q, err := tok(query, false)
+		if err != nil {
+			return nil, err
+		}
+		p.q, p.fixed = q, len(Join(s, q, nil))
 	}
-	empty, err := tok(Fill(template, query, ""), true)
+	if p.fixed >= limit {
+		return nil, &LengthError{Tokens: p.fixed, Limit: limit, Err: ErrQueryTooLong}
+	}
+	return p, nil
+}
+
+// Pair returns the tokens of the query with doc within the limit, and
+// whether the document was cut to fit; with truncate false an over-long
+// pair is a [*LengthError] of [ErrTooLong] with the pair's whole length.
+func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
+	if p.template != "" {
+		return p.pairTemplate(doc, truncate)
+	}
+	d, err := p.tok(doc, false)
 	if err != nil {
 		return nil, false, err
 	}
 	switch {
-	case len(empty) >= limit:
-		return nil, false, fmt.Errorf("%w: %d tokens without the document, limit %d", ErrQueryTooLong, len(empty), limit)
+	case p.fixed+len(d) <= p.limit:
+		return Join(p.s, p.q, d), false, nil
 	case !truncate:
-		return nil, false, fmt.Errorf("%w: %d tokens, limit %d", ErrTooLong, len(whole), limit)
+		return nil, false, &LengthError{Tokens: p.fixed + len(d), Limit: p.limit, Err: ErrTooLong}
 	}
-	// Binary search over character boundaries: lo fits (the empty
-	// document does), hi does not (the whole one does not).
-	lo, hi := 0, len(doc)
-	best := empty
-	for hi-lo > 1 {
-		mid := (lo + hi) / 2
-		for mid > lo && !utf8.RuneStart(doc[mid]) {
-			mid--
-		}
-		if mid == lo {
-			mid = (lo + hi) / 2
-			for mid < hi && !utf8.RuneStart(doc[mid]) {
-				mid++
-			}
-			if mid == hi {
-				break
-			}
-		}
-		t, err := tok(Fill(template, query, doc[:mid]), true)
-		if err != nil {
-			return nil, false, err
-		}
-		if len(t) <= limit {
-			lo, best = mid, t
-		} else {
-			hi = mid
-		}
+	return Join(p.s, p.q, d[:p.limit-p.fixed]), true, nil
+}
+
+// Build is [NewPairer] and [Pairer.Pair] for one document.
+func Build(tok Tokenizer, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
+	p, err := NewPairer(tok, s, template, query, limit)
+	if err != nil {
+		return nil, false, err
 	}
-	return best, true, nil
+	return p.Pair(doc, truncate)
 }

@@ -1,8 +1,10 @@
 package pair_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,10 +76,29 @@ func TestBuild(t *testing.T) {
 }
 
 func TestFill(t *testing.T) {
-	// llama.cpp replaces {query} first, so a query that spells
-	// {document} gets the document too.
-	assert.Equal(t, "q=x, d=y", pair.Fill("q={query}, d={document}", "x", "y"))
-	assert.Equal(t, "q=y, d=y", pair.Fill("q={query}, d={document}", "{document}", "y"))
+	for _, c := range []struct{ name, template, query, doc, want string }{
+		{"both", "q={query}, d={document}", "x", "y", "q=x, d=y"},
+		// Query and document are text, never template: a marker they
+		// spell stays as it is.
+		{"query spells {document}", "q={query}, d={document}", "{document}", "y", "q={document}, d=y"},
+		{"document spells {query}", "q={query}, d={document}", "x", "{query}{document}", "q=x, d={query}{document}"},
+		{"marker split by the insert", "{query}document}", "{", "d", "{document}"},
+		{"repeated markers", "{document}{document}", "q", "dd", "dddd"},
+		{"no markers", "plain {quer} {docum", "q", "d", "plain {quer} {docum"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, pair.Fill(c.template, c.query, c.doc))
+		})
+	}
+}
+
+// TestFillInjection is the request of issue 26: 3,000 {document} markers
+// in the query and a 10 KB document once took a gigabyte.
+func TestFillInjection(t *testing.T) {
+	query := strings.Repeat("{document}", 3000)
+	doc := strings.Repeat("fox ", 2500)
+	got := pair.Fill("Q: {query} D: {document}", query, doc)
+	assert.Equal(t, len("Q:  D: ")+len(query)+len(doc), len(got))
 }
 
 func TestBuildTemplateMultiByte(t *testing.T) {
@@ -96,4 +117,79 @@ func TestBuildTemplateMultiByte(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, cut)
 	assert.Equal(t, []int32{'q', '|', '日', '本', '語'}, got)
+}
+
+// counting wraps a tokenizer and counts the bytes it is given.
+type counting struct {
+	tok   pair.Tokenizer
+	calls int
+	bytes int
+}
+
+func (c *counting) tokenize(text string, special bool) ([]int32, error) {
+	c.calls++
+	c.bytes += len(text)
+	return c.tok(text, special)
+}
+
+// TestBuildTruncateBoundedWork: cutting a long document to the context
+// tokenizes the whole of it at most twice and then only texts the size of
+// the context, a bounded number of times: not once per step of a binary
+// search over its bytes (a 1 MB document took about 20 tokenizations, 7 s).
+func TestBuildTruncateBoundedWork(t *testing.T) {
+	doc := strings.Repeat("fox ", 1<<18) // 1 MiB
+	for _, c := range []struct {
+		name     string
+		s        pair.Specials
+		template string
+	}{
+		{"specials", bert, ""},
+		{"template", none, "Q: {query} D: {document} end"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ct := &counting{tok: words}
+			const limit = 1 << 17 // half the document's words
+			got, cut, err := pair.Build(ct.tokenize, c.s, c.template, "a query", doc, limit, true)
+			require.NoError(t, err)
+			assert.True(t, cut)
+			assert.Len(t, got, limit)
+			assert.LessOrEqual(t, ct.calls, 12, "tokenizations")
+			t.Logf("%d tokenizations, %d bytes", ct.calls, ct.bytes)
+			assert.LessOrEqual(t, ct.bytes, 2*len(doc)+10*(len(doc)/2), "bytes tokenized in %d calls", ct.calls)
+		})
+	}
+}
+
+// TestCutLongest checks the cut against every character prefix: the one
+// chosen fits, and one character more does not, on documents of uneven
+// density (long words then short ones, and the other way round).
+func TestCutLongest(t *testing.T) {
+	const template = "Q: {query} D: {document} end"
+	docs := map[string]string{
+		"dense then sparse": strings.Repeat("a ", 40) + strings.Repeat("bbbbbbbbbbbb ", 40),
+		"sparse then dense": strings.Repeat("bbbbbbbbbbbb ", 40) + strings.Repeat("a ", 40),
+		"multi-byte":        strings.Repeat("日本 語テ キスト ", 30),
+		"one long word":     strings.Repeat("x", 300) + " y z",
+	}
+	for name, doc := range docs {
+		for _, limit := range []int{5, 9, 17, 33, 60} {
+			t.Run(fmt.Sprintf("%s/%d", name, limit), func(t *testing.T) {
+				got, cut, err := pair.Build(words, none, template, "aa", doc, limit, true)
+				require.NoError(t, err)
+				want := 0 // the longest fitting prefix, character by character
+				for i := range len(doc) + 1 {
+					if i < len(doc) && !utf8.RuneStart(doc[i]) {
+						continue
+					}
+					toks, _ := words(pair.Fill(template, "aa", doc[:i]), true)
+					if len(toks) <= limit {
+						want = i
+					}
+				}
+				wantToks, _ := words(pair.Fill(template, "aa", doc[:want]), true)
+				assert.Equal(t, wantToks, got)
+				assert.Equal(t, want < len(doc), cut)
+			})
+		}
+	}
 }

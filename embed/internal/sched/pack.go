@@ -1,6 +1,9 @@
 package sched
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // pack takes the next batch of items for w and the CPU threads to
 // evaluate it with, or reports that the scheduler is closing. It holds
@@ -117,7 +120,15 @@ func (s *Scheduler) run(w *worker, seqs []item, threads int) {
 		toks[i] = it.Tokens
 	}
 	kind := seqs[0].job.kind
-	decode, err := w.ev.Decode(kind, toks, threads)
+	stop := func() bool { // every call of the batch canceled: its work is for nobody
+		for _, it := range seqs {
+			if !it.job.canceled.Load() {
+				return false
+			}
+		}
+		return true
+	}
+	decode, err := w.ev.Decode(kind, toks, threads, stop)
 	if err == nil {
 		s.deliver(w.ev, kind, seqs)
 	}
@@ -128,8 +139,10 @@ func (s *Scheduler) run(w *worker, seqs []item, threads int) {
 	if err == nil {
 		return
 	}
-	if len(seqs) == 1 {
-		seqs[0].job.finish(seqs[0].Index, nil, nil, err)
+	if len(seqs) == 1 || errors.Is(err, ErrStopped) {
+		for _, it := range seqs {
+			it.job.finish(it.Index, nil, nil, err)
+		}
 		return
 	}
 	for i := range seqs {

@@ -16,6 +16,9 @@ var (
 	ErrClosed = errors.New("sched: closed")
 	// ErrFull: the queue would exceed Config.MaxQueue.
 	ErrFull = errors.New("sched: queue full")
+	// ErrStopped: an evaluator stopped a batch whose calls had all been
+	// canceled (see Evaluator.Decode); its sequences are not retried.
+	ErrStopped = errors.New("sched: batch stopped, its calls canceled")
 )
 
 // Evaluator evaluates packed batches for one worker; only that worker's
@@ -24,8 +27,10 @@ type Evaluator interface {
 	// Decode evaluates seqs as one batch: sequence s holds seqs[s], at
 	// positions from 0, all of kind k, with the given CPU threads. It
 	// returns the time the evaluation itself took, and an error when the
-	// batch failed as a whole.
-	Decode(k Kind, seqs [][]int32, threads int) (time.Duration, error)
+	// batch failed as a whole. An evaluator that evaluates a batch in
+	// several steps calls stop between them, and returns [ErrStopped]
+	// when it reports true: every call waiting for the batch is gone.
+	Decode(k Kind, seqs [][]int32, threads int, stop func() bool) (time.Duration, error)
 	// Pooled returns a copy of the pooled vector of sequence s of the
 	// last Decode.
 	Pooled(s int) ([]float32, error)

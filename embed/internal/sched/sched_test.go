@@ -39,7 +39,7 @@ type fake struct {
 	dead  atomic.Bool
 }
 
-func (f *fake) Decode(k Kind, seqs [][]int32, threads int) (time.Duration, error) {
+func (f *fake) Decode(k Kind, seqs [][]int32, threads int, _ func() bool) (time.Duration, error) {
 	if f.dead.Load() {
 		panic("Decode after Close")
 	}
