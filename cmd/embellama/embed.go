@@ -124,8 +124,8 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: -file, or one text per line of standard input)", stderr)
 	ef := addEngineFlags(fs)
 	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSON Lines (see -input)")
-	field := fs.String("field", "", "JSON Lines: the `field` holding the text (default \"text\"); \"id\" names the output row")
-	input := fs.String("input", "auto", "how lines are read: text, jsonl, or auto (jsonl with -field, for *.jsonl and *.ndjson files, or when the first line is a JSON object)")
+	var in inputFlags
+	in.add(fs, "text")
 	skipEmpty := fs.Bool("skip-empty", false, "leave blank lines out (no row; ids still count them) instead of giving each an error row")
 	format := fs.String("format", "array", "output: array (a JSON array per line, null for a failed input), jsonl ({\"id\",\"embedding\"} or {\"id\",\"error\"} per line) or npy (float32 matrix)")
 	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
@@ -133,29 +133,29 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mode, err := parseInputMode(*input)
-	if err != nil {
-		return usageError{err}
-	}
 	var recs []record
 	switch {
 	case fs.NArg() > 0 && *file != "":
 		return usageError{errors.New("give TEXT arguments or -file, not both")}
-	case fs.NArg() > 0 && (*field != "" || mode != inputAuto):
+	case fs.NArg() > 0 && in.given():
 		return usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
 	case fs.NArg() > 0:
 		recs = argRecords(fs.Args(), *skipEmpty)
 	default:
-		in, name := stdin, ""
+		r, name := stdin, ""
 		if *file != "" && *file != "-" {
 			f, err := os.Open(*file)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			in, name = f, *file
+			r, name = f, *file
 		}
-		if recs, err = readInputs(in, inputOptions{mode: mode, field: *field, name: name, skipEmpty: *skipEmpty}); err != nil {
+		o, err := in.options(name, *skipEmpty)
+		if err != nil {
+			return err
+		}
+		if recs, err = readInputs(r, o); err != nil {
 			return err
 		}
 		if !hasText(recs) {

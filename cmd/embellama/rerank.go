@@ -22,10 +22,11 @@ type rerankRecord struct {
 }
 
 func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSONL with -field)", stderr)
+	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSON Lines: see -input)", stderr)
 	ef := addEngineFlags(fs)
 	query := fs.String("query", "", "the search `query` the documents are scored against (required)")
-	field := fs.String("field", "", "read JSON lines and score this `field` (\"id\" names the output)")
+	var inf inputFlags
+	inf.add(fs, "document")
 	sorted := fs.Bool("sorted", false, "print best first instead of in input order")
 	top := fs.Int("top", 0, "with -sorted: print the best `n` only (0: all)")
 	if err := parse(fs, args); err != nil {
@@ -37,16 +38,20 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageError{errors.New("give one FILE, or - for standard input")}
 	}
-	in := stdin
+	in, name := stdin, ""
 	if fs.Arg(0) != "-" {
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		in = f
+		in, name = f, fs.Arg(0)
 	}
-	recs, err := readInputs(in, inputOptions{field: *field, name: fs.Arg(0), skipEmpty: true})
+	o, err := inf.options(name, true)
+	if err != nil {
+		return err
+	}
+	recs, err := readInputs(in, o)
 	if err != nil {
 		return err
 	}
