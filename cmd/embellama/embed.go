@@ -133,6 +133,9 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := ef.ret.checkChunking(fs); err != nil {
+		return err
+	}
 	var recs []record
 	switch {
 	case fs.NArg() > 0 && *file != "":
@@ -171,6 +174,9 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := ef.ret.checkChunkContext(cfg.ContextSize); err != nil {
+		return err // -ctx or $EMBELLAMA_CTX: known before loading
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -179,6 +185,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
+	if info, err := e.ModelInfo(""); err == nil {
+		if err := ef.ret.checkChunkContext(info.ContextSize); err != nil {
+			return err
+		}
+	}
 	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
 	if ef.ret.chunk > 0 {
 		out, closeOut, err := openOutput(*output, stdout)
