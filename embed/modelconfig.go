@@ -72,7 +72,8 @@ type ModelConfig struct {
 	BatchTarget int
 	// UBatchSize is llama.cpp's physical batch size for causal (decoder)
 	// models; encoder models always use BatchSize, as they cannot split a
-	// sequence. Default: BatchSize.
+	// sequence. Default: BatchSize. It must be at most BatchSize, set or
+	// planned, on every model: a larger value is a *ConfigError at load.
 	UBatchSize int
 	// MaxSequences is the most texts in one decode. It must divide
 	// UBatchSize (llama.cpp aborts otherwise when it prepares mean

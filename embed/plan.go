@@ -196,9 +196,15 @@ func planBatch(cfg *ModelConfig, causal bool, h host) ([]string, error) {
 		}
 	}
 	cfg.BatchTarget = min(cfg.BatchTarget, cfg.BatchSize)
+	// UBatchSize is at most BatchSize, for every model (checked here
+	// because BatchSize may have been planned above): a larger value was
+	// lowered without a word.
+	if cfg.UBatchSize > cfg.BatchSize {
+		return nil, &ConfigError{Field: "UBatchSize", Value: cfg.UBatchSize, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
+	}
 	// Encoders evaluate each sequence in one ubatch: llama.cpp aborts
 	// otherwise, so the ubatch is the whole batch.
-	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
+	if cfg.UBatchSize == 0 || !causal {
 		cfg.UBatchSize = cfg.BatchSize
 	}
 	// llama.cpp asserts (aborts) unless n_seq_max <= n_batch, and, when
