@@ -37,7 +37,7 @@ func (r benchResult) tokensPerSec() float64 { return float64(r.tokens) / r.elaps
 
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
 	kind := fs.String("corpus", "short", "generated corpus: short (5-60 words) or long (250-420 words)")
 	file := fs.String("file", "", "embed the lines of this `file` instead of a generated corpus")
 	n := fs.Int("n", 1000, "texts to embed for throughput")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/embellama/embellama/embed"
@@ -48,10 +49,19 @@ var flagDefaults = map[string]string{
 	"flash-attn":   "default auto: off on the CPU for heads not a multiple of 16 wide",
 }
 
-func addEngineFlags(fs *flag.FlagSet) *engineFlags {
+// engineUse says which flags beyond embed.Settings' a command honours,
+// and which of those it has no use for: a command does not define a flag
+// it would ignore, so that giving one is a usage error, not a no-op.
+type engineUse struct {
+	calls   bool     // -dimensions and -prompt-name, options of each call (embed)
+	prompts bool     // -prompt and -default-prompt, the model's prompts
+	skip    []string // flags of embed.Settings the command ignores
+}
+
+func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 	f := &engineFlags{fs: fs}
 	for _, s := range embed.Settings() {
-		if s.Flag == "" {
+		if s.Flag == "" || slices.Contains(use.skip, s.Flag) {
 			continue
 		}
 		usage := s.Doc
@@ -63,9 +73,14 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 			return nil
 		})
 	}
-	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
+	if use.calls {
+		fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
+		f.ret.addPromptName(fs)
+	}
+	if use.prompts {
+		f.ret.addPrompts(fs)
+	}
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
-	f.ret.add(fs)
 	return f
 }
 
@@ -122,7 +137,7 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: -file, or one text per line of standard input)", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{calls: true, prompts: true})
 	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSON Lines (see -input)")
 	var in inputFlags
 	in.add(fs, "text")

@@ -23,7 +23,7 @@ type rerankRecord struct {
 
 func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSON Lines: see -input)", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{skip: []string{"normalize"}})
 	query := fs.String("query", "", "the search `query` the documents are scored against (required)")
 	var inf inputFlags
 	inf.add(fs, "document")
@@ -31,6 +31,12 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 0, "with -sorted: print the best `n` only (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case *top < 0:
+		return usageError{fmt.Errorf("-top %d: want 0 (all) or more", *top)}
+	case *top > 0 && !*sorted:
+		return usageError{errors.New("-top applies to -sorted output: give -sorted too")}
 	}
 	if *query == "" {
 		return usageError{errors.New("-query is required")}

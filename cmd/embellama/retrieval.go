@@ -38,10 +38,15 @@ type retrievalFlags struct {
 	late                bool
 }
 
-func (r *retrievalFlags) add(fs *flag.FlagSet) {
+// addPrompts adds the flags of the model's prompts (its configuration).
+func (r *retrievalFlags) addPrompts(fs *flag.FlagSet) {
 	r.prompts = promptFlag{}
 	fs.Var(r.prompts, "prompt", "set the model's prompt `name=text` (repeatable; such as query=\"query: \"); an empty text removes it")
 	fs.StringVar(&r.defaultPrompt, "default-prompt", "", "prompt `name` applied when a call names none")
+}
+
+// addPromptName adds -prompt-name, an option of each call.
+func (r *retrievalFlags) addPromptName(fs *flag.FlagSet) {
 	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text")
 }
 
@@ -90,21 +95,6 @@ func (r *retrievalFlags) apply(name string, cfg *embed.Config) {
 		}
 	case "default-prompt":
 		cfg.DefaultPrompt = r.defaultPrompt
-	}
-}
-
-// applyModel is apply for a model loaded with its own ModelConfig.
-func (r *retrievalFlags) applyModel(name string, mc *embed.ModelConfig) {
-	var c embed.Config
-	r.apply(name, &c)
-	for n, t := range c.Prompts {
-		if mc.Prompts == nil {
-			mc.Prompts = map[string]string{}
-		}
-		mc.Prompts[n] = t
-	}
-	if name == "default-prompt" {
-		mc.DefaultPrompt = c.DefaultPrompt
 	}
 }
 

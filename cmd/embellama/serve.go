@@ -18,7 +18,7 @@ import (
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (the default accepts local connections only)")
 	models := fs.String("models", "", "more models to load, as `name=path,...`; -model is loaded as $EMBELLAMA_MODEL_NAME, or \"default\"")
 	apiKey := fs.String("api-key", os.Getenv("EMBELLAMA_API_KEY"), "require this bearer `key` (default: $EMBELLAMA_API_KEY; none: no authentication)")
