@@ -59,6 +59,11 @@ func TestIgnoredFlagsRefused(t *testing.T) {
 		{"serve -prompt-name", append(serve, "-prompt-name", "query"), "-prompt-name"},
 		{"bench -dimensions", append(bench, "-dimensions", "8"), "-dimensions"},
 		{"bench -prompt-name", append(bench, "-prompt-name", "query"), "-prompt-name"},
+		{"bench -server-model without -vs-server", append(bench, "-server-model", "m"), "-server-model"},
+		{"bench -rounds without -vs-server", append(bench, "-rounds", "3"), "-rounds"},
+		{"bench -server-scores without -vs-server", append(bench, "-server-scores", "relevance"), "-server-scores"},
+		{"bench -client-request without -clients", append(bench, "-client-request", "4"), "-client-request"},
+		{"bench -corpus with -file", append(bench, "-corpus", "long", "-file", "/dev/null"), "-corpus"},
 		{"info -dimensions", []string{"info", "-lib", lib, "-model", emb, "-dimensions", "8"}, "-dimensions"},
 		{"info -prompt-name", []string{"info", "-lib", lib, "-model", emb, "-prompt-name", "query"}, "-prompt-name"},
 	}
