@@ -58,6 +58,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if err := checkBenchFlags(fs); err != nil {
 		return err
 	}

@@ -65,6 +65,8 @@ func TestIgnoredFlagsRefused(t *testing.T) {
 		{"bench -client-request without -clients", append(bench, "-client-request", "4"), "-client-request"},
 		{"bench -corpus with -file", append(bench, "-corpus", "long", "-file", "/dev/null"), "-corpus"},
 		{"info -dimensions", []string{"info", "-lib", lib, "-model", emb, "-dimensions", "8"}, "-dimensions"},
+		{"info with an argument", []string{"info", "-lib", lib, emb, "-ctx", "128"}, "unexpected arguments"},
+		{"bench with an argument", append(bench, emb), "unexpected arguments"},
 		{"info -prompt-name", []string{"info", "-lib", lib, "-model", emb, "-prompt-name", "query"}, "-prompt-name"},
 	}
 	for _, tt := range tests {

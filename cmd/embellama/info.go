@@ -20,6 +20,9 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	var cfg embed.Config
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return err
