@@ -88,3 +88,22 @@ func TestInfoTakesEngineFlags(t *testing.T) {
 	assert.Contains(t, out, "context       128 tokens")
 	assert.Regexp(t, `batch\s+\d+ tokens .* 1 threads over 1 contexts`, out)
 }
+
+// TestLibFlagsNotIgnored: lib refuses a target with -all or list (which
+// take every pinned library, so -os, -arch and -backend did nothing), and
+// -cache outside install (nothing else downloads).
+func TestLibFlagsNotIgnored(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"lib", "list", "-dir", dir, "-backend", "cuda"},
+		{"lib", "list", "-dir", dir, "-os", "windows"},
+		{"lib", "verify", "-dir", dir, "-all", "-arch", "arm64"},
+		{"lib", "verify", "-dir", dir, "-cache", dir},
+		{"lib", "list", "-dir", dir, "-cache", dir},
+	} {
+		code, _, stderr := runCLI(t, "", args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
+	}
+	code, _, stderr := runCLI(t, "", "lib", "list", "-dir", dir)
+	assert.Equal(t, exitOK, code, stderr)
+}
