@@ -151,38 +151,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := ef.ret.checkChunking(fs); err != nil {
 		return err
 	}
-	var recs []record
-	switch {
-	case fs.NArg() > 0 && *file != "":
-		return usageError{errors.New("give TEXT arguments or -file, not both")}
-	case fs.NArg() > 0 && in.given():
-		return usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
-	case fs.NArg() > 0:
-		recs = argRecords(fs.Args(), *skipEmpty)
-	default:
-		r, name := stdin, ""
-		if *file != "" && *file != "-" {
-			f, err := os.Open(*file)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			r, name = f, *file
-		}
-		o, err := in.options(name, *skipEmpty)
-		if err != nil {
-			return err
-		}
-		if recs, err = readInputs(r, o); err != nil {
-			return err
-		}
-		if !hasText(recs) {
-			return usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
-		}
+	recs, err := readTexts(fs.Args(), *file, stdin, &in, *skipEmpty)
+	if err != nil {
+		return err
 	}
-	switch *format {
-	case "array", "jsonl", "npy":
-	default:
+	if !slices.Contains([]string{"array", "jsonl", "npy"}, *format) {
 		return usageError{fmt.Errorf("unknown -format %q (want array, jsonl or npy)", *format)}
 	}
 	cfg, err := ef.config(stderr)
@@ -241,4 +214,38 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return errReported
 	}
 	return nil
+}
+
+// readTexts returns embed's inputs: the TEXT arguments args, or the lines
+// of the file (standard input for "" or "-") read as in says.
+func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skipEmpty bool) ([]record, error) {
+	switch {
+	case len(args) > 0 && file != "":
+		return nil, usageError{errors.New("give TEXT arguments or -file, not both")}
+	case len(args) > 0 && in.given():
+		return nil, usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
+	case len(args) > 0:
+		return argRecords(args, skipEmpty), nil
+	}
+	r, name := stdin, ""
+	if file != "" && file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name = f, file
+	}
+	o, err := in.options(name, skipEmpty)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := readInputs(r, o)
+	if err != nil {
+		return nil, err
+	}
+	if !hasText(recs) {
+		return nil, usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
+	}
+	return recs, nil
 }

@@ -44,30 +44,9 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageError{errors.New("give one FILE, or - for standard input")}
 	}
-	in, name := stdin, ""
-	if fs.Arg(0) != "-" {
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in, name = f, fs.Arg(0)
-	}
-	o, err := inf.options(name, true)
+	recs, err := readDocuments(fs.Arg(0), stdin, &inf)
 	if err != nil {
 		return err
-	}
-	recs, err := readInputs(in, o)
-	if err != nil {
-		return err
-	}
-	if len(recs) == 0 {
-		return usageError{errors.New("no documents given")}
-	}
-	for _, r := range recs {
-		if r.err != nil {
-			return fmt.Errorf("%s: %w", r.where, r.err)
-		}
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {
@@ -107,4 +86,35 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// readDocuments reads rerank's documents from the file at path, or from
+// stdin for "-", as inf says; a line that is no document fails them all.
+func readDocuments(path string, stdin io.Reader, inf *inputFlags) ([]record, error) {
+	in, name := stdin, ""
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in, name = f, path
+	}
+	o, err := inf.options(name, true)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := readInputs(in, o)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, usageError{errors.New("no documents given")}
+	}
+	for _, r := range recs {
+		if r.err != nil {
+			return nil, fmt.Errorf("%s: %w", r.where, r.err)
+		}
+	}
+	return recs, nil
 }
