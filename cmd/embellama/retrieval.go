@@ -57,10 +57,10 @@ func (r *retrievalFlags) addChunkFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&r.late, "late", false, "with -chunk: late chunking, each chunk pooled from the whole text's token vectors")
 }
 
-// checkChunking refuses chunking flags out of range, and -overlap or
-// -late without -chunk (they would do nothing), as embed.EmbedChunks
-// would refuse the first (0 <= overlap < size) but only after the model
-// is loaded and the input read.
+// checkChunking refuses chunking flags out of range (as
+// embed.EmbedChunks would, but only once the model is loaded and the
+// input read), and -overlap or -late without -chunk and -format with it,
+// which would do nothing.
 func (r *retrievalFlags) checkChunking(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
@@ -69,6 +69,8 @@ func (r *retrievalFlags) checkChunking(fs *flag.FlagSet) error {
 		return usageError{fmt.Errorf("-chunk %d: want a chunk size of at least 1 token", r.chunk)}
 	case r.chunk == 0 && (given["overlap"] || r.late):
 		return usageError{errors.New("-overlap and -late apply to chunks: give -chunk too")}
+	case r.chunk > 0 && given["format"]:
+		return usageError{errors.New("-format does not apply with -chunk, which writes a JSON line per chunk")}
 	case r.overlap < 0 || r.overlap >= max(r.chunk, 1):
 		return usageError{fmt.Errorf("-overlap %d: want 0 to -chunk minus one (%d)", r.overlap, r.chunk-1)}
 	}

@@ -126,6 +126,7 @@ func TestEmbedChunkFlagsChecked(t *testing.T) {
 		{"negative overlap", []string{"-chunk", "8", "-overlap", "-1"}, "-overlap"},
 		{"overlap without chunk", []string{"-overlap", "2"}, "-chunk"},
 		{"late without chunk", []string{"-late"}, "-chunk"},
+		{"-format with chunk", []string{"-chunk", "8", "-format", "npy"}, "-format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
