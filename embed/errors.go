@@ -39,7 +39,9 @@ var (
 	ErrModelLoad = errors.New("embed: cannot load model")
 	// ErrNotRegularFile: the model path names a FIFO, socket or device,
 	// which reading would block on or never finish; it is refused before
-	// it is opened. It comes wrapped with [ErrModelLoad].
+	// it is opened, and comes wrapped with [ErrModelLoad]. Or the output
+	// of [Engine.Quantize] is a device, FIFO, socket, directory or
+	// symbolic link, which its rename would replace.
 	ErrNotRegularFile = errors.New("embed: not a regular file")
 	// ErrNotEmbeddingModel: the model declares no pooling, so it has no
 	// sentence embedding of its own; set Config.Pooling to use it anyway.

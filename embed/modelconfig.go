@@ -75,7 +75,9 @@ type ModelConfig struct {
 	// encoder models always use BatchSize, as they cannot split a
 	// sequence. Default: the most tokens whose logits take 256 MiB
 	// (llama.cpp keeps a vocabulary-sized row per token of a call, even
-	// when embedding), a multiple of 64, at most BatchSize.
+	// when embedding), a multiple of 64, at most BatchSize. It must be at
+	// most BatchSize, set or planned, on every model: a larger value is a
+	// *ConfigError at load.
 	UBatchSize int
 	// MaxSequences is the most texts in one decode. It must divide
 	// UBatchSize (llama.cpp aborts otherwise when it prepares mean

@@ -198,6 +198,11 @@ func planBatch(cfg *ModelConfig, causal bool, vocab int, h host) ([]string, erro
 		}
 	}
 	cfg.BatchTarget = min(cfg.BatchTarget, cfg.BatchSize)
+	// UBatchSize is at most BatchSize, for every model; checked here
+	// because BatchSize may have been planned above.
+	if cfg.UBatchSize > cfg.BatchSize {
+		return nil, &ConfigError{Field: "UBatchSize", Value: cfg.UBatchSize, Reason: fmt.Sprintf("must be at most the batch size (%d)", cfg.BatchSize)}
+	}
 	// Encoders evaluate each sequence in one ubatch: llama.cpp aborts
 	// otherwise, so the ubatch is the whole batch. A decoder's ubatch
 	// bounds its vocabulary-sized buffers (see outputTokens).
@@ -208,7 +213,7 @@ func planBatch(cfg *ModelConfig, causal bool, vocab int, h host) ([]string, erro
 			cfg.UBatchSize = min(max(cfg.UBatchSize/q, 1)*q, cfg.BatchSize/q*q)
 		}
 	}
-	if cfg.UBatchSize == 0 || !causal || cfg.UBatchSize > cfg.BatchSize {
+	if cfg.UBatchSize == 0 || !causal {
 		cfg.UBatchSize = cfg.BatchSize
 	}
 	// llama.cpp asserts (aborts) unless n_seq_max <= n_batch, and, when

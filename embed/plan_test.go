@@ -121,6 +121,12 @@ func TestPlanner(t *testing.T) {
 		{name: "batch of one", h: bert, cfg: ModelConfig{BatchSize: 1}, host: cpu2, err: "BatchSize"},
 		{name: "context of one", h: bert, cfg: ModelConfig{ContextSize: 1}, host: cpu2, err: "ContextSize"},
 		{name: "negative ubatch", h: qwen, cfg: ModelConfig{UBatchSize: -1}, host: cpu2, err: "UBatchSize"},
+		// At most BatchSize, as documented; above it was silently lowered
+		// to BatchSize when BatchSize was planned, not set.
+		{name: "causal ubatch above the planned batch", h: qwen, cfg: ModelConfig{ContextSize: 1024, UBatchSize: 2048}, host: cpu2, err: "UBatchSize"},
+		{name: "encoder ubatch above the planned batch", h: bert, cfg: ModelConfig{UBatchSize: 1024}, host: cpu2, err: "UBatchSize"},
+		{name: "ubatch equal to the planned batch", h: qwen, cfg: ModelConfig{ContextSize: 1024, UBatchSize: 1024}, host: cpu2,
+			want: ModelConfig{UBatchSize: 1024, BatchSize: 1024}, pool: PoolingLast},
 		{name: "sequences of zero is the default, 257 refused", h: bert, cfg: ModelConfig{MaxSequences: 257}, host: cpu2, err: "MaxSequences"},
 		{name: "tiny trained context", h: header{arch: "bert", train: 4, pooling: 1, posEmbd: 4}, host: cpu2, err: "ContextSize"},
 		{name: "configured pooling wins", h: bert, cfg: ModelConfig{Pooling: PoolingCLS}, host: cpu2, pool: PoolingCLS},

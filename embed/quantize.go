@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,14 +89,18 @@ type QuantizeOptions struct {
 // chooses), norms and biases stay F32, and the metadata is copied.
 //
 // The input is validated by the pure-Go GGUF reader first, and its
-// tensors must be F32, F16 or BF16 unless opts.Requantize. The output is written beside out under a
-// temporary name, checked, and renamed, so out is either complete or
-// untouched. llama.cpp cannot be interrupted: ctx is checked before it
-// starts and after it ends.
+// tensors must be F32, F16 or BF16 unless opts.Requantize. The output is
+// written beside out under a temporary name, checked, and renamed, so out
+// is either complete or untouched; it gets mode 0644 less the umask. Only
+// a new path or a regular file is written: a device, FIFO, socket,
+// directory or symbolic link at out is refused with [ErrNotRegularFile],
+// Overwrite or not (a link is not followed). llama.cpp cannot be
+// interrupted: ctx is checked before it starts and after it ends.
 //
 // Errors match [ErrQuantizeType], [ErrModelNotFound], [ErrModelLoad]
 // (with a gguf format error), [ErrRequantize], [ErrOutputExists],
-// [ErrInvalidOption], [ErrQuantize] or [ErrClosed].
+// [ErrNotRegularFile] (for out), [ErrInvalidOption], [ErrQuantize] or
+// [ErrClosed].
 func (e *Engine) Quantize(ctx context.Context, in, out string, opts QuantizeOptions) error {
 	i := slices.IndexFunc(quantTypes, func(q quantType) bool { return strings.EqualFold(q.name, opts.Type) })
 	if i < 0 {
@@ -145,8 +151,10 @@ func checkQuantizeInput(in string, requantize bool) error {
 	return nil
 }
 
-// checkQuantizeOutput refuses an output that is the input, that exists
-// (unless overwrite), or whose directory does not exist.
+// checkQuantizeOutput refuses an output path that is empty, whose
+// directory does not exist, or where something other than a regular file
+// is (see [notRegularOutput]); and a regular file that is the input, or
+// that exists unless overwrite.
 func checkQuantizeOutput(in, out string, overwrite bool) error {
 	if out == "" {
 		return fmt.Errorf("%w: empty output path", ErrInvalidOption)
@@ -157,31 +165,79 @@ func checkQuantizeOutput(in, out string, overwrite bool) error {
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%w: output directory %s does not exist", ErrInvalidOption, filepath.Dir(out))
 	}
-	ofi, err := os.Stat(out)
-	if err != nil {
+	ofi, err := os.Lstat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	if err := notRegularOutput(out, ofi); err != nil {
+		return err
 	}
 	ifi, ierr := os.Stat(in)
 	switch {
 	case ierr == nil && os.SameFile(ifi, ofi):
 		return fmt.Errorf("%w: %s is the input", ErrOutputExists, out)
-	case ofi.IsDir():
-		return fmt.Errorf("%w: %s is a directory", ErrOutputExists, out)
 	case !overwrite:
 		return fmt.Errorf("%w: %s (set Overwrite to replace it)", ErrOutputExists, out)
 	}
 	return nil
 }
 
+// notRegularOutput refuses, with [ErrNotRegularFile], an output path that
+// holds anything but a regular file. The output is renamed over the
+// path, which would replace a device (/dev/null, for root), a FIFO or a
+// socket with a file; a symbolic link is refused rather than followed, so
+// that what is replaced is always the path named; a directory cannot be
+// replaced. Overwrite does not change this.
+func notRegularOutput(out string, fi fs.FileInfo) error {
+	m := fi.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	kind := "special file"
+	switch {
+	case m&fs.ModeSymlink != 0:
+		kind = "symbolic link"
+	case m.IsDir():
+		kind = "directory"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "FIFO"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	}
+	return fmt.Errorf("%w: output %s is a %s: quantize writes only a new path or a regular file, and never replaces anything else", ErrNotRegularFile, out, kind)
+}
+
+// createPart creates an empty temporary file beside out, named
+// .<base>.<random>.part, with mode 0644 less the umask: the mode the
+// output keeps once renamed (os.CreateTemp's 0600 would hide a model
+// from the other users a model directory is usually shared with).
+func createPart(out string) (string, error) {
+	for range 100 {
+		name := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.%d.part", filepath.Base(out), rand.Uint32()))
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return name, f.Close()
+	}
+	return "", fmt.Errorf("no free temporary name beside %s", out)
+}
+
 // quantize runs llama.cpp into a temporary file beside out and renames
 // it once the Go reader accepts it with the requested file type.
 func quantize(ctx context.Context, in, out string, ft llama.FileType, threads int, requantize bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.part")
+	tmpName, err := createPart(out)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrQuantize, err)
 	}
-	tmpName := tmp.Name()
-	tmp.Close()
 	defer os.Remove(tmpName) // a no-op once renamed
 
 	p, err := llama.DefaultQuantizeParams()
@@ -204,6 +260,12 @@ func quantize(ctx context.Context, in, out string, ft llama.FileType, threads in
 	}
 	if n, ok := f.Uint("general.file_type"); !ok || n != uint64(ft) {
 		return fmt.Errorf("%w: the output's general.file_type is %d, want %d", ErrQuantize, n, ft)
+	}
+	// Checked again: something may have been put at out meanwhile.
+	if fi, err := os.Lstat(out); err == nil {
+		if err := notRegularOutput(out, fi); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(tmpName, out); err != nil {
 		return fmt.Errorf("%w: %w", ErrQuantize, err)

@@ -131,7 +131,8 @@ func quantizeBadInputs(t *testing.T) {
 		{"already quantized", quantized, out("q8"), embed.QuantizeOptions{Type: "q4_k"}, embed.ErrRequantize},
 		{"output is input", src, src, embed.QuantizeOptions{Type: "q8_0", Overwrite: true}, embed.ErrOutputExists},
 		{"output exists", src, existing, embed.QuantizeOptions{Type: "q8_0"}, embed.ErrOutputExists},
-		{"output is a directory", src, dir, embed.QuantizeOptions{Type: "q8_0", Overwrite: true}, embed.ErrOutputExists},
+		{"output is a directory", src, dir, embed.QuantizeOptions{Type: "q8_0", Overwrite: true}, embed.ErrNotRegularFile},
+		{"output is a device", src, os.DevNull, embed.QuantizeOptions{Type: "q8_0", Overwrite: true}, embed.ErrNotRegularFile},
 		{"output directory missing", src, filepath.Join(dir, "no", "out.gguf"), embed.QuantizeOptions{Type: "q8_0"}, embed.ErrInvalidOption},
 		{"output path with NUL", src, filepath.Join(dir, "a\x00b.gguf"), embed.QuantizeOptions{Type: "q8_0"}, embed.ErrInvalidOption},
 		// These pass the Go reader and reach llama.cpp, which throws (and
@@ -143,7 +144,7 @@ func quantizeBadInputs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := e.Quantize(ctx, tc.in, tc.out, tc.opts)
 			require.ErrorIs(t, err, tc.want)
-			if tc.out != src && tc.out != dir && tc.out != existing {
+			if tc.out != src && tc.out != dir && tc.out != existing && tc.out != os.DevNull {
 				assert.NoFileExists(t, tc.out, "a failed conversion leaves no output")
 			}
 		})
@@ -151,6 +152,9 @@ func quantizeBadInputs(t *testing.T) {
 	b, err := os.ReadFile(existing)
 	require.NoError(t, err)
 	assert.Equal(t, "keep me", string(b), "a refused output is untouched")
+	if fi, err := os.Lstat(os.DevNull); assert.NoError(t, err) {
+		assert.NotZero(t, fi.Mode()&os.ModeDevice, "%s is still a device", os.DevNull)
+	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*.part"))
 	assert.Empty(t, leftovers, "no temporary file is left behind")
 

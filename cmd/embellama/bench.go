@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,7 +38,7 @@ func (r benchResult) tokensPerSec() float64 { return float64(r.tokens) / r.elaps
 
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
 	kind := fs.String("corpus", "short", "generated corpus: short (5-60 words) or long (250-420 words)")
 	file := fs.String("file", "", "embed the lines of this `file` instead of a generated corpus")
 	n := fs.Int("n", 1000, "texts to embed for throughput")
@@ -55,6 +56,12 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	serverScores := fs.String("server-scores", "raw", "with -rerank -vs-server: what the server's relevance_score is, raw (llama.cpp's score: llama-server) or relevance (the family's score, a cross-encoder's sigmoid: embellama serve); the engine's scores are compared in the same kind")
 	rounds := fs.Int("rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if err := checkBenchFlags(fs); err != nil {
 		return err
 	}
 	if *soak > 0 && (*file != "" || *vsServer != "" || *skipEngine) {
@@ -371,4 +378,25 @@ func floats(v []float64) string {
 		s[i] = strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return strings.Join(s, " ")
+}
+
+// checkBenchFlags refuses flags that the others given make bench ignore:
+// server flags without -vs-server, -client-request without -clients, and
+// -corpus with -file. (Engine flags with -server-only stay allowed:
+// scripts/bench-vs-server.sh passes its engine flags to both runs.)
+func checkBenchFlags(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	for _, f := range []string{"server-model", "rounds", "server-scores", "server-only"} {
+		if given[f] && !given["vs-server"] {
+			return usageError{fmt.Errorf("-%s applies to -vs-server: give it too", f)}
+		}
+	}
+	switch {
+	case given["client-request"] && !given["clients"]:
+		return usageError{errors.New("-client-request applies to -clients: give it too")}
+	case given["corpus"] && given["file"]:
+		return usageError{errors.New("-corpus generates texts, -file reads them: give one of them")}
+	}
+	return nil
 }

@@ -99,13 +99,20 @@ func TestInfoCommand(t *testing.T) {
 }
 
 func TestParseModels(t *testing.T) {
-	got, err := parseModels("a=/x.gguf, b=y.gguf")
+	got, err := parseModels("a=/x.gguf, b=y.gguf", "default")
 	require.NoError(t, err)
 	assert.Equal(t, [][2]string{{"a", "/x.gguf"}, {"b", "y.gguf"}}, got)
 	for _, bad := range []string{"a", "=x", "a=", "a=x,a=y", "default=x"} {
-		_, err := parseModels(bad)
+		_, err := parseModels(bad, "default")
 		assert.Error(t, err, bad)
 	}
+	// -model's name is $EMBELLAMA_MODEL_NAME when set: that name is
+	// taken, and "default" is free.
+	_, err = parseModels("mine=x", "mine")
+	assert.ErrorContains(t, err, `model name "mine" is used twice`)
+	got, err = parseModels("default=x", "mine")
+	require.NoError(t, err)
+	assert.Equal(t, [][2]string{{"default", "x"}}, got)
 }
 
 // modelServer serves the bytes of a GGUF model the way the hub does:

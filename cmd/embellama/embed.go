@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/embellama/embellama/embed"
@@ -48,10 +49,19 @@ var flagDefaults = map[string]string{
 	"flash-attn":   "default auto: off on the CPU for heads not a multiple of 16 wide",
 }
 
-func addEngineFlags(fs *flag.FlagSet) *engineFlags {
+// engineUse says which flags beyond embed.Settings' a command honours,
+// and which of those it has no use for: a command does not define a flag
+// it would ignore, so that giving one is a usage error, not a no-op.
+type engineUse struct {
+	calls   bool     // -dimensions and -prompt-name, options of each call (embed)
+	prompts bool     // -prompt and -default-prompt, the model's prompts
+	skip    []string // flags of embed.Settings the command ignores
+}
+
+func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 	f := &engineFlags{fs: fs}
 	for _, s := range embed.Settings() {
-		if s.Flag == "" {
+		if s.Flag == "" || slices.Contains(use.skip, s.Flag) {
 			continue
 		}
 		usage := s.Doc
@@ -63,9 +73,14 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 			return nil
 		})
 	}
-	fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
+	if use.calls {
+		fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
+		f.ret.addPromptName(fs)
+	}
+	if use.prompts {
+		f.ret.addPrompts(fs)
+	}
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
-	f.ret.add(fs)
 	return f
 }
 
@@ -122,10 +137,10 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("embed", "[TEXT...]  (no TEXT: -file, or one text per line of standard input)", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{calls: true, prompts: true})
 	file := fs.String("file", "", "read texts from `path` (- for standard input): one per line, or JSON Lines (see -input)")
-	field := fs.String("field", "", "JSON Lines: the `field` holding the text (default \"text\"); \"id\" names the output row")
-	input := fs.String("input", "auto", "how lines are read: text, jsonl, or auto (jsonl with -field, for *.jsonl and *.ndjson files, or when the first line is a JSON object)")
+	var in inputFlags
+	in.add(fs, "text")
 	skipEmpty := fs.Bool("skip-empty", false, "leave blank lines out (no row; ids still count them) instead of giving each an error row")
 	format := fs.String("format", "array", "output: array (a JSON array per line, null for a failed input), jsonl ({\"id\",\"embedding\"} or {\"id\",\"error\"} per line) or npy (float32 matrix)")
 	output := fs.String("o", "-", "write the output to `path` (- for standard output)")
@@ -133,43 +148,22 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mode, err := parseInputMode(*input)
+	if err := ef.ret.checkChunking(fs); err != nil {
+		return err
+	}
+	recs, err := readTexts(fs.Args(), *file, stdin, &in, *skipEmpty)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	var recs []record
-	switch {
-	case fs.NArg() > 0 && *file != "":
-		return usageError{errors.New("give TEXT arguments or -file, not both")}
-	case fs.NArg() > 0 && (*field != "" || mode != inputAuto):
-		return usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
-	case fs.NArg() > 0:
-		recs = argRecords(fs.Args(), *skipEmpty)
-	default:
-		in, name := stdin, ""
-		if *file != "" && *file != "-" {
-			f, err := os.Open(*file)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			in, name = f, *file
-		}
-		if recs, err = readInputs(in, inputOptions{mode: mode, field: *field, name: name, skipEmpty: *skipEmpty}); err != nil {
-			return err
-		}
-		if !hasText(recs) {
-			return usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
-		}
-	}
-	switch *format {
-	case "array", "jsonl", "npy":
-	default:
+	if !slices.Contains([]string{"array", "jsonl", "npy"}, *format) {
 		return usageError{fmt.Errorf("unknown -format %q (want array, jsonl or npy)", *format)}
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {
 		return err
+	}
+	if err := ef.ret.checkChunkContext(cfg.ContextSize); err != nil {
+		return err // -ctx or $EMBELLAMA_CTX: known before loading
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -179,6 +173,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
+	if info, err := e.ModelInfo(""); err == nil {
+		if err := ef.ret.checkChunkContext(info.ContextSize); err != nil {
+			return err
+		}
+	}
 	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
 	if ef.ret.chunk > 0 {
 		out, closeOut, err := openOutput(*output, stdout)
@@ -215,4 +214,38 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return errReported
 	}
 	return nil
+}
+
+// readTexts returns embed's inputs: the TEXT arguments args, or the lines
+// of the file (standard input for "" or "-") read as in says.
+func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skipEmpty bool) ([]record, error) {
+	switch {
+	case len(args) > 0 && file != "":
+		return nil, usageError{errors.New("give TEXT arguments or -file, not both")}
+	case len(args) > 0 && in.given():
+		return nil, usageError{errors.New("-field and -input read lines of -file or standard input, not TEXT arguments")}
+	case len(args) > 0:
+		return argRecords(args, skipEmpty), nil
+	}
+	r, name := stdin, ""
+	if file != "" && file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name = f, file
+	}
+	o, err := in.options(name, skipEmpty)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := readInputs(r, o)
+	if err != nil {
+		return nil, err
+	}
+	if !hasText(recs) {
+		return nil, usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
+	}
+	return recs, nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"text/tabwriter"
@@ -15,28 +16,32 @@ import (
 
 func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", "", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	var cfg embed.Config
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return err
 	}
-	// The engine takes -lib and -backend; the model, loaded below, the
-	// other flags.
-	var flags embed.Config
-	if err := ef.apply(&flags); err != nil {
+	envModel := cfg.ModelPath // $EMBELLAMA_MODEL: loaded below, as -model is
+	// Every flag applies, as embed's do: the engine takes -lib and
+	// -backend, the model loaded below the others.
+	if err := ef.apply(&cfg); err != nil {
 		return usageError{err}
 	}
-	if ef.flag("lib") != "" {
-		cfg.Library = flags.Library
+	ef.fs.Visit(func(fl *flag.Flag) { ef.ret.apply(fl.Name, &cfg) })
+	flagModel := ""
+	if ef.flag("model") != "" {
+		flagModel = cfg.ModelPath
 	}
-	if ef.flag("backend") != "" {
-		cfg.Backend = flags.Backend
+	if ef.verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	requested := cfg.Backend
-	envModel := cfg.ModelPath // $EMBELLAMA_MODEL: loaded below, as -model is
 	cfg.ModelPath = ""
 	e, err := embed.New(context.Background(), cfg)
 	if err != nil {
@@ -74,17 +79,13 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(w, "device %d\t%s (%s, %s%s)\n", i, d.Name, d.Description, d.Type, mem)
 	}
-	modelPath, source, err := infoModel(flags.ModelPath, envModel)
+	modelPath, source, err := infoModel(flagModel, envModel)
 	if err != nil {
 		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
 	}
 	if modelPath != "" {
 		mc := cfg.ModelConfig()
 		mc.ModelPath = modelPath
-		if ef.flag("pooling") != "" {
-			mc.Pooling = flags.Pooling
-		}
-		ef.fs.Visit(func(fl *flag.Flag) { ef.ret.applyModel(fl.Name, &mc) })
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -52,10 +53,10 @@ func errInputf(format string, a ...any) error {
 
 // inputOptions are the settings of readInputs.
 type inputOptions struct {
-	mode      inputMode
-	field     string // "" means defaultField in jsonl mode
-	name      string // the file's name, for mode auto; "" for standard input
-	skipEmpty bool   // blank lines give no row (ids still count them)
+	mode      inputMode // "" is inputAuto
+	field     string    // "" means defaultField in jsonl mode
+	name      string    // the file's name, for mode auto; "" for standard input
+	skipEmpty bool      // blank lines give no row (ids still count them)
 }
 
 // parseInputMode parses the -input flag.
@@ -65,6 +66,34 @@ func parseInputMode(s string) (inputMode, error) {
 		return m, nil
 	}
 	return "", fmt.Errorf("-input %q: want auto, text or jsonl", s)
+}
+
+// inputFlags are the -input and -field flags, shared by every command
+// that reads lines of input (embed, rerank) so that each reads them the
+// same way.
+type inputFlags struct{ input, field string }
+
+// add adds -input and -field; what names the lines ("text", "document").
+func (f *inputFlags) add(fs *flag.FlagSet, what string) {
+	fs.StringVar(&f.input, "input", string(inputAuto), "how lines are read: text, jsonl, or auto (jsonl with -field, for *.jsonl and *.ndjson files, or when the first line is a JSON object)")
+	fs.StringVar(&f.field, "field", "", "JSON Lines: the `field` holding the "+what+" (default \"text\"); \"id\" names the output row")
+}
+
+// given reports whether either flag was set to other than its default.
+func (f *inputFlags) given() bool { return f.field != "" || inputMode(f.input) != inputAuto }
+
+// options returns readInputs' settings for the file called name ("" for
+// standard input). -field with -input text is a usage error: the lines
+// would be read as written and the field ignored.
+func (f *inputFlags) options(name string, skipEmpty bool) (inputOptions, error) {
+	mode, err := parseInputMode(f.input)
+	if err != nil {
+		return inputOptions{}, usageError{err}
+	}
+	if mode == inputText && f.field != "" {
+		return inputOptions{}, usageError{errors.New("-field reads JSON Lines; -input text reads lines as written: give one of them")}
+	}
+	return inputOptions{mode: mode, field: f.field, name: name, skipEmpty: skipEmpty}, nil
 }
 
 // argRecords turns TEXT arguments into records.
@@ -87,6 +116,9 @@ func readInputs(r io.Reader, o inputOptions) ([]record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	mode := o.mode
+	if mode == "" {
+		mode = inputAuto
+	}
 	if mode == inputAuto && o.field != "" {
 		mode = inputJSONL
 	}

@@ -51,6 +51,9 @@ flags:
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkLibFlags(fs, sub, *all); err != nil {
+		return err
+	}
 	libDir, err := libFolder(*dir)
 	if err != nil {
 		return err
@@ -91,6 +94,23 @@ flags:
 		return flag.ErrHelp
 	}
 	return usageError{fmt.Errorf("unknown lib command %q (want install, list or verify)", sub)}
+}
+
+// checkLibFlags refuses flags that sub would ignore: a target (-os,
+// -arch, -backend) with list or -all, which take every pinned library,
+// and -cache outside install, the only one that downloads.
+func checkLibFlags(fs *flag.FlagSet, sub string, all bool) error {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	for _, f := range []string{"os", "arch", "backend"} {
+		if given[f] && (all || sub == "list") {
+			return usageError{fmt.Errorf("-%s names one target; lib list and -all take every pinned library", f)}
+		}
+	}
+	if given["cache"] && sub != "install" {
+		return usageError{errors.New("-cache is where lib install downloads; lib " + sub + " downloads nothing")}
+	}
+	return nil
 }
 
 // libFolder returns where libraries are installed: dir, else the lib/ of

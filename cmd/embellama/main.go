@@ -143,3 +143,13 @@ func parse(fs *flag.FlagSet, args []string) error {
 	}
 	return nil
 }
+
+// noArgs refuses arguments left after the flags of a command that takes
+// none. Flags end at the first argument, so "info model.gguf -ctx 128"
+// would otherwise ignore all three.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments: %s (flags go before arguments; this command takes none)", strings.Join(fs.Args(), " "))}
+	}
+	return nil
+}

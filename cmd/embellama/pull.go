@@ -123,16 +123,22 @@ type puller struct {
 }
 
 // pull downloads src to dst via dst+".part". An existing dst is verified
-// and kept. want, when not empty, is the expected sha256; otherwise the
+// and kept. Either path holding anything but a regular file is refused
+// (see checkOutputPath). want, when not empty, is the expected sha256; otherwise the
 // server's announced sha256 (X-Linked-Etag or ETag) is used when it has
 // one. The result must also be a valid GGUF file.
 func (p *puller) pull(ctx context.Context, src, dst, want string) error {
+	part := dst + ".part"
+	for _, path := range []string{dst, part} {
+		if err := checkOutputPath(path); err != nil {
+			return err
+		}
+	}
 	if _, err := os.Stat(dst); err == nil && want != "" {
 		if got, err := filehash.SHA256(dst); err == nil && got == want {
 			return nil
 		}
 	}
-	part := dst + ".part"
 	for attempt := 0; ; attempt++ {
 		announced, err := p.fetch(ctx, src, part, want)
 		if want == "" {
@@ -157,6 +163,9 @@ func (p *puller) pull(ctx context.Context, src, dst, want string) error {
 	if _, err := gguf.Open(part); err != nil {
 		os.Remove(part)
 		return fmt.Errorf("%s is not a valid GGUF file: %w", path.Base(dst), err)
+	}
+	if err := checkOutputPath(dst); err != nil { // again: it may have appeared meanwhile
+		return err
 	}
 	return os.Rename(part, dst)
 }

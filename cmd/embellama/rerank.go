@@ -22,14 +22,21 @@ type rerankRecord struct {
 }
 
 func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSONL with -field)", stderr)
-	ef := addEngineFlags(fs)
+	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSON Lines: see -input)", stderr)
+	ef := addEngineFlags(fs, engineUse{skip: []string{"normalize"}})
 	query := fs.String("query", "", "the search `query` the documents are scored against (required)")
-	field := fs.String("field", "", "read JSON lines and score this `field` (\"id\" names the output)")
+	var inf inputFlags
+	inf.add(fs, "document")
 	sorted := fs.Bool("sorted", false, "print best first instead of in input order")
 	top := fs.Int("top", 0, "with -sorted: print the best `n` only (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case *top < 0:
+		return usageError{fmt.Errorf("-top %d: want 0 (all) or more", *top)}
+	case *top > 0 && !*sorted:
+		return usageError{errors.New("-top applies to -sorted output: give -sorted too")}
 	}
 	if *query == "" {
 		return usageError{errors.New("-query is required")}
@@ -37,26 +44,9 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageError{errors.New("give one FILE, or - for standard input")}
 	}
-	in := stdin
-	if fs.Arg(0) != "-" {
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
-	}
-	recs, err := readInputs(in, inputOptions{field: *field, name: fs.Arg(0), skipEmpty: true})
+	recs, err := readDocuments(fs.Arg(0), stdin, &inf)
 	if err != nil {
 		return err
-	}
-	if len(recs) == 0 {
-		return usageError{errors.New("no documents given")}
-	}
-	for _, r := range recs {
-		if r.err != nil {
-			return fmt.Errorf("%s: %w", r.where, r.err)
-		}
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {
@@ -96,4 +86,35 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// readDocuments reads rerank's documents from the file at path, or from
+// stdin for "-", as inf says; a line that is no document fails them all.
+func readDocuments(path string, stdin io.Reader, inf *inputFlags) ([]record, error) {
+	in, name := stdin, ""
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in, name = f, path
+	}
+	o, err := inf.options(name, true)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := readInputs(in, o)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, usageError{errors.New("no documents given")}
+	}
+	for _, r := range recs {
+		if r.err != nil {
+			return nil, fmt.Errorf("%s: %w", r.where, r.err)
+		}
+	}
+	return recs, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,10 +38,15 @@ type retrievalFlags struct {
 	late                bool
 }
 
-func (r *retrievalFlags) add(fs *flag.FlagSet) {
+// addPrompts adds the flags of the model's prompts (its configuration).
+func (r *retrievalFlags) addPrompts(fs *flag.FlagSet) {
 	r.prompts = promptFlag{}
 	fs.Var(r.prompts, "prompt", "set the model's prompt `name=text` (repeatable; such as query=\"query: \"); an empty text removes it")
 	fs.StringVar(&r.defaultPrompt, "default-prompt", "", "prompt `name` applied when a call names none")
+}
+
+// addPromptName adds -prompt-name, an option of each call.
+func (r *retrievalFlags) addPromptName(fs *flag.FlagSet) {
 	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text")
 }
 
@@ -49,6 +55,37 @@ func (r *retrievalFlags) addChunkFlags(fs *flag.FlagSet) {
 	fs.IntVar(&r.chunk, "chunk", 0, "split each text into chunks of at most `n` tokens, one vector per chunk with its byte offsets (JSON lines)")
 	fs.IntVar(&r.overlap, "overlap", 0, "with -chunk: `tokens` each chunk shares with the one before")
 	fs.BoolVar(&r.late, "late", false, "with -chunk: late chunking, each chunk pooled from the whole text's token vectors")
+}
+
+// checkChunking refuses chunking flags out of range (as
+// embed.EmbedChunks would, but only once the model is loaded and the
+// input read), and -overlap or -late without -chunk and -format with it,
+// which would do nothing.
+func (r *retrievalFlags) checkChunking(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	switch {
+	case r.chunk < 0 || given["chunk"] && r.chunk == 0:
+		return usageError{fmt.Errorf("-chunk %d: want a chunk size of at least 1 token", r.chunk)}
+	case r.chunk == 0 && (given["overlap"] || r.late):
+		return usageError{errors.New("-overlap and -late apply to chunks: give -chunk too")}
+	case r.chunk > 0 && given["format"]:
+		return usageError{errors.New("-format does not apply with -chunk, which writes a JSON line per chunk")}
+	case r.overlap < 0 || r.overlap >= max(r.chunk, 1):
+		return usageError{fmt.Errorf("-overlap %d: want 0 to -chunk minus one (%d)", r.overlap, r.chunk-1)}
+	}
+	return nil
+}
+
+// checkChunkContext refuses a chunk size above the context of contextSize
+// tokens (0: not known yet): no chunk could ever be that long, and the
+// library's own check (size plus prompt and special tokens) must not be
+// reached with a size whose sum overflows.
+func (r *retrievalFlags) checkChunkContext(contextSize int) error {
+	if contextSize > 0 && r.chunk > contextSize {
+		return usageError{fmt.Errorf("-chunk %d: chunks must fit the model's context of %d tokens", r.chunk, contextSize)}
+	}
+	return nil
 }
 
 // apply sets the configuration a visited flag names.
@@ -60,21 +97,6 @@ func (r *retrievalFlags) apply(name string, cfg *embed.Config) {
 		}
 	case "default-prompt":
 		cfg.DefaultPrompt = r.defaultPrompt
-	}
-}
-
-// applyModel is apply for a model loaded with its own ModelConfig.
-func (r *retrievalFlags) applyModel(name string, mc *embed.ModelConfig) {
-	var c embed.Config
-	r.apply(name, &c)
-	for n, t := range c.Prompts {
-		if mc.Prompts == nil {
-			mc.Prompts = map[string]string{}
-		}
-		mc.Prompts[n] = t
-	}
-	if name == "default-prompt" {
-		mc.DefaultPrompt = c.DefaultPrompt
 	}
 }
 
@@ -112,6 +134,9 @@ func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retriev
 		texts[i] = rec.text
 	}
 	res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
+	if errors.Is(err, embed.ErrInvalidChunking) {
+		return usageError{err} // the flags, such as a chunk that fits only without its prompt
+	}
 	if err != nil {
 		return err
 	}

@@ -104,3 +104,40 @@ func TestInfoShowsPrompts(t *testing.T) {
 	assert.Contains(t, out, "reranker  ")
 	assert.Contains(t, out, "softmax in the graph")
 }
+
+// TestEmbedChunkFlagsChecked: chunking flags out of range, or that would
+// be ignored, are usage errors decided before any text is embedded. (Before,
+// -chunk 9223372036854775807 passed the context check by overflowing it,
+// -chunk -1 embedded whole texts, and -overlap or -late without -chunk did
+// nothing.)
+func TestEmbedChunkFlagsChecked(t *testing.T) {
+	lib, model := testenv.Library(t), testenv.Fixture(t, "bert-mean-tiny")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"size past int64 overflow", []string{"-chunk", "9223372036854775807"}, "context"},
+		{"size above the context", []string{"-chunk", "100000"}, "context of 512"},
+		{"size above -ctx", []string{"-ctx", "64", "-chunk", "65"}, "context of 64"},
+		{"negative size", []string{"-chunk", "-1"}, "-chunk"},
+		{"overlap equal to size", []string{"-chunk", "8", "-overlap", "8"}, "-overlap"},
+		{"overlap above size", []string{"-chunk", "8", "-overlap", "9"}, "-overlap"},
+		{"negative overlap", []string{"-chunk", "8", "-overlap", "-1"}, "-overlap"},
+		{"overlap without chunk", []string{"-overlap", "2"}, "-chunk"},
+		{"late without chunk", []string{"-late"}, "-chunk"},
+		{"-format with chunk", []string{"-chunk", "8", "-format", "npy"}, "-format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"embed", "-lib", lib, "-model", model}, tt.args...)
+			code, out, stderr := runCLI(t, "Llamas eat grass. They live in herds.\n", args...)
+			assert.Equal(t, exitUsage, code, stderr)
+			assert.Contains(t, stderr, tt.want)
+			assert.Empty(t, out)
+		})
+	}
+	code, out, stderr := runCLI(t, "Llamas eat grass.\n", "embed", "-lib", lib, "-model", model, "-chunk", "500", "-overlap", "499")
+	require.Equal(t, exitOK, code, "a size within the context is fine: %s", stderr)
+	assert.NotEmpty(t, out)
+}

@@ -18,9 +18,9 @@ import (
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "", stderr)
-	ef := addEngineFlags(fs)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (the default accepts local connections only)")
-	models := fs.String("models", "", "more models to load, as `name=path,...`; -model is loaded as \"default\"")
+	models := fs.String("models", "", "more models to load, as `name=path,...`; -model is loaded as $EMBELLAMA_MODEL_NAME, or \"default\"")
 	apiKey := fs.String("api-key", os.Getenv("EMBELLAMA_API_KEY"), "require this bearer `key` (default: $EMBELLAMA_API_KEY; none: no authentication)")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in `bytes` (413 above)")
 	maxInputs := fs.Int("max-inputs", server.DefaultMaxInputs, "most inputs per request (413 above)")
@@ -33,19 +33,25 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	cfg, err := ef.config(stderr)
 	if err != nil {
 		return err
 	}
 	cfg.MaxQueue = *maxQueue
-	extra, err := parseModels(*models)
+	// -model is loaded under $EMBELLAMA_MODEL_NAME, as embed.New loads
+	// Config.ModelPath, or "default".
+	name := cfg.ModelName
+	if name == "" {
+		name = embed.DefaultModelName
+	}
+	extra, err := parseModels(*models, name)
 	if err != nil {
 		return usageError{err}
 	}
-	load := append([][2]string{{embed.DefaultModelName, cfg.ModelPath}}, extra...)
+	load := append([][2]string{{name, cfg.ModelPath}}, extra...)
 	alias, err := parseAliases(*aliases, load)
 	if err != nil {
 		return usageError{err}
@@ -103,10 +109,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return err
 }
 
-// parseModels parses name=path,name=path.
-func parseModels(s string) ([][2]string, error) {
+// parseModels parses name=path,name=path; main is the name of -model's
+// model, which no other may take.
+func parseModels(s, main string) ([][2]string, error) {
 	var out [][2]string
-	seen := map[string]bool{embed.DefaultModelName: true}
+	seen := map[string]bool{main: true}
 	for _, part := range strings.Split(s, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue
@@ -141,7 +148,7 @@ func parseAliases(s string, load [][2]string) (map[string]string, error) {
 		case !ok || alias == "" || model == "":
 			return nil, fmt.Errorf("-alias: %q is not alias=model", part)
 		case !loaded[model]:
-			return nil, fmt.Errorf("-alias: %q names no loaded model (-model is \"default\"; -models adds others)", model)
+			return nil, fmt.Errorf("-alias: %q names no loaded model (-model is $EMBELLAMA_MODEL_NAME, or \"default\"; -models adds others)", model)
 		case loaded[alias]:
 			return nil, fmt.Errorf("-alias: %q is already a model name", alias)
 		case out[alias] != "":

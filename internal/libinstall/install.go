@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/embellama/embellama/platform"
 )
@@ -78,7 +79,11 @@ func (in *installer) say(format string, args ...any) { fmt.Fprintf(in.opts.Progr
 
 // Install installs opts.Pin into opts.LibDir/<os>-<arch>-<backend>. When
 // that folder already holds the pinned packages with every file of its
-// manifest in place, it does nothing and says so (Result.UpToDate).
+// manifest in place, each with the sha256 the manifest recorded when it
+// was installed, it does nothing and says so (Result.UpToDate). Files are
+// extracted into a staging folder beside it, .<os>-<arch>-<backend>.new-*,
+// which is swapped into place; staging folders that installs killed
+// midway left, unchanged for [StaleAfter], are removed first.
 // Errors match [ErrChecksum], [ErrNPM] or [ErrBadTarball]; after an error
 // the destination is as it was.
 func Install(ctx context.Context, opts Options) (Result, error) {
@@ -86,7 +91,10 @@ func Install(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if m, err := readManifest(in.dest); err == nil && m.matches(opts.Pin) && m.quickCheck(in.dest) == nil {
+	for _, name := range in.removeStale(time.Now()) {
+		in.say("%s: removed %s, left by an install that was stopped\n", in.opts.LibDir, name)
+	}
+	if m, err := readManifest(in.dest); err == nil && m.matches(opts.Pin) && m.fullCheck(in.dest) == nil {
 		in.say("%s: up to date (%s), nothing to do\n", in.dest, packagesLine(opts.Pin))
 		return Result{Dir: in.dest, UpToDate: true, Files: m.names()}, nil
 	}
