@@ -30,7 +30,8 @@ type Options struct {
 	Engine Engine
 	// APIKey, when set, is required as "Authorization: Bearer <key>" (the
 	// scheme in any case) on the API routes, and to see model names on
-	// /health.
+	// /health. A key with white space at either end or a control
+	// character is refused by New ([ErrInvalidAPIKey]), not trimmed.
 	APIKey string
 	// MaxBodyBytes bounds a request body. Default: 16 MiB.
 	MaxBodyBytes int64
@@ -92,6 +93,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("server: Options.Engine is nil")
+	}
+	if err := checkAPIKey(opts.APIKey); err != nil {
+		return nil, err
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
