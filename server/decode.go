@@ -2,9 +2,7 @@ package server
 
 import (
 	"bufio"
-	"errors"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -224,18 +222,8 @@ func (d *decoder) expect(c byte) *APIError {
 	return nil
 }
 
-// readError maps a read error: the end of the body (status 0), a body
-// over the limit (413), or a broken connection (400).
-func (d *decoder) readError(err error) *APIError {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.Is(err, io.EOF):
-		return &APIError{Message: "the request body ends early", Type: "invalid_request_error"}
-	case errors.As(err, &mbe):
-		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", mbe.Limit)
-	}
-	return badRequest("", "cannot read the request body")
-}
+// readError maps a read error (see bodyError).
+func (d *decoder) readError(err error) *APIError { return bodyError(err) }
 
 func (d *decoder) syntax(what string) *APIError {
 	return badRequest("", "the request body is not valid JSON: %s at byte %d", what, d.off)

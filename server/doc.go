@@ -41,7 +41,9 @@
 // A request body must be application/json (415 otherwise), and is
 // decoded as a stream that stops at the first limit it crosses (body
 // size, inputs, bytes of one text, token ids), before anything is
-// evaluated; the bodies handled at once share a byte budget. Errors have
+// evaluated; the bodies handled at once share a byte budget, reserved
+// as their bytes arrive, and a body that arrives slower than
+// Options.MinBodyRate is answered 408 and its connection closed. Errors have
 // OpenAI's shape, with param naming the field: 400 for bad input
 // (including invalid UTF-8 and lone surrogate escapes, which are refused
 // rather than replaced), 401 without the API key, 404 for an unknown

@@ -8,32 +8,6 @@ import (
 	"github.com/embellama/embellama/embed"
 )
 
-// minReservation is what a request with a tiny or empty body reserves of
-// the pending-bytes budget: the decoder's buffer and the answer.
-const minReservation = 64 << 10
-
-// admit is what every request with a body passes first: not while the
-// server shuts down, not over MaxBodyBytes (when the client says its
-// length), and only within the memory budget of the bodies being handled
-// together (429 when it is spent). The caller calls release when done.
-func (s *Server) admit(r *http.Request) (release func(), e *APIError) {
-	if s.closing.Load() {
-		return nil, shuttingDown()
-	}
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		return nil, apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
-	}
-	reserve := s.opts.MaxBodyBytes
-	if r.ContentLength >= 0 {
-		reserve = min(max(r.ContentLength, minReservation), s.opts.MaxBodyBytes)
-	}
-	if !s.budget.reserve(reserve) {
-		return nil, apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "",
-			"the server is decoding as many requests as its memory budget allows; retry later")
-	}
-	return func() { s.budget.release(reserve) }, nil
-}
-
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	code := http.StatusOK
@@ -42,15 +16,15 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		code = e.status
 		s.writeError(w, e)
 	}
-	release, e := s.admit(r)
+	b, e := s.admit(w, r)
 	if e != nil {
 		fail(e)
 		return
 	}
-	defer release()
+	defer b.release()
 
 	lim := limits{inputs: s.opts.MaxInputs, tokens: s.opts.MaxRequestTokens, textBytes: s.opts.MaxInputBytes, bodyBytes: s.opts.MaxBodyBytes}
-	req, in, apiErr := decodeRequest(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), lim)
+	req, in, apiErr := decodeRequest(b, lim)
 	if apiErr != nil {
 		fail(apiErr)
 		return

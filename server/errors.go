@@ -111,6 +111,9 @@ func (s *Server) writeError(w http.ResponseWriter, e *APIError) {
 	if e.status >= 500 || e.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}
+	if e.status == http.StatusRequestTimeout { // the body was not read to its end
+		w.Header().Set("Connection", "close")
+	}
 	status := e.status
 	if status == 499 { // nobody is listening; keep the log tidy
 		status = http.StatusRequestTimeout

@@ -23,20 +23,16 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 		start := time.Now()
 		code := http.StatusOK
 		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-		release, e := s.admit(r)
+		b, e := s.admit(w, r)
 		if e != nil {
 			code = e.status
 			s.writeError(w, e)
 			return
 		}
-		defer release()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+		defer b.release()
+		body, err := io.ReadAll(b)
 		if err != nil {
-			e := badRequest("", "cannot read the request body")
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				e = apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
-			}
+			e := bodyError(err)
 			code = e.status
 			s.writeError(w, e)
 			return
