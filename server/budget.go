@@ -109,27 +109,19 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*body, *APIError
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, tooLarge(s.opts.MaxBodyBytes)
 	}
-	if !s.budget.take(minReservation, minReservation) {
+	first := min(minReservation, s.opts.MaxBodyBytes)
+	if !s.budget.take(first, first) {
 		return nil, overloaded()
 	}
 	return &body{s: s, r: http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), rc: http.NewResponseController(w),
-		start: time.Now(), held: minReservation}, nil
+		start: time.Now(), held: first}, nil
 }
 
 // Read implements io.Reader.
 func (b *body) Read(p []byte) (int, error) {
-	if len(p) > readStep {
-		p = p[:readStep]
-	}
-	if want := b.read + int64(len(p)); want > b.held {
-		if !b.s.budget.take(want-b.held, want) {
-			if b.held == b.read {
-				return 0, errBudget
-			}
-			p = p[:b.held-b.read]
-		} else {
-			b.held = want
-		}
+	p, err := b.reserve(p[:min(len(p), readStep)])
+	if err != nil {
+		return 0, err
 	}
 	b.deadline()
 	n, err := b.r.Read(p)
@@ -146,6 +138,24 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// reserve grows the reservation to cover p, or as much of it as the
+// budget allows, and returns p cut to what is reserved; errBudget when
+// nothing more is. The byte past MaxBodyBytes, which MaxBytesReader
+// reads to refuse the body, needs none.
+func (b *body) reserve(p []byte) ([]byte, error) {
+	limit := b.s.opts.MaxBodyBytes
+	if b.read >= limit {
+		return p[:min(len(p), 1)], nil
+	}
+	if want := min(b.read+int64(len(p)), limit); want > b.held && b.s.budget.take(want-b.held, want) {
+		b.held = want
+	}
+	if b.held <= b.read {
+		return nil, errBudget
+	}
+	return p[:min(int64(len(p)), b.held-b.read)], nil
 }
 
 // deadline sets the connection's read deadline for the next read: the
