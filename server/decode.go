@@ -70,12 +70,7 @@ func (d *decoder) request() (*EmbeddingRequest, input, *APIError) {
 	if in.len() == 0 {
 		return nil, in, badRequest("input", "input is required")
 	}
-	switch req.EncodingFormat {
-	case "", "float", "base64":
-	default:
-		return nil, in, badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %q", req.EncodingFormat)
-	}
-	return &req, in, nil
+	return &req, in, nil // the fields every route shares are checked by Server.check
 }
 
 var fields = []string{"input", "model", "encoding_format", "dimensions", "user", "prompt_name"}
@@ -113,7 +108,7 @@ func (d *decoder) field(key string, req *EmbeddingRequest, in *input) *APIError 
 		req.PromptName = &name
 	case "dimensions":
 		var n int
-		n, err = d.positiveInt(key)
+		n, err = d.integer(key)
 		req.Dimensions = &n
 	default:
 		for _, f := range fields {
@@ -138,8 +133,9 @@ func (d *decoder) stringField(key string) (string, *APIError) {
 	return d.str(key, maxFieldBytes, false)
 }
 
-// positiveInt decodes dimensions.
-func (d *decoder) positiveInt(key string) (int, *APIError) {
+// integer decodes dimensions, a 32-bit integer (Server.check wants it
+// positive).
+func (d *decoder) integer(key string) (int, *APIError) {
 	c, err := d.peek()
 	if err != nil {
 		return 0, err
@@ -152,7 +148,7 @@ func (d *decoder) positiveInt(key string) (int, *APIError) {
 		return 0, err
 	}
 	v, perr := strconv.ParseInt(string(num), 10, 32)
-	if perr != nil || v < 1 {
+	if perr != nil {
 		return 0, badRequest(key, "%s must be a positive integer, not %s", key, num)
 	}
 	return int(v), nil
