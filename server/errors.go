@@ -127,7 +127,10 @@ func (s *Server) unknownModel(model string) *APIError {
 // error. A token count is reported only when the engine knows it.
 func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 	var ie *embed.InputError
-	errors.As(err, &ie)
+	inner := err // the error without the "input %d:" of an InputError
+	if errors.As(err, &ie) {
+		inner = ie.Err
+	}
 	what := fmt.Sprintf("%s[%d]", c.input, i)
 	switch {
 	case errors.Is(err, embed.ErrTooLong):
@@ -148,9 +151,9 @@ func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 	case errors.Is(err, embed.ErrInvalidToken):
 		return badRequest(c.input, "%s has a token id outside the model's vocabulary", what)
 	case errors.Is(err, embed.ErrNotAdditive), errors.Is(err, embed.ErrInvalidChunking):
-		return badRequest("chunking", "%s: %s", what, c.message(errors.Unwrap(ie)))
+		return badRequest("chunking", "%s: %s", what, c.message(inner))
 	case errors.Is(err, embed.ErrInvalidOption):
-		return badRequest(c.input, "%s: %s", what, c.message(errors.Unwrap(ie)))
+		return badRequest(c.input, "%s: %s", what, c.message(inner))
 	case errors.Is(err, embed.ErrModelUnloaded):
 		return s.unavailable()
 	}

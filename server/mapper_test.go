@@ -76,6 +76,8 @@ func TestErrorMapperEveryRoute(t *testing.T) {
 		{"not additive, for the call", embed.ErrNotAdditive, nil, 400, "chunking", []string{"/v1/embeddings/chunks"}, "embed:"},
 		{"not additive, for an input", nil, &embed.InputError{Index: 0, Err: embed.ErrNotAdditive}, 400, "chunking", []string{"/v1/embeddings/chunks"}, "embed:"},
 		{"invalid option, for an input", nil, &embed.InputError{Index: 0, Err: invalid}, 400, "input", []string{"/v1/embeddings/chunks"}, "embed:"},
+		{"invalid option, for an input, bare", nil, invalid, 400, "input", []string{"/v1/embeddings/chunks"}, "embed:"},
+		{"invalid option, for an input, bare", nil, invalid, 400, "documents", []string{"/v1/rerank"}, "embed:"},
 		{"too long, count unknown", nil, &embed.InputError{Index: 0, Limit: 512, Err: embed.ErrTooLong}, 400, "documents", []string{"/v1/rerank"}, "0 tokens"},
 		{"too long, count unknown", nil, &embed.InputError{Index: 0, Limit: 512, Err: embed.ErrTooLong}, 400, "input", []string{"/v1/embeddings/chunks"}, "0 tokens"},
 		{"internal", errors.New("boom"), nil, 500, "", []string{"/v1/embeddings", "/v1/embeddings/chunks", "/v1/rerank", "/tokenize", "/detokenize"}, "boom"},
