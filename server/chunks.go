@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/embellama/embellama/embed"
 )
@@ -69,54 +68,52 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 	if len(docs) == 0 {
 		return nil, badRequest("input", "input must not be empty")
 	}
-	if len(docs) > s.opts.MaxInputs {
-		return nil, apiError(413, "invalid_request_error", "too_many_inputs", "input",
-			"%d inputs in one request; this server accepts at most %d", len(docs), s.opts.MaxInputs)
-	}
-	if e := s.checkTextBytes("input", docs...); e != nil {
+	if e := s.checkInputs("input", docs...); e != nil {
 		return nil, e
 	}
-	model, e := s.retrievalModel(req.Model)
+	c, e := s.check(common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat,
+		dimensions: req.Dimensions, input: "input"})
 	if e != nil {
 		return nil, e
 	}
-	// The chunks of all documents count as the inputs of one request.
-	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
-	if s.opts.MaxRequestTokens > 0 {
-		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
-	}
-	if req.PromptName != nil {
-		opts = append(opts, embed.WithPrompt(*req.PromptName))
-	}
-	if req.Dimensions != nil {
-		opts = append(opts, embed.WithDimensions(*req.Dimensions))
+	if e := s.checkChunking(c, req.Chunking); e != nil {
+		return nil, e
 	}
 	co := embed.ChunkOptions{Size: req.Chunking.Size, Overlap: req.Chunking.Overlap, Late: req.Chunking.Late}
-	r, err := rt.EmbedChunks(ctx, model, docs, co, opts...)
+	r, err := rt.EmbedChunks(ctx, c.resolved, docs, co, c.opts...)
 	if err != nil {
-		e := s.retrievalError(err, req.Model)
-		if errors.Is(err, embed.ErrInvalidChunking) {
-			p := "chunking"
-			e.Param = &p
-		}
-		return nil, e
+		return nil, s.errorFor(err, c)
 	}
 	for i, err := range r.Errors {
 		if err != nil {
-			return nil, s.inputError(i, err)
+			return nil, s.inputErrorFor(c, i, err)
 		}
-	}
-	enc := encodeFloats
-	if req.EncodingFormat == "base64" {
-		enc = encodeBase64
 	}
 	out := ChunkResponse{Object: "list", Model: s.modelName(req.Model), Data: make([]ChunkEmbedding, len(r.Chunks))}
 	tokens := 0
-	for i, c := range r.Chunks {
-		out.Data[i] = ChunkEmbedding{Object: "embedding.chunk", Index: c.Doc, Chunk: c.Index, Start: c.Start, End: c.End,
-			Tokens: c.Tokens, Overlap: c.Overlap, Embedding: enc(c.Vector)}
-		tokens += c.Tokens
+	for i, ch := range r.Chunks {
+		out.Data[i] = ChunkEmbedding{Object: "embedding.chunk", Index: ch.Doc, Chunk: ch.Index, Start: ch.Start, End: ch.End,
+			Tokens: ch.Tokens, Overlap: ch.Overlap, Embedding: c.encode(ch.Vector)}
+		tokens += ch.Tokens
 	}
 	out.Usage = Usage{tokens, tokens}
 	return out, nil
+}
+
+// checkChunking refuses chunk settings that cannot work on c's model:
+// a size below 1 or past the model's context (a chunk, and for late
+// chunking the document holding it, must fit the context), or an
+// overlap outside [0, size). The engine checks the prompt's share.
+func (s *Server) checkChunking(c *call, cs ChunkSettings) *APIError {
+	if cs.Size < 1 || cs.Overlap < 0 || cs.Overlap >= cs.Size {
+		return badRequest("chunking", "chunking.size %d and chunking.overlap %d: want 0 <= overlap < size", cs.Size, cs.Overlap)
+	}
+	info, err := s.engine.ModelInfo(c.resolved)
+	if err != nil {
+		return s.errorFor(err, c)
+	}
+	if cs.Size > info.ContextSize {
+		return badRequest("chunking", "chunking.size %d is more than the model's context of %d tokens", cs.Size, info.ContextSize)
+	}
+	return nil
 }

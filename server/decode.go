@@ -2,9 +2,7 @@ package server
 
 import (
 	"bufio"
-	"errors"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -72,12 +70,7 @@ func (d *decoder) request() (*EmbeddingRequest, input, *APIError) {
 	if in.len() == 0 {
 		return nil, in, badRequest("input", "input is required")
 	}
-	switch req.EncodingFormat {
-	case "", "float", "base64":
-	default:
-		return nil, in, badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %q", req.EncodingFormat)
-	}
-	return &req, in, nil
+	return &req, in, nil // the fields every route shares are checked by Server.check
 }
 
 var fields = []string{"input", "model", "encoding_format", "dimensions", "user", "prompt_name"}
@@ -115,7 +108,7 @@ func (d *decoder) field(key string, req *EmbeddingRequest, in *input) *APIError 
 		req.PromptName = &name
 	case "dimensions":
 		var n int
-		n, err = d.positiveInt(key)
+		n, err = d.integer(key)
 		req.Dimensions = &n
 	default:
 		for _, f := range fields {
@@ -140,8 +133,9 @@ func (d *decoder) stringField(key string) (string, *APIError) {
 	return d.str(key, maxFieldBytes, false)
 }
 
-// positiveInt decodes dimensions.
-func (d *decoder) positiveInt(key string) (int, *APIError) {
+// integer decodes dimensions, a 32-bit integer (Server.check wants it
+// positive).
+func (d *decoder) integer(key string) (int, *APIError) {
 	c, err := d.peek()
 	if err != nil {
 		return 0, err
@@ -154,7 +148,7 @@ func (d *decoder) positiveInt(key string) (int, *APIError) {
 		return 0, err
 	}
 	v, perr := strconv.ParseInt(string(num), 10, 32)
-	if perr != nil || v < 1 {
+	if perr != nil {
 		return 0, badRequest(key, "%s must be a positive integer, not %s", key, num)
 	}
 	return int(v), nil
@@ -224,18 +218,8 @@ func (d *decoder) expect(c byte) *APIError {
 	return nil
 }
 
-// readError maps a read error: the end of the body (status 0), a body
-// over the limit (413), or a broken connection (400).
-func (d *decoder) readError(err error) *APIError {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.Is(err, io.EOF):
-		return &APIError{Message: "the request body ends early", Type: "invalid_request_error"}
-	case errors.As(err, &mbe):
-		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", mbe.Limit)
-	}
-	return badRequest("", "cannot read the request body")
-}
+// readError maps a read error (see bodyError).
+func (d *decoder) readError(err error) *APIError { return bodyError(err) }
 
 func (d *decoder) syntax(what string) *APIError {
 	return badRequest("", "the request body is not valid JSON: %s at byte %d", what, d.off)

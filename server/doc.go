@@ -41,15 +41,22 @@
 // A request body must be application/json (415 otherwise), and is
 // decoded as a stream that stops at the first limit it crosses (body
 // size, inputs, bytes of one text, token ids), before anything is
-// evaluated; the bodies handled at once share a byte budget. Errors have
-// OpenAI's shape, with param naming the field: 400 for bad input
+// evaluated. The fields the routes share (model, prompt_name,
+// encoding_format, dimensions, truncate) pass one validation for every
+// route, and every engine error one mapping, so a request gets the same
+// answer on each route that takes the field; a value echoed in an error
+// is cut to 256 bytes. The bodies handled at once share a byte budget,
+// reserved as their bytes arrive, and a body that arrives slower than
+// Options.MinBodyRate is answered 408 and its connection closed. Errors
+// have OpenAI's shape, with param naming the field: 400 for bad input
 // (including invalid UTF-8 and lone surrogate escapes, which are refused
-// rather than replaced), 401 without the API key, 404 for an unknown
-// model or route, 405 for a wrong method (with Allow), 413 for a request
-// over a limit, 429 when the budget or the engine's queue is full, 503
-// while loading, shutting down or past the timeout, and 500 only for
-// internal faults; 429 and 5xx carry Retry-After. Error messages never
-// contain file paths.
+// rather than replaced, and every invalid option), 401 without the API
+// key, 404 for an unknown model or route, 405 for a wrong method (with
+// Allow), 408 for a body too slow, 413 for a request over a limit, 429
+// when the budget or the engine's queue is full, 503 while loading,
+// shutting down or past the timeout, and 500 only for internal faults;
+// 429 and 5xx carry Retry-After. Error messages never contain file
+// paths.
 //
 // [Server] is an [http.Handler]: mount it in your own mux, or use
 // [Server.ListenAndServe] for a server with timeouts and graceful

@@ -8,32 +8,6 @@ import (
 	"github.com/embellama/embellama/embed"
 )
 
-// minReservation is what a request with a tiny or empty body reserves of
-// the pending-bytes budget: the decoder's buffer and the answer.
-const minReservation = 64 << 10
-
-// admit is what every request with a body passes first: not while the
-// server shuts down, not over MaxBodyBytes (when the client says its
-// length), and only within the memory budget of the bodies being handled
-// together (429 when it is spent). The caller calls release when done.
-func (s *Server) admit(r *http.Request) (release func(), e *APIError) {
-	if s.closing.Load() {
-		return nil, shuttingDown()
-	}
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		return nil, apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
-	}
-	reserve := s.opts.MaxBodyBytes
-	if r.ContentLength >= 0 {
-		reserve = min(max(r.ContentLength, minReservation), s.opts.MaxBodyBytes)
-	}
-	if !s.budget.reserve(reserve) {
-		return nil, apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "",
-			"the server is decoding as many requests as its memory budget allows; retry later")
-	}
-	return func() { s.budget.release(reserve) }, nil
-}
-
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	code := http.StatusOK
@@ -42,43 +16,43 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		code = e.status
 		s.writeError(w, e)
 	}
-	release, e := s.admit(r)
+	b, e := s.admit(w, r)
 	if e != nil {
 		fail(e)
 		return
 	}
-	defer release()
+	defer b.release()
 
 	lim := limits{inputs: s.opts.MaxInputs, tokens: s.opts.MaxRequestTokens, textBytes: s.opts.MaxInputBytes, bodyBytes: s.opts.MaxBodyBytes}
-	req, in, apiErr := decodeRequest(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), lim)
+	req, in, apiErr := decodeRequest(b, lim)
 	if apiErr != nil {
 		fail(apiErr)
 		return
 	}
-	model := s.resolve(req.Model)
-	if s.loading(model) {
-		fail(loadingError())
+	c, apiErr := s.check(common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat,
+		dimensions: req.Dimensions, input: "input"})
+	if apiErr != nil {
+		fail(apiErr)
 		return
 	}
 	s.metrics.inputs.Add(float64(in.len()))
 
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
-	opts := s.callOptions(req)
 	var res *embed.Result
 	var err error
 	if in.tokens != nil {
-		res, err = s.engine.EmbedBatchTokens(ctx, model, in.tokens, opts...)
+		res, err = s.engine.EmbedBatchTokens(ctx, c.resolved, in.tokens, c.opts...)
 	} else {
-		res, err = s.engine.EmbedBatch(ctx, model, in.texts, opts...)
+		res, err = s.engine.EmbedBatch(ctx, c.resolved, in.texts, c.opts...)
 	}
 	if err != nil {
-		fail(s.engineError(err, req.Model))
+		fail(s.errorFor(err, c))
 		return
 	}
 	for i, e := range res.Errors {
 		if e != nil {
-			fail(s.inputError(i, e))
+			fail(s.inputErrorFor(c, i, e))
 			return
 		}
 	}
@@ -87,43 +61,15 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		tokens += n
 	}
 	s.metrics.tokens.Add(float64(tokens))
-	writeJSON(w, http.StatusOK, s.response(req, model, res, tokens))
-}
-
-// callOptions returns the engine options of a request. The limits are
-// the engine's per-call options, checked once, after tokenizing and
-// before anything is queued (token ids were also counted while they were
-// decoded, so an oversized id array is refused before it is held).
-func (s *Server) callOptions(req *EmbeddingRequest) []embed.Option {
-	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
-	if s.opts.MaxRequestTokens > 0 {
-		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
-	}
-	if req.Dimensions != nil {
-		opts = append(opts, embed.WithDimensions(*req.Dimensions))
-	}
-	if req.PromptName != nil {
-		opts = append(opts, embed.WithPrompt(*req.PromptName))
-	}
-	return opts
+	writeJSON(w, http.StatusOK, s.response(c, res, tokens))
 }
 
 // response builds the answer of a successful request; it names the model
 // as the client did (an alias stays an alias).
-func (s *Server) response(req *EmbeddingRequest, model string, res *embed.Result, tokens int) EmbeddingResponse {
-	name := req.Model
-	if name == "" {
-		if info, err := s.engine.ModelInfo(model); err == nil {
-			name = info.Name
-		}
-	}
-	enc := encodeFloats
-	if req.EncodingFormat == "base64" {
-		enc = encodeBase64
-	}
-	out := EmbeddingResponse{Object: "list", Data: make([]Embedding, len(res.Vectors)), Model: name, Usage: Usage{tokens, tokens}}
+func (s *Server) response(c *call, res *embed.Result, tokens int) EmbeddingResponse {
+	out := EmbeddingResponse{Object: "list", Data: make([]Embedding, len(res.Vectors)), Model: s.modelName(c.model), Usage: Usage{tokens, tokens}}
 	for i, v := range res.Vectors {
-		out.Data[i] = Embedding{Object: "embedding", Index: i, Embedding: enc(v)}
+		out.Data[i] = Embedding{Object: "embedding", Index: i, Embedding: c.encode(v)}
 	}
 	return out
 }

@@ -7,37 +7,43 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/embellama/embellama/embed"
 )
 
-// engineError maps a call-level engine error for the requested model
-// name to an API error. Conditions of the server (loading, shutting
-// down, a model unloaded under the request, a full queue) answer 503 or
-// 429 with Retry-After; the client's faults answer 4xx.
-func (s *Server) engineError(err error, model string) *APIError {
+// errorFor is the one mapping of an engine error, of call c, to an API
+// error, for every route: the client's faults answer 4xx (every
+// ErrInvalidOption-class error a 400), conditions of the server (loading,
+// shutting down, a model unloaded under the request, a full queue) 503
+// or 429 with Retry-After, and only what is left 500. An error about one
+// input goes through [Server.inputErrorFor]. Messages drop the "embed: "
+// prefix and quote a client's values cut short (quote).
+func (s *Server) errorFor(err error, c *call) *APIError {
+	if c == nil {
+		c = &call{common: common{input: "input", text: "input"}}
+	}
+	var ie *embed.InputError
+	if errors.As(err, &ie) {
+		return s.inputErrorFor(c, ie.Index, err)
+	}
+	if e := clientError(err, c); e != nil {
+		return e
+	}
 	switch {
 	case errors.Is(err, embed.ErrUnknownModel):
-		if s.loading(s.resolve(model)) {
+		if s.loading(s.resolve(c.model)) {
 			return loadingError()
 		}
-		return s.unknownModel(model)
+		return s.unknownModel(c.model)
 	case errors.Is(err, embed.ErrModelUnloaded), errors.Is(err, embed.ErrClosed):
 		return s.unavailable()
-	case errors.Is(err, embed.ErrUnknownPrompt):
-		return badRequest("prompt_name", "%s", strings.TrimPrefix(err.Error(), "embed: "))
-	case errors.Is(err, embed.ErrNotEmbeddingModel):
-		return badRequest("model", "%s", strings.TrimPrefix(err.Error(), "embed: "))
-	case errors.Is(err, embed.ErrInvalidOption):
-		return badRequest("dimensions", "%s", strings.TrimPrefix(err.Error(), "embed: "))
 	case errors.Is(err, embed.ErrTooManyTokens):
 		return tooManyTokens(s.opts.MaxRequestTokens)
 	case errors.Is(err, embed.ErrTooManyInputs):
-		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", "input",
+		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", c.input,
 			"more than %d inputs in one request; this server accepts at most %d", s.opts.MaxInputs, s.opts.MaxInputs)
-	case errors.Is(err, embed.ErrNoInput):
-		return badRequest("input", "input must not be empty")
 	case errors.Is(err, embed.ErrOverloaded):
 		return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "", "the server is busy; retry later")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -45,8 +51,44 @@ func (s *Server) engineError(err error, model string) *APIError {
 	case errors.Is(err, context.Canceled):
 		return apiError(499, "invalid_request_error", "canceled", "", "the client closed the request")
 	}
-	s.log.Error("embedding failed", "err", err)
+	s.log.Error("request failed", "err", err)
 	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error")
+}
+
+// clientError maps the call-level errors that are the client's fault
+// (400), or returns nil.
+func clientError(err error, c *call) *APIError {
+	param := ""
+	switch {
+	case errors.Is(err, embed.ErrUnknownPrompt):
+		param = "prompt_name"
+	case errors.Is(err, embed.ErrNotEmbeddingModel), errors.Is(err, embed.ErrNotReranker):
+		param = "model"
+	case errors.Is(err, embed.ErrInvalidChunking), errors.Is(err, embed.ErrNotAdditive):
+		param = "chunking"
+	case errors.Is(err, embed.ErrInvalidOption):
+	case errors.Is(err, embed.ErrTooLong):
+		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", c.text, "%s", c.message(err))
+	case errors.Is(err, embed.ErrNoInput), errors.Is(err, embed.ErrEmptyInput), errors.Is(err, embed.ErrInvalidUTF8),
+		errors.Is(err, embed.ErrNULByte), errors.Is(err, embed.ErrInvalidToken):
+		param = c.text
+	default:
+		return nil
+	}
+	return badRequest(param, "%s", c.message(err))
+}
+
+// message is err's text for a client: without the "embed: " prefixes,
+// and with the client's model and prompt names, where the engine
+// quoted them, cut short.
+func (c *call) message(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "embed: ", "")
+	for _, v := range []*string{&c.model, c.promptName} {
+		if v != nil && len(*v) > maxEcho {
+			msg = strings.ReplaceAll(msg, strconv.Quote(*v), quote(*v))
+		}
+	}
+	return msg
 }
 
 // unavailable is the answer when the engine stopped serving a request:
@@ -78,13 +120,18 @@ func (s *Server) unknownModel(model string) *APIError {
 			"no model was named and none is the default; name one of: %s", strings.Join(names, ", "))
 	}
 	return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
-		"model %q is not loaded; this server has: %s", model, strings.Join(names, ", "))
+		"model %s is not loaded; this server has: %s", quote(model), strings.Join(names, ", "))
 }
 
-// inputError maps the error of input i to an API error.
-func (s *Server) inputError(i int, err error) *APIError {
+// inputErrorFor maps the error of input i (of c's texts) to an API
+// error. A token count is reported only when the engine knows it.
+func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 	var ie *embed.InputError
-	errors.As(err, &ie)
+	inner := err // the error without the "input %d:" of an InputError
+	if errors.As(err, &ie) {
+		inner = ie.Err
+	}
+	what := fmt.Sprintf("%s[%d]", c.input, i)
 	switch {
 	case errors.Is(err, embed.ErrInvalidChunking): // late chunking a text that is not additive, a character over the size
 		cause := err
@@ -93,29 +140,45 @@ func (s *Server) inputError(i int, err error) *APIError {
 		}
 		return badRequest("chunking", "input[%d]: %s", i, strings.TrimPrefix(cause.Error(), "embed: "))
 	case errors.Is(err, embed.ErrTooLong):
-		msg := fmt.Sprintf("input[%d] is too long", i)
-		if ie != nil {
-			msg = fmt.Sprintf("input[%d] has %d tokens; the model's context holds %d", i, ie.Tokens, ie.Limit)
+		msg := what + " is too long for the model's context"
+		switch {
+		case ie != nil && ie.Tokens > 0 && ie.Limit > 0:
+			msg = fmt.Sprintf("%s has %d tokens; the model's context holds %d", what, ie.Tokens, ie.Limit)
+		case ie != nil && ie.Limit > 0:
+			msg = fmt.Sprintf("%s is longer than the model's context of %d tokens", what, ie.Limit)
 		}
-		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "input", "%s", msg)
+		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", c.input, "%s", msg)
 	case errors.Is(err, embed.ErrEmptyInput):
-		return badRequest("input", "input[%d] is empty", i)
+		return badRequest(c.input, "%s is empty", what)
 	case errors.Is(err, embed.ErrInvalidUTF8):
-		return badRequest("input", "input[%d] is not valid UTF-8", i)
+		return badRequest(c.input, "%s is not valid UTF-8", what)
 	case errors.Is(err, embed.ErrNULByte):
-		return badRequest("input", "input[%d] contains a NUL character", i)
+		return badRequest(c.input, "%s contains a NUL character", what)
 	case errors.Is(err, embed.ErrInvalidToken):
-		return badRequest("input", "input[%d] has a token id outside the model's vocabulary", i)
+		return badRequest(c.input, "%s has a token id outside the model's vocabulary", what)
+	case errors.Is(err, embed.ErrNotAdditive), errors.Is(err, embed.ErrInvalidChunking):
+		return badRequest("chunking", "%s: %s", what, c.message(inner))
+	case errors.Is(err, embed.ErrInvalidOption):
+		return badRequest(c.input, "%s: %s", what, c.message(inner))
 	case errors.Is(err, embed.ErrModelUnloaded):
 		return s.unavailable()
 	}
-	s.log.Error("embedding an input failed", "input", i, "err", err)
-	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error embedding input[%d]", i)
+	s.log.Error("an input failed", "input", i, "err", err)
+	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error on %s", what)
 }
+
+// maxMessage bounds an error message.
+const maxMessage = 2048
 
 func (s *Server) writeError(w http.ResponseWriter, e *APIError) {
 	if e.status >= 500 || e.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
+	}
+	if e.status == http.StatusRequestTimeout { // the body was not read to its end
+		w.Header().Set("Connection", "close")
+	}
+	if len(e.Message) > maxMessage { // a last guard: a message never carries a client's megabytes back
+		e.Message = cut(e.Message, maxMessage) + "…"
 	}
 	status := e.status
 	if status == 499 { // nobody is listening; keep the log tidy

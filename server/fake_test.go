@@ -260,8 +260,8 @@ func TestAliases(t *testing.T) {
 }
 
 // TestPendingBudget: bodies being handled at once share a byte budget; a
-// request that does not fit is refused at once with 429 and Retry-After,
-// before its body is read (issue 17.2).
+// request whose body does not fit is refused with 429 and Retry-After as
+// soon as its bytes cross what is free (issues 17.2, 26.4).
 func TestPendingBudget(t *testing.T) {
 	f := newFake("default")
 	entered, release := make(chan struct{}, 1), make(chan struct{})

@@ -49,7 +49,14 @@ func FuzzDecodeRequest(f *testing.F) {
 				}
 			}
 		}
-		if req.Dimensions != nil && *req.Dimensions < 1 {
+		// The shared fields pass the one validation of every route, or
+		// fail it with a 400 naming the field.
+		c := common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat, dimensions: req.Dimensions}
+		if e := c.validate(); e != nil {
+			if e.status != 400 || e.Param == nil {
+				t.Fatalf("validation error %+v is not a 400 with a param", e)
+			}
+		} else if req.Dimensions != nil && *req.Dimensions < 1 {
 			t.Fatalf("dimensions %d accepted", *req.Dimensions)
 		}
 		// What the stream decoder accepts, encoding/json accepts too, with

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"github.com/embellama/embellama/embed"
 )
 
 // RerankRequest is the body of POST /v1/rerank and /rerank: the shape of
@@ -91,41 +89,31 @@ func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError)
 		}
 	}
 	switch {
+	case tei && req.Documents != nil:
+		return nil, badRequest("documents", "give documents (the Cohere and Jina shape) or texts (text-embeddings-inference's), not both")
 	case len(docs) == 0:
 		return nil, badRequest("documents", "documents must be a non-empty array")
-	case len(docs) > s.opts.MaxInputs:
-		return nil, apiError(413, "invalid_request_error", "too_many_inputs", "documents",
-			"%d documents in one request; this server accepts at most %d", len(docs), s.opts.MaxInputs)
 	case req.TopN < 0:
 		return nil, badRequest("top_n", "top_n must not be negative")
 	}
-	if e := s.checkTextBytes("query", req.Query); e != nil {
+	if e := s.checkInputs("query", req.Query); e != nil {
 		return nil, e
 	}
-	if e := s.checkTextBytes("documents", docs...); e != nil {
+	if e := s.checkInputs("documents", docs...); e != nil {
 		return nil, e
 	}
-	model, e := s.retrievalModel(req.Model)
+	c, e := s.check(common{model: req.Model, truncate: req.Truncate, input: "documents", text: "query"})
 	if e != nil {
 		return nil, e
 	}
-	var opts []embed.Option
-	if req.Truncate {
-		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
-	}
-	r, err := rt.Rerank(ctx, model, req.Query, docs, opts...)
+	r, err := rt.Rerank(ctx, c.resolved, req.Query, docs, c.opts...)
 	if err != nil {
-		return nil, s.retrievalError(err, req.Model)
+		return nil, s.errorFor(err, c)
 	}
 	tokens := 0
 	for i, it := range r.Items {
 		if it.Err != nil {
-			e := s.inputError(i, it.Err)
-			if e.Param != nil {
-				p := "documents"
-				e.Param = &p
-			}
-			return nil, e
+			return nil, s.inputErrorFor(c, i, it.Err)
 		}
 		tokens += it.Tokens
 	}

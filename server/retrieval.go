@@ -23,20 +23,16 @@ func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIErro
 		start := time.Now()
 		code := http.StatusOK
 		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-		release, e := s.admit(r)
+		b, e := s.admit(w, r)
 		if e != nil {
 			code = e.status
 			s.writeError(w, e)
 			return
 		}
-		defer release()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+		defer b.release()
+		body, err := io.ReadAll(b)
 		if err != nil {
-			e := badRequest("", "cannot read the request body")
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				e = apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", s.opts.MaxBodyBytes)
-			}
+			e := bodyError(err)
 			code = e.status
 			s.writeError(w, e)
 			return
@@ -61,26 +57,6 @@ func (s *Server) modelName(model string) string {
 		}
 	}
 	return model
-}
-
-// retrievalError maps the errors only the retrieval calls return, then
-// falls back to engineError.
-func (s *Server) retrievalError(err error, model string) *APIError {
-	switch {
-	case errors.Is(err, embed.ErrNotReranker):
-		return badRequest("model", "%v", err)
-	case errors.Is(err, embed.ErrNotEmbeddingModel):
-		return badRequest("model", "%v", err)
-	case errors.Is(err, embed.ErrUnknownPrompt):
-		return badRequest("prompt_name", "%v", err)
-	case errors.Is(err, embed.ErrTooLong):
-		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "query", "%v", err)
-	case errors.Is(err, embed.ErrEmptyInput), errors.Is(err, embed.ErrInvalidUTF8), errors.Is(err, embed.ErrNULByte):
-		return badRequest("query", "%v", err)
-	case errors.Is(err, embed.ErrInvalidOption):
-		return badRequest("", "%v", err)
-	}
-	return s.engineError(err, model)
 }
 
 // TokenizeRequest is the body of POST /tokenize (llama.cpp's shape, with
@@ -113,24 +89,24 @@ func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError)
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	if e := s.checkTextBytes("content", req.Content); e != nil {
+	if e := s.checkInputs("content", req.Content); e != nil {
 		return nil, e
 	}
-	model, e := s.retrievalModel(req.Model)
+	c, e := s.check(common{model: req.Model, promptName: &req.PromptName, input: "content"})
 	if e != nil {
 		return nil, e
 	}
-	toks, err := rt.TokenizeWith(model, req.Content,
+	toks, err := rt.TokenizeWith(c.resolved, req.Content,
 		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
 	if err != nil {
-		return nil, s.retrievalError(err, req.Model)
+		return nil, s.errorFor(err, c)
 	}
 	if !req.WithPieces {
 		return map[string]any{"tokens": toks}, nil
 	}
-	pieces, err := rt.TokenPieces(model, toks)
+	pieces, err := rt.TokenPieces(c.resolved, toks)
 	if err != nil {
-		return nil, s.retrievalError(err, req.Model)
+		return nil, s.errorFor(err, c)
 	}
 	out := make([]TokenPiece, len(toks))
 	for i, t := range toks {
@@ -161,42 +137,16 @@ func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIErro
 	if e := decodeJSON(body, &req); e != nil {
 		return nil, e
 	}
-	model, e := s.retrievalModel(req.Model)
+	c, e := s.check(common{model: req.Model, input: "tokens"})
 	if e != nil {
 		return nil, e
 	}
-	text, err := rt.Detokenize(model, req.Tokens, false)
+	text, err := rt.Detokenize(c.resolved, req.Tokens, false)
 	if errors.Is(err, embed.ErrInvalidToken) {
 		return nil, badRequest("tokens", "a token id is outside the model's vocabulary")
 	}
 	if err != nil {
-		return nil, s.retrievalError(err, req.Model)
+		return nil, s.errorFor(err, c)
 	}
 	return map[string]string{"content": text}, nil
-}
-
-// retrievalModel resolves a requested model name through the aliases,
-// and answers 503 while that model is still loading, as /v1/embeddings
-// does.
-func (s *Server) retrievalModel(name string) (string, *APIError) {
-	m := s.resolve(name)
-	if s.loading(m) {
-		return "", loadingError()
-	}
-	return m, nil
-}
-
-// checkTextBytes refuses, with 413, a text longer than MaxInputBytes,
-// before any of it is tokenized.
-func (s *Server) checkTextBytes(param string, texts ...string) *APIError {
-	if s.opts.MaxInputBytes <= 0 {
-		return nil
-	}
-	for _, t := range texts {
-		if len(t) > s.opts.MaxInputBytes {
-			return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "input_too_large", param,
-				"a text of %d bytes; this server accepts at most %d bytes per text (-max-input-bytes)", len(t), s.opts.MaxInputBytes)
-		}
-	}
-	return nil
 }

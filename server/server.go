@@ -30,7 +30,8 @@ type Options struct {
 	Engine Engine
 	// APIKey, when set, is required as "Authorization: Bearer <key>" (the
 	// scheme in any case) on the API routes, and to see model names on
-	// /health.
+	// /health. A key with white space at either end or a control
+	// character is refused by New ([ErrInvalidAPIKey]), not trimmed.
 	APIKey string
 	// MaxBodyBytes bounds a request body. Default: 16 MiB.
 	MaxBodyBytes int64
@@ -45,11 +46,24 @@ type Options struct {
 	// checked before anything is evaluated. Default: no bound.
 	MaxRequestTokens int
 	// MaxPendingBytes bounds the request bodies handled at once, summed
-	// (429 with Retry-After when a new one does not fit); a quarter of it
-	// is kept for bodies up to 64 KiB, so that large ones cannot starve
-	// small ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
+	// (429 with Retry-After when a body's next bytes do not fit): a body
+	// holds 64 KiB from its start and then what it has sent (reserved
+	// 64 KiB ahead of each read), until it is answered; a quarter is kept
+	// for bodies up to 64 KiB, so that large ones cannot starve small
+	// ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
 	// MaxBodyBytes.
 	MaxPendingBytes int64
+	// MinBodyRate is the slowest, in bytes per second, that a request
+	// body may arrive once BodyGrace has passed: a body must have sent
+	// its first n bytes by BodyGrace + n/MinBodyRate after the request
+	// began, or the server answers 408 and closes the connection, so
+	// that clients trickling bodies hold neither connections nor budget
+	// for long. Every body must also arrive within a minute. Default:
+	// 1 KiB/s; negative: no minimum rate.
+	MinBodyRate int64
+	// BodyGrace is the time a body has before MinBodyRate applies.
+	// Default: 10 s.
+	BodyGrace time.Duration
 	// Timeout bounds the handling of one request (503 when it runs out).
 	// Default: 5 minutes.
 	Timeout time.Duration
@@ -93,6 +107,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("server: Options.Engine is nil")
 	}
+	if err := checkAPIKey(opts.APIKey); err != nil {
+		return nil, err
+	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -107,6 +124,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxPendingBytes-opts.MaxPendingBytes/4 < opts.MaxBodyBytes {
 		return nil, fmt.Errorf("server: MaxPendingBytes %d is below 4/3 of MaxBodyBytes %d: a request of the largest size could never be served (a quarter is kept for small requests)", opts.MaxPendingBytes, opts.MaxBodyBytes)
+	}
+	if opts.MinBodyRate == 0 {
+		opts.MinBodyRate = DefaultMinBodyRate
+	}
+	if opts.BodyGrace <= 0 {
+		opts.BodyGrace = DefaultBodyGrace
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -175,7 +198,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
+		ReadTimeout:       bodyTimeout,
 		WriteTimeout:      s.opts.Timeout + time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

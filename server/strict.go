@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -25,9 +26,52 @@ func decodeJSON(body []byte, v any) *APIError {
 		return e
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return badRequest("", "invalid JSON body: %v", err)
+		return typeError(err)
 	}
 	return nil
+}
+
+// typeError words an error of encoding/json, after the strict walk, for
+// a client: a value of the wrong type names its field (param: the
+// top-level one) and the types, without Go's names.
+func typeError(err error) *APIError {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return badRequest("", "invalid request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	top, _, _ := strings.Cut(te.Field, ".")
+	got := te.Value
+	switch {
+	case strings.HasPrefix(got, "number "):
+		got = "the " + got
+	case got == "array" || got == "object":
+		got = "an " + got
+	case got == "bool":
+		got = "a boolean"
+	default:
+		got = "a " + got
+	}
+	return badRequest(top, "%s must be %s, not %s", te.Field, jsonKind(te.Type), got)
+}
+
+// jsonKind names the JSON type that decodes into t.
+func jsonKind(t reflect.Type) string {
+	switch derefType(t).Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another type"
 }
 
 // object reads the whole body as one JSON object, calling field at each

@@ -37,7 +37,7 @@ func TestDecodeJSONStrict(t *testing.T) {
 		{"an array", `[{"query":"a"}]`, "", "must be a JSON object"},
 		{"trailing data", `{"query":"a","documents":["x"]} {}`, "", "data after the JSON object"},
 		{"ends early", `{"query":"a","documents":["x"`, "", "ends at byte"},
-		{"wrong type", `{"query":1,"documents":["x"]}`, "", "invalid JSON body"},
+		{"wrong type", `{"query":1,"documents":["x"]}`, "query", "query must be a string, not a number"},
 		{"too deep", `{"x":` + strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2) + `}`, "x", "nests deeper"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -76,6 +77,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		MaxRequestTokens: *maxTokens, MaxPendingBytes: *maxPending, Timeout: *timeout, Logger: log,
 		Aliases: alias, Models: names,
 	})
+	if errors.Is(err, server.ErrInvalidAPIKey) {
+		return usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
+	}
 	if err != nil {
 		return err
 	}

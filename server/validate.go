@@ -1,0 +1,152 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/embellama/embellama/embed"
+)
+
+// maxEcho bounds a client's value quoted back in an error message.
+const maxEcho = 256
+
+// quote quotes s for an error message, cut at a character boundary to
+// maxEcho bytes with an ellipsis: a client's 10 MB name does not come
+// back as a 10 MB error.
+func quote(s string) string {
+	if len(s) <= maxEcho {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(cut(s, maxEcho)) + "…"
+}
+
+// cut returns the longest prefix of s of at most n bytes that ends at a
+// character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// common holds the fields that the routes' requests share, each where
+// its route takes it: one validation ([Server.check]) and one
+// translation into engine options hold for every route, so that a
+// check written once holds everywhere.
+type common struct {
+	model      string
+	promptName *string // nil: the model's default prompt
+	encoding   *string // nil: the route returns no vectors
+	dimensions *int
+	truncate   bool
+	// input names the param of the request's texts in errors about one
+	// of them (input, documents, content); text, the param of a
+	// call-level text error (rerank's query), input when empty.
+	input, text string
+}
+
+// call is a request whose common fields passed [Server.check]: the model
+// resolved, the engine's options, and how vectors are written.
+type call struct {
+	common
+	resolved string
+	opts     []embed.Option
+	encode   func([]float32) json.RawMessage
+}
+
+// check validates c, before anything is evaluated: its fields alone
+// (validate), then against the model: one that is loaded (503 while it
+// loads, 404 when unknown), with at least the dimensions asked for.
+func (s *Server) check(c common) (*call, *APIError) {
+	if c.text == "" {
+		c.text = c.input
+	}
+	if e := c.validate(); e != nil {
+		return nil, e
+	}
+	k := &call{common: c, encode: encodeFloats}
+	if c.encoding != nil && *c.encoding == "base64" {
+		k.encode = encodeBase64
+	}
+	k.resolved = s.resolve(c.model)
+	if s.loading(k.resolved) {
+		return nil, loadingError()
+	}
+	if c.dimensions != nil {
+		info, err := s.engine.ModelInfo(k.resolved)
+		if err != nil {
+			return nil, s.errorFor(err, k)
+		}
+		if *c.dimensions > info.Dim {
+			return nil, badRequest("dimensions", "dimensions %d is more than the model's %d", *c.dimensions, info.Dim)
+		}
+	}
+	k.opts = s.options(c)
+	return k, nil
+}
+
+// validate checks c's fields alone: names no longer than any other
+// field's (maxFieldBytes), a known encoding, positive dimensions.
+func (c common) validate() *APIError {
+	for _, f := range []struct {
+		param string
+		value *string
+	}{{"model", &c.model}, {"prompt_name", c.promptName}, {"encoding_format", c.encoding}} {
+		if f.value != nil && len(*f.value) > maxFieldBytes {
+			return badRequest(f.param, "%s is longer than %d bytes", f.param, maxFieldBytes)
+		}
+	}
+	if c.encoding != nil {
+		switch *c.encoding {
+		case "", "float", "base64":
+		default:
+			return badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %s", quote(*c.encoding))
+		}
+	}
+	if c.dimensions != nil && *c.dimensions < 1 {
+		return badRequest("dimensions", "dimensions must be a positive integer, not %d", *c.dimensions)
+	}
+	return nil
+}
+
+// options returns the engine options of c. The limits are the engine's
+// per-call options, checked once, after tokenizing and before anything
+// is queued (token ids were also counted while they were decoded, so an
+// oversized id array is refused before it is held).
+func (s *Server) options(c common) []embed.Option {
+	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
+	if s.opts.MaxRequestTokens > 0 {
+		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
+	}
+	if c.dimensions != nil {
+		opts = append(opts, embed.WithDimensions(*c.dimensions))
+	}
+	if c.promptName != nil {
+		opts = append(opts, embed.WithPrompt(*c.promptName))
+	}
+	if c.truncate {
+		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
+	}
+	return opts
+}
+
+// checkInputs refuses, with 413, more than MaxInputs texts under param,
+// or one longer than MaxInputBytes, before any of them is tokenized.
+func (s *Server) checkInputs(param string, texts ...string) *APIError {
+	if len(texts) > s.opts.MaxInputs {
+		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", param,
+			"%d items in %s; this server accepts at most %d", len(texts), param, s.opts.MaxInputs)
+	}
+	for _, t := range texts {
+		if len(t) > s.opts.MaxInputBytes {
+			return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "input_too_large", param,
+				"a text of %d bytes; this server accepts at most %d bytes per text (-max-input-bytes)", len(t), s.opts.MaxInputBytes)
+		}
+	}
+	return nil
+}
