@@ -218,12 +218,21 @@ image-deps:
 	else echo "image-deps: apt packages already installed"; fi
 	@mkdir -p $(IMAGE_CACHE) && printf '[containers]\ndefault_ulimits = []\n' >$(IMAGE_CACHE)/containers.conf
 
-# The base rootfs, made once: glibc, libstdc++ and libgomp for the
-# libraries, bash for the health check, passwd for the user.
+# The base rootfs, made once, as debian:12-slim is made (debuerreotype):
+# Debian 12's minbase (glibc and libstdc++ for the library, bash for the
+# health check, passwd for the user) without documentation, manual pages,
+# locales, apt's lists, or perl beyond perl-base (only usrmerge needed it; the
+# usr-is-merged that replaces it is what debian:12-slim has).
 $(BASE_TAR):
-	@echo "image: Debian 12 base rootfs (no registry here; made once, kept in $(IMAGE_CACHE)/)"
+	@echo "image: Debian 12 base rootfs, like debian:12-slim (no registry here; made once, kept in $(IMAGE_CACHE)/)"
 	@mkdir -p $(IMAGE_CACHE)
-	mmdebstrap --quiet --arch=$(IMAGE_ARCH) --variant=minbase --format=tar --include=libstdc++6,libgomp1,ca-certificates bookworm $@.tmp
+	mmdebstrap --quiet --arch=$(IMAGE_ARCH) --variant=minbase --format=tar \
+		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+		--customize-hook='chroot "$$1" env DEBIAN_FRONTEND=noninteractive apt-get purge -qq --auto-remove usrmerge perl libperl5.36 perl-modules-5.36 >/dev/null' \
+		--customize-hook='rm -rf "$$1"/var/cache/apt/*.bin "$$1"/var/lib/apt/lists/*' \
+		bookworm $@.tmp
 	mv $@.tmp $@
 
 ## image-context: what deploy/Dockerfile COPYs, in build/image: the CGO_ENABLED=0 linux binary

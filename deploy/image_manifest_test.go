@@ -38,7 +38,11 @@ func TestImageRunsManifest(t *testing.T) {
 	assert.Equal(t, cfg.port(t), c.Ports[0].ContainerPort, "containerPort is the port the image EXPOSEs")
 	assert.Empty(t, c.Command, "the manifest keeps the image's ENTRYPOINT %q", cfg.Config.Entrypoint)
 
-	flags := []string{"--network=none", "--user", fmt.Sprintf("%d:%d", *sc.RunAsUser, *sc.RunAsGroup)}
+	user := strconv.FormatInt(*sc.RunAsUser, 10)
+	if sc.RunAsGroup != nil {
+		user += ":" + strconv.FormatInt(*sc.RunAsGroup, 10)
+	}
+	flags := []string{"--network=none", "--user", user}
 	for _, e := range c.Env {
 		flags = append(flags, "-e", e.Name+"="+e.Value)
 	}

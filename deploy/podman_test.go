@@ -76,15 +76,16 @@ func (p podman) try(args ...string) (string, error) {
 	return strings.TrimSpace(stdout.String()), err
 }
 
-// start runs `podman run -d --name name runFlags... IMAGE args...` and
-// removes the container when the test ends (after printing its logs if
-// the test failed).
+// start runs `podman run -d --name name-<pid> runFlags... IMAGE args...`
+// and removes the container when the test ends (after printing its logs
+// if the test failed). It returns the container's name, unique to this
+// process: other checkouts may run the same tests beside it.
 func (p podman) start(name string, runFlags []string, args ...string) string {
 	p.t.Helper()
+	name = fmt.Sprintf("%s-%d", name, os.Getpid())
 	full := append([]string{"run", "-d", "--name", name}, runFlags...)
 	full = append(full, p.image)
 	full = append(full, args...)
-	_, _ = p.try("rm", "-f", name) // a leftover of an interrupted run
 	p.run(full...)
 	p.t.Cleanup(func() {
 		if p.t.Failed() {
