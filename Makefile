@@ -197,7 +197,7 @@ IMAGE        ?= embellama:latest
 IMAGE_ARCH   ?= $(GOARCH)
 IMAGE_CTX    := build/image
 IMAGE_CACHE  := .cache/image
-IMAGE_BASE   := localhost/embellama-base:bookworm
+IMAGE_BASE   := localhost/embellama-base:bookworm-$(IMAGE_ARCH)
 BASE_TAR     := $(IMAGE_CACHE)/bookworm-$(IMAGE_ARCH).tar
 # The sandbox refuses crun's cgroup v2 handling and setrlimit: runc,
 # cgroupfs and no default ulimits (../shared/CONTAINERS.md).
@@ -230,7 +230,7 @@ $(BASE_TAR):
 		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-		--customize-hook='chroot "$$1" env DEBIAN_FRONTEND=noninteractive apt-get purge -qq --auto-remove usrmerge perl libperl5.36 perl-modules-5.36 >/dev/null' \
+		--customize-hook='chroot "$$1" env DEBIAN_FRONTEND=noninteractive apt-get purge -qq --auto-remove usrmerge perl libperl5.36 perl-modules-5.36 >/dev/null 2>&1' \
 		--customize-hook='rm -rf "$$1"/var/cache/apt/*.bin "$$1"/var/lib/apt/lists/*' \
 		bookworm $@.tmp
 	mv $@.tmp $@
