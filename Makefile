@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib lib-dist test-arm64 test-wine headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean
+.PHONY: all run lib lib-dist test-arm64 test-wine headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean image image-context image-deps test-image
 
 all: build
 
@@ -115,7 +115,7 @@ ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestL
 ##       Every step runs even when an earlier one fails (make -k); the exit status
 ##       is non-zero when any failed, and make names each failed step at the end.
 test: lib headers fixtures test-deps
-	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib
+	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib test-image
 
 test-unit:
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
@@ -186,6 +186,72 @@ test-wine: lib-dist
 	cd embed && CI=true WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all EMBELLAMA_LIB_DIR=Z:$(CURDIR)/lib/windows-amd64-cpu \
 		$(WINE) ../bin/embed-windows.test.exe -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
 		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
+
+# The server image (deploy/Dockerfile), built and run with Debian's podman.
+# No registry is reachable here: the base image is a minimal Debian 12
+# rootfs made once with mmdebstrap into .cache/image/ and imported under a
+# local name, and the Dockerfile only COPYs what image-context built on the
+# host. Elsewhere the same Dockerfile builds with Docker FROM debian:12-slim
+# (docs/deployment.md).
+IMAGE        ?= embellama:latest
+IMAGE_ARCH   ?= $(GOARCH)
+IMAGE_CTX    := build/image
+IMAGE_CACHE  := .cache/image
+IMAGE_BASE   := localhost/embellama-base:bookworm-$(IMAGE_ARCH)
+BASE_TAR     := $(IMAGE_CACHE)/bookworm-$(IMAGE_ARCH).tar
+# The sandbox refuses crun's cgroup v2 handling and setrlimit: runc,
+# cgroupfs and no default ulimits (../shared/CONTAINERS.md).
+PODMAN       := CONTAINERS_CONF=$(CURDIR)/$(IMAGE_CACHE)/containers.conf podman --runtime runc --cgroup-manager=cgroupfs
+
+## image-deps: podman, runc, mmdebstrap and uidmap from apt (root only), each announced
+image-deps:
+	@need() { echo "image-deps: apt $$1 ($$2)"; pkgs="$$pkgs $$1"; }; pkgs=""; \
+	command -v podman >/dev/null || need podman "builds and runs the server image for make image and make test-image"; \
+	command -v runc >/dev/null || need runc "the OCI runtime this sandbox accepts (crun's cgroup handling is refused)"; \
+	command -v mmdebstrap >/dev/null || need mmdebstrap "makes the Debian 12 base rootfs without a registry"; \
+	command -v newuidmap >/dev/null || need uidmap "the user namespaces podman maps the image's non-root user into"; \
+	if [ -n "$$pkgs" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "image-deps: apt-get install$$pkgs"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
+		else echo "image-deps: not root: install$$pkgs yourself"; exit 1; fi; \
+	else echo "image-deps: apt packages already installed"; fi
+	@mkdir -p $(IMAGE_CACHE) && printf '[containers]\ndefault_ulimits = []\n' >$(IMAGE_CACHE)/containers.conf
+
+# The base rootfs, made once, as debian:12-slim is made (debuerreotype):
+# Debian 12's minbase (glibc and libstdc++ for the library, bash for the
+# health check, passwd for the user) without documentation, manual pages,
+# locales, apt's lists, or perl beyond perl-base (only usrmerge needed it; the
+# usr-is-merged that replaces it is what debian:12-slim has).
+$(BASE_TAR):
+	@echo "image: Debian 12 base rootfs, like debian:12-slim (no registry here; made once, kept in $(IMAGE_CACHE)/)"
+	@mkdir -p $(IMAGE_CACHE)
+	mmdebstrap --quiet --arch=$(IMAGE_ARCH) --variant=minbase --format=tar \
+		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+		--customize-hook='chroot "$$1" env DEBIAN_FRONTEND=noninteractive apt-get purge -qq --auto-remove usrmerge perl libperl5.36 perl-modules-5.36 >/dev/null 2>&1' \
+		--customize-hook='rm -rf "$$1"/var/cache/apt/*.bin "$$1"/var/lib/apt/lists/*' \
+		bookworm $@.tmp
+	mv $@.tmp $@
+
+## image-context: what deploy/Dockerfile COPYs, in build/image: the CGO_ENABLED=0 linux binary
+##                and the pinned linux CPU library (sha256-checked by embellama lib install)
+image-context:
+	rm -rf $(IMAGE_CTX) && mkdir -p $(IMAGE_CTX)/bin
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_CTX)/bin/embellama ./cmd/embellama
+	$(LIBINSTALL) -dir $(IMAGE_CTX)/lib -os linux -arch $(IMAGE_ARCH) -backend cpu
+
+## image: build the server image $(IMAGE) with podman, FROM a local Debian 12 base
+image: image-deps $(BASE_TAR) image-context
+	@$(PODMAN) image exists $(IMAGE_BASE) || { echo "image: importing $(BASE_TAR) as $(IMAGE_BASE)"; $(PODMAN) import -q $(BASE_TAR) $(IMAGE_BASE); }
+	$(PODMAN) build -q --format docker --isolation chroot --build-arg BASE=$(IMAGE_BASE) -f deploy/Dockerfile -t $(IMAGE) $(IMAGE_CTX)
+	@$(PODMAN) image inspect --format 'image: $(IMAGE) {{.Id}}, {{.Size}} bytes' $(IMAGE)
+
+## test-image: run the image and check it from the host, on 127.0.0.1 only (deploy/image_test.go)
+test-image: image
+	cd deploy && CGO_ENABLED=0 EMBELLAMA_TEST_IMAGE=$(IMAGE) CONTAINERS_CONF=$(CURDIR)/$(IMAGE_CACHE)/containers.conf \
+		$(GO) test -count=1 -timeout 15m -run '^TestImage' -v ./...
 
 # The modules beside the root module: framework adapters, examples and the
 # deployment manifests, each with its own go.mod (and a replace of the
