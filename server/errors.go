@@ -64,7 +64,7 @@ func clientError(err error, c *call) *APIError {
 		param = "prompt_name"
 	case errors.Is(err, embed.ErrNotEmbeddingModel), errors.Is(err, embed.ErrNotReranker):
 		param = "model"
-	case errors.Is(err, embed.ErrInvalidChunking), errors.Is(err, embed.ErrNotAdditive):
+	case errors.Is(err, embed.ErrInvalidChunking):
 		param = "chunking"
 	case errors.Is(err, embed.ErrInvalidOption):
 	case errors.Is(err, embed.ErrTooLong):
@@ -133,12 +133,6 @@ func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 	}
 	what := fmt.Sprintf("%s[%d]", c.input, i)
 	switch {
-	case errors.Is(err, embed.ErrInvalidChunking): // late chunking a text that is not additive, a character over the size
-		cause := err
-		if ie != nil {
-			cause = ie.Err
-		}
-		return badRequest("chunking", "input[%d]: %s", i, strings.TrimPrefix(cause.Error(), "embed: "))
 	case errors.Is(err, embed.ErrTooLong):
 		msg := what + " is too long for the model's context"
 		switch {
@@ -156,7 +150,7 @@ func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 		return badRequest(c.input, "%s contains a NUL character", what)
 	case errors.Is(err, embed.ErrInvalidToken):
 		return badRequest(c.input, "%s has a token id outside the model's vocabulary", what)
-	case errors.Is(err, embed.ErrNotAdditive), errors.Is(err, embed.ErrInvalidChunking):
+	case errors.Is(err, embed.ErrInvalidChunking): // late chunking a text that is not additive, a character over the size
 		return badRequest("chunking", "%s: %s", what, c.message(inner))
 	case errors.Is(err, embed.ErrInvalidOption):
 		return badRequest(c.input, "%s: %s", what, c.message(inner))
