@@ -268,8 +268,8 @@ test-contrib: lib
 	if [ -n "$$failed" ]; then echo "test-contrib: failed:$$failed"; exit 1; fi
 
 FUZZTIME ?= 10m
-## fuzz: run every fuzz target for FUZZTIME each
-fuzz:
+## fuzz: run every fuzz target for FUZZTIME each (the tokenizer targets load the library and fixtures)
+fuzz: lib fixtures
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/gguf
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBackend$$' -fuzztime $(FUZZTIME) ./platform
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./server
