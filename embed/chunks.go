@@ -199,7 +199,8 @@ func (l *loaded) lateChunks(ctx context.Context, o callOptions, prompt string, d
 	}
 	first := make([]int, len(docs)) // where each document's text starts in its sequence
 	chunks := make([][]Chunk, len(docs))
-	out, err := l.run(ctx, spec{o: o, n: len(docs), kind: kindOf(l.pooling, true), limit: l.limit(o),
+	limit := l.limit(o)
+	out, err := l.run(ctx, spec{o: o, n: len(docs), kind: kindOf(l.pooling, true), limit: limit,
 		tokenize: func(i int) (seq []int32, _ bool, err error) {
 			s := splits[i]
 			switch {
@@ -212,7 +213,7 @@ func (l *loaded) lateChunks(ctx context.Context, o callOptions, prompt string, d
 				// no window has a row to pool, as plain embedding refuses it.
 				return nil, false, ErrEmptyInput
 			}
-			seq, first[i], err = l.lateSequence(docs[i], p, s.Tokens, l.limit(o))
+			seq, first[i], err = l.lateSequence(docs[i], p, s.Tokens, limit)
 			return seq, false, err
 		},
 		post: func(i int, _ []float32, rows [][]float32) (err error) {
