@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/embellama/embellama/internal/chunk"
 )
@@ -60,47 +59,36 @@ type ChunkResult struct {
 // Err returns the documents' errors joined, or nil.
 func (r *ChunkResult) Err() error { return errors.Join(r.Errors...) }
 
-// EmbedChunks splits each document into chunks of co.Size tokens that
-// overlap by co.Overlap tokens, cut preferably at paragraph, then
-// sentence, then line ends, and returns a vector per chunk with the
-// chunk's exact byte offsets. Options apply as in [Engine.EmbedBatch]
-// (a prompt is put in front of every chunk; truncation never applies, as
-// chunks fit by construction). A document that cannot be chunked or
-// embedded fails alone, in Errors: a document of white space only (or of
-// characters without tokens) with [ErrEmptyInput], one with a character
-// longer than Size tokens with [ErrInvalidChunking]. White space between
-// words belongs to the chunks around it; only where it fits in no chunk
-// beside a word (a run of white space tokens longer than Size) is it in
-// no chunk. When ctx is done, EmbedChunks stops chunking and evaluating
-// and returns ctx's error.
-func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co ChunkOptions, opts ...Option) (*ChunkResult, error) {
-	if len(docs) == 0 {
-		return nil, ErrNoInput
+// embedChunks is [Model.EmbedChunks].
+func (l *loaded) embedChunks(ctx context.Context, docs []string, co ChunkOptions, opts []Option) (*ChunkResult, error) {
+	p := opChunks
+	if co.Late {
+		p = opLateChunk
 	}
-	m, err := e.model(name)
+	o, err := l.options(p, opts)
 	if err != nil {
 		return nil, err
 	}
-	o, err := m.callOptions(opts)
+	o.truncate = TruncateNone // chunks fit by construction
+	if err := o.checkInputs(len(docs)); err != nil {
+		return nil, err
+	}
+	prompt, err := l.promptText(o.prompt)
 	if err != nil {
 		return nil, err
 	}
-	prompt, err := m.promptText(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := m.checkChunkSize(co, prompt, o); err != nil {
+	if err := l.checkChunkSize(co, prompt, o); err != nil {
 		return nil, err
 	}
 	res := &ChunkResult{Errors: make([]error, len(docs))}
-	splits, err := m.split(ctx, docs, co, res)
+	splits, err := l.split(ctx, docs, co, res)
 	if err != nil {
 		return nil, err
 	}
 	if co.Late {
-		err = e.lateChunks(ctx, m, docs, splits, prompt, opts, res)
+		err = l.lateChunks(ctx, o, prompt, docs, splits, res)
 	} else {
-		err = e.plainChunks(ctx, m, docs, splits, opts, res)
+		err = l.plainChunks(ctx, o, docs, splits, res)
 	}
 	if err != nil {
 		return nil, err
@@ -110,10 +98,10 @@ func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co
 
 // split chunks every document that passes the text checks, setting
 // res.Errors for the others. Only ctx's error is returned.
-func (m *model) split(ctx context.Context, docs []string, co ChunkOptions, res *ChunkResult) ([]*chunk.Result, error) {
+func (l *loaded) split(ctx context.Context, docs []string, co ChunkOptions, res *ChunkResult) ([]*chunk.Result, error) {
 	tok := func(s string) ([]int32, error) {
-		t, err := m.vocab.Tokenize(s, false, false)
-		return t, m.libErr(err)
+		t, err := l.vocab.Tokenize(s, false, false)
+		return t, l.libErr(err)
 	}
 	splits := make([]*chunk.Result, len(docs))
 	for i, d := range docs {
@@ -145,28 +133,22 @@ func (m *model) split(ctx context.Context, docs []string, co ChunkOptions, res *
 // checkChunkSize checks that a chunk with its prompt and special tokens
 // fits the context and the call's WithMaxTokens. The sizes are compared
 // by subtraction: Size may be any int, up to math.MaxInt.
-func (m *model) checkChunkSize(co ChunkOptions, prompt string, o callOptions) error {
+func (l *loaded) checkChunkSize(co ChunkOptions, prompt string, o callOptions) error {
 	if co.Size < 1 || co.Overlap < 0 || co.Overlap >= co.Size {
 		return fmt.Errorf("%w: chunk size %d, overlap %d (want 0 <= overlap < size)", ErrInvalidChunking, co.Size, co.Overlap)
 	}
 	if co.Late {
 		return nil // the whole document must fit, checked per document
 	}
-	p, err := m.vocab.Tokenize(prompt, false, false)
+	p, err := l.vocab.Tokenize(prompt, false, false)
 	if err != nil {
-		return m.libErr(err)
+		return l.libErr(err)
 	}
-	specials := 0
-	for _, add := range []bool{m.info.AddBOS, m.info.AddEOS, m.info.AddSEP} {
-		if add {
-			specials++
-		}
+	limit, what := l.limit(o), "the context"
+	if limit < l.cfg.ContextSize {
+		what = "the call's token limit"
 	}
-	limit, what := m.cfg.ContextSize, "the context"
-	if o.maxTokens > 0 && o.maxTokens < limit {
-		limit, what = o.maxTokens, "the call's token limit"
-	}
-	if extra := len(p) + specials; co.Size > limit-extra {
+	if extra := len(p) + l.specials; co.Size > limit-extra {
 		return fmt.Errorf("%w: chunks of %d tokens with %d of prompt and special tokens exceed %s of %d",
 			ErrInvalidChunking, co.Size, extra, what, limit)
 	}
@@ -174,7 +156,7 @@ func (m *model) checkChunkSize(co ChunkOptions, prompt string, o callOptions) er
 }
 
 // plainChunks embeds every chunk's text on its own, all in one call.
-func (e *Engine) plainChunks(ctx context.Context, m *model, docs []string, splits []*chunk.Result, opts []Option, res *ChunkResult) error {
+func (l *loaded) plainChunks(ctx context.Context, o callOptions, docs []string, splits []*chunk.Result, res *ChunkResult) error {
 	var texts []string
 	var at []Chunk
 	for i, s := range splits {
@@ -189,7 +171,7 @@ func (e *Engine) plainChunks(ctx context.Context, m *model, docs []string, split
 	if len(texts) == 0 {
 		return nil
 	}
-	r, err := e.EmbedBatch(ctx, m.name, texts, opts...)
+	r, err := l.pooled(ctx, o, texts, nil)
 	if err != nil {
 		return err
 	}
@@ -208,113 +190,87 @@ func (e *Engine) plainChunks(ctx context.Context, m *model, docs []string, split
 	return nil
 }
 
-// lateChunks encodes each document whole and pools each window's tokens.
-func (e *Engine) lateChunks(ctx context.Context, m *model, docs []string, splits []*chunk.Result, prompt string, opts []Option, res *ChunkResult) error {
-	o, _ := m.callOptions(opts)
-	raw := append(slices.Clip(opts), WithNormalization(NormalizeNone), WithDimensions(0))
-	for i, s := range splits {
-		if s == nil {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
+// lateChunks encodes each document whole, all of them in one call, and
+// pools each window's tokens.
+func (l *loaded) lateChunks(ctx context.Context, o callOptions, prompt string, docs []string, splits []*chunk.Result, res *ChunkResult) error {
+	p, err := l.vocab.Tokenize(prompt, false, false)
+	if err != nil {
+		return l.libErr(err)
+	}
+	first := make([]int, len(docs)) // where each document's text starts in its sequence
+	chunks := make([][]Chunk, len(docs))
+	limit := l.limit(o)
+	out, err := l.run(ctx, spec{o: o, n: len(docs), kind: kindOf(l.pooling, true), limit: limit,
+		tokenize: func(i int) (seq []int32, _ bool, err error) {
+			s := splits[i]
+			switch {
+			case s == nil:
+				return nil, false, res.Errors[i]
+			case !s.Additive:
+				return nil, false, ErrNotAdditive
+			case len(s.Tokens) == 0:
+				// Only characters without a content token (U+200B, a BOM):
+				// no window has a row to pool, as plain embedding refuses it.
+				return nil, false, ErrEmptyInput
+			}
+			seq, first[i], err = l.lateSequence(docs[i], p, s.Tokens, limit)
+			return seq, false, err
+		},
+		post: func(i int, _ []float32, rows [][]float32) (err error) {
+			chunks[i], err = windows(i, splits[i], rows, first[i], o)
 			return err
-		}
-		if !s.Additive {
-			res.Errors[i] = &InputError{Index: i, Err: ErrNotAdditive}
-			continue
-		}
-		if len(s.Tokens) == 0 {
-			// Only characters without a content token (U+200B, a BOM):
-			// no window has a row to pool, as plain embedding refuses it.
-			res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
-			continue
-		}
-		seq, first, err := m.lateSequence(docs[i], prompt, s.Tokens)
-		if err != nil {
-			ie := &InputError{Index: i, Err: err}
-			if errors.Is(err, ErrTooLong) {
-				ie.Tokens, ie.Limit = len(seq), m.cfg.ContextSize
-			}
-			res.Errors[i] = ie
-			continue
-		}
-		c, err := e.prepare(ctx, m.name, make([]string, 1), [][]int32{seq}, raw)
-		if err != nil {
-			return err
-		}
-		vecs, err := e.perToken(ctx, c)
-		if err != nil {
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				return err
-			}
-			res.Errors[i] = rebase(err, i, "")
-			continue
-		}
-		for k, w := range s.Windows {
-			v := meanRows(vecs, first+w.TokenStart, first+w.TokenStart+len(w.Tokens))
-			if v == nil {
-				res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
-				break
-			}
-			if v, err = finish(v, o); err != nil {
-				res.Errors[i] = &InputError{Index: i, Err: err}
-				break
-			}
-			res.Chunks = append(res.Chunks, Chunk{Doc: i, Index: k, Start: w.Start, End: w.End,
-				Tokens: len(w.Tokens), Overlap: w.Overlap, Vector: v})
-		}
-		if res.Errors[i] != nil {
-			res.Chunks = slices.DeleteFunc(res.Chunks, func(c Chunk) bool { return c.Doc == i })
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for i := range docs {
+		if res.Errors[i] = out.errs[i]; res.Errors[i] == nil {
+			res.Chunks = append(res.Chunks, chunks[i]...)
 		}
 	}
 	return nil
 }
 
-// lateSequence returns the tokens a document is encoded with for late
-// chunking, special tokens and prompt included, and the position of its
-// first text token.
-func (m *model) lateSequence(doc, prompt string, body []int32) ([]int32, int, error) {
-	full, err := m.vocab.Tokenize(doc, true, false)
-	if err != nil {
-		return nil, 0, m.libErr(err)
-	}
-	head := -1
-	for h := 0; h+len(body) <= len(full); h++ {
-		if slices.Equal(full[h:h+len(body)], body) {
-			head = h
-			break
+// windows returns the late chunks of document i: the mean of each
+// window's rows (the document's text starting at row first), finished.
+func windows(i int, s *chunk.Result, rows [][]float32, first int, o callOptions) ([]Chunk, error) {
+	out := make([]Chunk, 0, len(s.Windows))
+	for k, w := range s.Windows {
+		v := meanRows(rows, first+w.TokenStart, first+w.TokenStart+len(w.Tokens))
+		if v == nil {
+			return nil, ErrEmptyInput
 		}
+		v, err := finish(v, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Chunk{Doc: i, Index: k, Start: w.Start, End: w.End, Tokens: len(w.Tokens), Overlap: w.Overlap, Vector: v})
 	}
+	return out, nil
+}
+
+// lateSequence returns the tokens a document is encoded with for late
+// chunking, special tokens and prompt (its tokens p) included, and the
+// position of its first text token; body is the document's tokens
+// without special tokens. Longer than limit, it is [ErrTooLong].
+func (l *loaded) lateSequence(doc string, p, body []int32, limit int) ([]int32, int, error) {
+	full, err := l.vocab.Tokenize(doc, true, false)
+	if err != nil {
+		return nil, 0, l.libErr(err)
+	}
+	head := indexOf(full, body)
 	if head < 0 {
 		return nil, 0, ErrNotAdditive
-	}
-	p, err := m.vocab.Tokenize(prompt, false, false)
-	if err != nil {
-		return nil, 0, m.libErr(err)
 	}
 	seq := make([]int32, 0, len(full)+len(p))
 	seq = append(seq, full[:head]...)
 	seq = append(seq, p...)
 	seq = append(seq, full[head:]...)
-	if len(seq) > m.cfg.ContextSize {
+	if len(seq) > limit {
 		return seq, 0, ErrTooLong
 	}
 	return seq, head + len(p), nil
-}
-
-// rebase returns the *InputError err (of a call made for a document)
-// for document i, its counts kept, its cause prefixed with what.
-func rebase(err error, i int, what string) error {
-	ie := &InputError{Index: i, Err: err}
-	var in *InputError
-	if errors.As(err, &in) {
-		ie.Tokens, ie.Limit, ie.Err = in.Tokens, in.Limit, in.Err
-	}
-	if what != "" {
-		ie.Err = fmt.Errorf("%s: %w", what, ie.Err)
-	}
-	return ie
 }
 
 // meanRows returns the mean of rows [a, b), or nil when the range holds

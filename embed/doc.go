@@ -36,10 +36,14 @@
 //
 // plan.go is the pure settings planner (GGUF header and ModelConfig in,
 // llama.cpp settings out, every setting llama.cpp would abort on refused
-// as a [*ConfigError]); tokenize.go the tokenizer and truncation; call.go
-// a call from its inputs to its vectors; package embed/internal/sched the
-// scheduler (queue, round-robin packing, shared thread budget), which
-// drives evaluator.go's llama contexts through a small interface.
+// as a [*ConfigError]); loaded.go a loaded model, which a [Model] handle
+// looks up once per call; options.go the options each operation accepts;
+// pipeline.go the one path of every operation (tokenize each input,
+// evaluate them in one scheduler job, post-process each output), which
+// embedding.go, rerank.go and chunks.go give a spec; tokenize.go the
+// tokenizer and truncation; package embed/internal/sched the scheduler
+// (queue, round-robin packing, shared thread budget), which drives
+// evaluator.go's llama contexts through a small interface.
 //
 // # Retrieval
 //

@@ -25,7 +25,7 @@ type Engine struct {
 
 	mu     sync.RWMutex
 	closed bool
-	models map[string]*model
+	models map[string]*loaded
 
 	observers observers
 }
@@ -74,7 +74,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*model{}, backend: cfg.Backend}
+	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*loaded{}, backend: cfg.Backend}
 	if cfg.Backend != platform.CPU && !lib.HasGPU() {
 		// The GPU packages carry the CPU backends too: the engine works,
 		// on the CPU. Say why the GPU backend is missing.
@@ -159,6 +159,7 @@ func (e *Engine) LoadModel(ctx context.Context, name string, cfg ModelConfig) er
 	if err != nil {
 		return err
 	}
+	m.cache = e.cache
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed || e.models[name] != nil {
@@ -259,9 +260,10 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// model returns the named model; "" names the only loaded model, or the
-// one named DefaultModelName.
-func (e *Engine) model(name string) (*model, error) {
+// lookup returns the named model; "" names the only loaded model, or the
+// one named DefaultModelName. Each call looks its model up once, here
+// (through its [Model] handle), and runs on what it found.
+func (e *Engine) lookup(name string) (*loaded, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if e.closed {

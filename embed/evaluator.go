@@ -12,7 +12,7 @@ import (
 // model: it owns llama contexts (one per kind, created on first use) and
 // the batch it fills; only its worker's goroutine calls it.
 type evaluator struct {
-	m     *model
+	l     *loaded
 	batch *llama.Batch
 	ctxs  map[sched.Kind]*llama.Context
 	kind  sched.Kind // of the last Decode
@@ -31,17 +31,12 @@ var llamaFlashAttn = map[FlashAttention]llama.FlashAttnType{
 	FlashAttentionOff:  llama.FlashAttnDisabled,
 }
 
-func newEvaluator(m *model) (*evaluator, error) {
-	b, err := llama.NewBatch(m.cfg.BatchSize)
+func newEvaluator(l *loaded) (*evaluator, error) {
+	b, err := llama.NewBatch(l.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
-	return &evaluator{m: m, batch: b, ctxs: map[sched.Kind]*llama.Context{}}, nil
-}
-
-// kindOf is the scheduler's name for a pooling and output path.
-func kindOf(p Pooling, perToken bool) sched.Kind {
-	return sched.Kind{Pooling: int(p), PerToken: perToken}
+	return &evaluator{l: l, batch: b, ctxs: map[sched.Kind]*llama.Context{}}, nil
 }
 
 // Close frees the contexts and the batch.
@@ -57,7 +52,7 @@ func (ev *evaluator) context(k sched.Kind) (*llama.Context, error) {
 	if c, ok := ev.ctxs[k]; ok {
 		return c, nil
 	}
-	cfg := ev.m.cfg
+	cfg := ev.l.cfg
 	cp, err := llama.DefaultContextParams()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
@@ -75,8 +70,8 @@ func (ev *evaluator) context(k sched.Kind) (*llama.Context, error) {
 	cp.NUbatch = uint32(cfg.UBatchSize)
 	cp.NSeqMax = uint32(cfg.MaxSequences)
 	cp.NThreads, cp.NThreadsBatch = int32(cfg.Threads), int32(cfg.Threads)
-	cp.FlashAttnType = llamaFlashAttn[ev.m.info.FlashAttention]
-	c, err := llama.NewContext(ev.m.lmodel, cp)
+	cp.FlashAttnType = llamaFlashAttn[ev.l.info.FlashAttention]
+	c, err := llama.NewContext(ev.l.lmodel, cp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}
@@ -102,9 +97,9 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func
 	ev.kind, ev.dim = k, c.NEmbd()
 	ev.pooled, ev.weights, ev.errs = make([][]float32, len(seqs)), make([]int, len(seqs)), make([]error, len(seqs))
 	ev.rows = ev.rows[:0]
-	step := ev.m.cfg.UBatchSize
-	if ev.m.encode || step <= 0 {
-		step = ev.m.cfg.BatchSize
+	step := ev.l.cfg.UBatchSize
+	if ev.l.encode || step <= 0 {
+		step = ev.l.cfg.BatchSize
 	}
 	var took time.Duration
 	s, p := 0, 0 // the next token: seqs[s][p]
@@ -132,7 +127,7 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func
 			break
 		}
 		t := time.Now()
-		if ev.m.encode {
+		if ev.l.encode {
 			err = c.Encode(ev.batch)
 		} else {
 			err = c.Decode(ev.batch)
@@ -173,7 +168,7 @@ func (ev *evaluator) collect(c *llama.Context, counts map[int]int) error {
 		var v []float32
 		var err error
 		if pooling == poolingRank {
-			v, err = c.ScoresSeq(int32(s), ev.m.ret.outputs)
+			v, err = c.ScoresSeq(int32(s), ev.l.ret.outputs)
 		} else {
 			v, err = c.EmbeddingsSeq(int32(s), make([]float32, ev.dim))
 		}
@@ -203,7 +198,7 @@ func (ev *evaluator) lastToken() bool {
 	case PoolingLast:
 		return true
 	case poolingRank:
-		a := ev.m.info.Architecture
+		a := ev.l.info.Architecture
 		return a == "qwen3" || a == "qwen3vl"
 	}
 	return false

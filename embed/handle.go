@@ -16,38 +16,43 @@ type Model struct {
 }
 
 // Model returns the handle of the named model ("" for the only one). It
-// does not check that the model is loaded: its calls do.
+// does not check that the model is loaded: its calls do. Every call of
+// the engine that names a model is the same call on its handle.
 func (e *Engine) Model(name string) *Model { return &Model{e: e, name: name} }
+
+// resolve looks the handle's model up, once per call: a call runs
+// entirely on the model it found, even if the name is reloaded meanwhile.
+func (h *Model) resolve() (*loaded, error) { return h.e.lookup(h.name) }
 
 // Name returns the name the handle was made with.
 func (h *Model) Name() string { return h.name }
 
 // Info describes the model.
 func (h *Model) Info() (ModelInfo, error) {
-	m, err := h.e.model(h.name)
+	l, err := h.resolve()
 	if err != nil {
 		return ModelInfo{}, err
 	}
-	return m.info, nil
+	return l.info, nil
 }
 
 // Stats reports the model's queue and batch counters.
 func (h *Model) Stats() (Stats, error) {
-	m, err := h.e.model(h.name)
+	l, err := h.resolve()
 	if err != nil {
 		return Stats{}, err
 	}
-	return m.stats(), nil
+	return l.stats(), nil
 }
 
 // Tokenize returns the tokens the model evaluates for text, special
 // tokens included, without truncation.
 func (h *Model) Tokenize(text string) ([]int32, error) {
-	m, err := h.e.model(h.name)
+	l, err := h.resolve()
 	if err != nil {
 		return nil, err
 	}
-	toks, _, err := m.tokenize(text, TruncateNone, m.cfg.ContextSize)
+	toks, _, err := l.tokenize("", text, TruncateNone, l.cfg.ContextSize)
 	if errors.Is(err, ErrTooLong) {
 		err = nil
 	}
@@ -80,11 +85,11 @@ func (h *Model) Embed(ctx context.Context, text string, opts ...Option) ([]float
 // WithMaxTotalTokens), a full queue, or ctx's error when it is canceled
 // (the call returns at once; the engine keeps working).
 func (h *Model) EmbedBatch(ctx context.Context, texts []string, opts ...Option) (*Result, error) {
-	c, err := h.e.prepare(ctx, h.name, texts, nil, opts)
+	l, err := h.resolve()
 	if err != nil {
 		return nil, err
 	}
-	return h.e.pooled(ctx, c)
+	return l.embedBatch(ctx, texts, nil, opts)
 }
 
 // EmbedBatchTokens embeds inputs given as token ids, exactly as given: no
@@ -92,22 +97,23 @@ func (h *Model) EmbedBatch(ctx context.Context, texts []string, opts ...Option) 
 // with [ErrInvalidToken]. Otherwise it behaves as [Model.EmbedBatch]
 // (vectors of token inputs are not cached).
 func (h *Model) EmbedBatchTokens(ctx context.Context, inputs [][]int32, opts ...Option) (*Result, error) {
-	c, err := h.e.prepare(ctx, h.name, make([]string, len(inputs)), inputs, opts)
+	l, err := h.resolve()
 	if err != nil {
 		return nil, err
 	}
-	return h.e.pooled(ctx, c)
+	return l.embedBatch(ctx, nil, inputs, opts)
 }
 
 // EmbedTokens returns one vector per token of text (pooling none), for
 // late-interaction retrieval or custom pooling. Normalization and
-// dimensions options apply to each token's vector.
+// dimensions options apply to each token's vector; WithPooling is
+// [ErrInvalidOption] (the vectors are not pooled).
 func (h *Model) EmbedTokens(ctx context.Context, text string, opts ...Option) ([][]float32, error) {
-	c, err := h.e.prepare(ctx, h.name, []string{text}, nil, opts)
+	l, err := h.resolve()
 	if err != nil {
 		return nil, err
 	}
-	return h.e.perToken(ctx, c)
+	return l.embedTokens(ctx, text, opts)
 }
 
 // Warmup evaluates a short text so that llama.cpp allocates its buffers

@@ -1,36 +1,106 @@
 package embed
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
-// The retrieval calls on a model handle; each is the engine's call of
-// the same name for this model.
+// The retrieval calls of a model handle: reranking, prompts, chunks and
+// the tokenizer.
 
-// Rerank is [Engine.Rerank] for this model.
+// Rerank scores how relevant each document is to query with a reranker
+// (a model with rank pooling). The pair is laid out as llama.cpp's server
+// does: the GGUF's rerank template when it has one (its markers filled in
+// one pass: the texts are never read as template), otherwise
+// BOS query EOS SEP document EOS as the vocabulary adds them. Pairs are
+// packed into decodes like embeddings. A pair longer than the context
+// follows the truncation option (WithTruncation, Config.Truncate): the end
+// of the document is cut, never the query; without truncation it fails
+// alone with [ErrTooLong] and its token count. An empty or
+// whitespace-only document fails alone with [ErrEmptyInput]. Only
+// WithTruncation, WithProgress and WithMaxInputs apply; any other option
+// is [ErrInvalidOption].
+//
+// The query is tokenized once per call, and the documents are tokenized
+// with the context checked between them: a cancelled call returns ctx's
+// error promptly.
+//
+// The error is for the call: [ErrNotReranker], [ErrNoInput],
+// [ErrInvalidOption], [ErrTooManyInputs], a query that is invalid or
+// alone too long ([ErrTooLong]), or the errors of [Model.EmbedBatch].
 func (h *Model) Rerank(ctx context.Context, query string, docs []string, opts ...Option) (*RerankResult, error) {
-	return h.e.Rerank(ctx, h.name, query, docs, opts...)
+	l, err := h.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return l.rerank(ctx, query, docs, opts)
 }
 
-// EmbedQuery is [Engine.EmbedQuery] for this model.
+// EmbedQuery embeds a search query with the model's query prompt.
 func (h *Model) EmbedQuery(ctx context.Context, query string, opts ...Option) ([]float32, error) {
-	return h.e.EmbedQuery(ctx, h.name, query, opts...)
+	return h.Embed(ctx, query, append(slices.Clip(opts), WithPrompt(PromptQuery))...)
 }
 
-// EmbedDocuments is [Engine.EmbedDocuments] for this model.
+// EmbedDocuments embeds documents with the model's document prompt.
 func (h *Model) EmbedDocuments(ctx context.Context, docs []string, opts ...Option) (*Result, error) {
-	return h.e.EmbedDocuments(ctx, h.name, docs, opts...)
+	return h.EmbedBatch(ctx, docs, append(slices.Clip(opts), WithPrompt(PromptDocument))...)
 }
 
-// EmbedChunks is [Engine.EmbedChunks] for this model.
+// EmbedChunks splits each document into chunks of co.Size tokens that
+// overlap by co.Overlap tokens, cut preferably at paragraph, then
+// sentence, then line ends, and returns a vector per chunk with the
+// chunk's exact byte offsets. Options apply as in [Model.EmbedBatch]
+// (a prompt is put in front of every chunk), except that WithMaxInputs
+// counts documents, and that WithTruncation is [ErrInvalidOption]:
+// chunks fit by construction. Late chunks are means of token vectors:
+// WithPooling is refused for them too, and WithMaxTokens bounds each
+// document with its prompt and special tokens. The documents of a late
+// call are evaluated together, sharing decodes; progress counts the
+// chunks, or the documents of a late call. A document that cannot be chunked or
+// embedded fails alone, in Errors: a document of white space only (or of
+// characters without tokens) with [ErrEmptyInput], one with a character
+// longer than Size tokens with [ErrInvalidChunking]. White space between
+// words belongs to the chunks around it; only where it fits in no chunk
+// beside a word (a run of white space tokens longer than Size) is it in
+// no chunk. When ctx is done, EmbedChunks stops chunking and evaluating
+// and returns ctx's error.
 func (h *Model) EmbedChunks(ctx context.Context, docs []string, co ChunkOptions, opts ...Option) (*ChunkResult, error) {
-	return h.e.EmbedChunks(ctx, h.name, docs, co, opts...)
+	l, err := h.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return l.embedChunks(ctx, docs, co, opts)
 }
 
-// TokenizeWith is [Engine.TokenizeWith] for this model.
+// TokenizeWith returns the tokens of text as o says, without truncation.
+// Errors: [ErrInvalidUTF8], [ErrNULByte], [ErrUnknownPrompt], or those of
+// the model lookup.
 func (h *Model) TokenizeWith(text string, o TokenizeOptions) ([]int32, error) {
-	return h.e.TokenizeWith(h.name, text, o)
+	l, err := h.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return l.tokenizeWith(text, o)
 }
 
-// Detokenize is [Engine.Detokenize] for this model.
+// Detokenize returns the text of tokens. unparseSpecial renders special
+// tokens as their text ("[CLS]"); otherwise they give nothing. A token
+// outside the vocabulary is [ErrInvalidToken].
 func (h *Model) Detokenize(tokens []int32, unparseSpecial bool) (string, error) {
-	return h.e.Detokenize(h.name, tokens, unparseSpecial)
+	l, err := h.resolve()
+	if err != nil {
+		return "", err
+	}
+	return l.detokenize(tokens, unparseSpecial)
+}
+
+// TokenPieces returns the text of each token alone, special tokens
+// rendered (llama.cpp's with_pieces). A piece may be part of a UTF-8
+// character.
+func (h *Model) TokenPieces(tokens []int32) ([]string, error) {
+	l, err := h.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return l.tokenPieces(tokens)
 }

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
-	"github.com/embellama/embellama/embed/internal/sched"
 	"github.com/embellama/embellama/internal/pair"
 )
 
@@ -72,43 +69,17 @@ func (r *RerankResult) Sorted(topN int) []RerankItem {
 	return out
 }
 
-// Rerank scores how relevant each document is to query with a reranker
-// (a model with rank pooling). The pair is laid out as llama.cpp's server
-// does: the GGUF's rerank template when it has one (its markers filled in
-// one pass: the texts are never read as template), otherwise
-// BOS query EOS SEP document EOS as the vocabulary adds them. Pairs are
-// packed into decodes like embeddings. A pair longer than the context
-// follows the truncation option (WithTruncation, Config.Truncate): the end
-// of the document is cut, never the query; without truncation it fails
-// alone with [ErrTooLong] and its token count. An empty or
-// whitespace-only document fails alone with [ErrEmptyInput]. Only
-// WithTruncation, WithProgress and WithMaxInputs apply; any other option
-// is [ErrInvalidOption].
-//
-// The query is tokenized once per call, and the documents are tokenized
-// with the context checked between them: a cancelled call returns ctx's
-// error promptly.
-//
-// The error is for the call: [ErrNotReranker], [ErrNoInput],
-// [ErrInvalidOption], [ErrTooManyInputs], a query that is invalid or
-// alone too long ([ErrTooLong]), or the errors of [Engine.EmbedBatch].
-func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, opts ...Option) (*RerankResult, error) {
-	if len(docs) == 0 {
-		return nil, ErrNoInput
+// rerank is [Model.Rerank].
+func (l *loaded) rerank(ctx context.Context, query string, docs []string, opts []Option) (*RerankResult, error) {
+	if !l.ret.rank {
+		return nil, fmt.Errorf("%w: %q declares %s pooling", ErrNotReranker, l.name, l.info.DeclaredPooling)
 	}
-	m, err := e.model(name)
+	o, err := l.options(opRerank, opts)
 	if err != nil {
 		return nil, err
 	}
-	if !m.ret.rank {
-		return nil, fmt.Errorf("%w: %q declares %s pooling", ErrNotReranker, m.name, m.info.DeclaredPooling)
-	}
-	o, err := m.rerankOptions(opts)
-	if err != nil {
+	if err := o.checkInputs(len(docs)); err != nil {
 		return nil, err
-	}
-	if o.maxInputs > 0 && len(docs) > o.maxInputs {
-		return nil, fmt.Errorf("%w: %d documents, limit %d", ErrTooManyInputs, len(docs), o.maxInputs)
 	}
 	if err := checkText(query); err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -116,95 +87,45 @@ func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := m.pairer(ctx, query)
+	p, err := l.pairer(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	r := &RerankResult{Items: make([]RerankItem, len(docs))}
-	inputs, err := m.pairs(ctx, p, docs, o.truncate != TruncateNone, r)
+	truncate := o.truncate != TruncateNone
+	out, err := l.run(ctx, spec{o: o, n: len(docs), kind: kindOf(poolingRank, false), limit: l.cfg.ContextSize,
+		tokenize: func(i int) ([]int32, bool, error) { return pairDoc(p, docs[i], truncate) },
+		post: func(i int, v []float32, _ [][]float32) (err error) {
+			it := &r.Items[i]
+			it.Raw, it.Score, err = l.ret.score(v)
+			return err
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	j := sched.NewJob(kindOf(poolingRank, false), len(docs), inputs)
-	if err := run(ctx, m, j, len(docs)-len(inputs), len(docs), o.progress); err != nil {
-		return nil, err
-	}
-	for _, in := range inputs {
-		ri := &r.Items[in.Index]
-		if err := j.Errs[in.Index]; err != nil {
-			ri.Err = &InputError{Index: in.Index, Tokens: len(in.Tokens), Err: err}
-			continue
-		}
-		ri.Raw, ri.Score, err = m.ret.score(j.Pooled[in.Index])
-		if err != nil {
-			ri.Err = &InputError{Index: in.Index, Tokens: len(in.Tokens), Err: err}
-		}
+	for i := range r.Items {
+		it := &r.Items[i]
+		it.Index, it.Tokens, it.Truncated, it.Err = i, out.tokens[i], out.cut[i], out.errs[i]
 	}
 	return r, nil
-}
-
-// rerankOptions applies opts to the model's defaults and refuses those
-// Rerank cannot apply (silently ignored, they would read as applied).
-func (m *model) rerankOptions(opts []Option) (callOptions, error) {
-	o := callOptions{truncate: m.cfg.Truncate}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	var bad []string
-	for _, c := range []struct {
-		set  bool
-		name string
-	}{
-		{o.pooling != PoolingDefault, "pooling"},
-		{o.normalize != (Normalization{}), "normalization"},
-		{o.dimensions != 0, "dimensions"},
-		{o.maxTokens != 0, "max tokens"},
-		{o.maxTotal != 0, "max total tokens"},
-		{o.prompt.set || o.prompt.name != "", "prompt"},
-	} {
-		if c.set {
-			bad = append(bad, c.name)
-		}
-	}
-	switch {
-	case len(bad) > 0:
-		return o, fmt.Errorf("%w: Rerank takes no %s option", ErrInvalidOption, strings.Join(bad, ", "))
-	case !o.truncate.valid():
-		return o, fmt.Errorf("%w: truncation %v", ErrInvalidOption, o.truncate)
-	case o.maxInputs < 0:
-		return o, fmt.Errorf("%w: negative limit (inputs %d)", ErrInvalidOption, o.maxInputs)
-	}
-	return o, nil
-}
-
-// checkText refuses what no tokenization should see.
-func checkText(s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return ErrInvalidUTF8
-	case strings.IndexByte(s, 0) >= 0:
-		return ErrNULByte
-	case strings.TrimSpace(s) == "":
-		return ErrEmptyInput
-	}
-	return nil
 }
 
 // pairer tokenizes the query of a call once, for all its documents; a
 // query too long without any document is [ErrTooLong] with its count.
 // Its tokenizer checks ctx first, so that a cancelled call stops within
 // the tokenization in flight, even in the middle of a document's cut.
-func (m *model) pairer(ctx context.Context, query string) (*pair.Pairer, error) {
+func (l *loaded) pairer(ctx context.Context, query string) (*pair.Pairer, error) {
 	tok := func(s string, special bool) ([]int32, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t, err := m.vocab.Tokenize(s, false, special)
-		return t, m.libErr(err)
+		t, err := l.vocab.Tokenize(s, false, special)
+		return t, l.libErr(err)
 	}
-	v := m.vocab
-	s := pair.Specials{BOS: v.BOS(), EOS: v.EOS(), SEP: v.SEP(), AddBOS: m.info.AddBOS, AddEOS: m.info.AddEOS, AddSEP: m.info.AddSEP}
-	p, err := pair.NewPairer(tok, s, m.ret.template, query, m.cfg.ContextSize)
+	v := l.vocab
+	s := pair.Specials{BOS: v.BOS(), EOS: v.EOS(), SEP: v.SEP(), AddBOS: l.info.AddBOS, AddEOS: l.info.AddEOS, AddSEP: l.info.AddSEP}
+	p, err := pair.NewPairer(tok, s, l.ret.template, query, l.cfg.ContextSize)
 	var le *pair.LengthError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("%w: query: %d tokens without a document, limit %d", ErrTooLong, le.Tokens, le.Limit)
@@ -212,41 +133,19 @@ func (m *model) pairer(ctx context.Context, query string) (*pair.Pairer, error) 
 	return p, err
 }
 
-// pairs lays out every document with the query, recording each
-// document's count, cut and error in r; it stops with ctx's error when
-// the call is cancelled.
-func (m *model) pairs(ctx context.Context, p *pair.Pairer, docs []string, truncate bool, r *RerankResult) ([]sched.Input, error) {
-	toks := make([][]int32, len(docs))
-	err := parallelCtx(ctx, len(docs), func(i int) {
-		it := &r.Items[i]
-		it.Index = i
-		if err := checkText(docs[i]); err != nil {
-			it.Err = &InputError{Index: i, Err: err}
-			return
-		}
-		t, cut, err := p.Pair(docs[i], truncate)
-		it.Tokens, it.Truncated = len(t), cut
-		var le *pair.LengthError
-		switch {
-		case errors.As(err, &le):
-			it.Tokens = le.Tokens
-			it.Err = &InputError{Index: i, Tokens: le.Tokens, Limit: le.Limit, Err: ErrTooLong}
-		case err != nil:
-			it.Err = &InputError{Index: i, Err: err}
-		default:
-			toks[i] = t
-		}
-	})
-	if err != nil {
-		return nil, err
+// pairDoc lays out a document with the query: its tokens, whether the
+// document was cut, or its error (a pair too long is an *InputError with
+// the pair's count and the limit).
+func pairDoc(p *pair.Pairer, doc string, truncate bool) ([]int32, bool, error) {
+	if err := checkText(doc); err != nil {
+		return nil, false, err
 	}
-	var inputs []sched.Input
-	for i, t := range toks {
-		if t != nil {
-			inputs = append(inputs, sched.Input{Index: i, Tokens: t})
-		}
+	t, cut, err := p.Pair(doc, truncate)
+	var le *pair.LengthError
+	if errors.As(err, &le) {
+		return nil, false, &InputError{Tokens: le.Tokens, Limit: le.Limit, Err: ErrTooLong}
 	}
-	return inputs, nil
+	return t, cut, err
 }
 
 // score turns the classifier outputs of a pair into llama.cpp's score and

@@ -39,3 +39,38 @@ func (e *Engine) EmbedTokens(ctx context.Context, name, text string, opts ...Opt
 
 // Warmup is [Model.Warmup] on the named model.
 func (e *Engine) Warmup(ctx context.Context, name string) error { return e.Model(name).Warmup(ctx) }
+
+// Rerank is [Model.Rerank] on the named model.
+func (e *Engine) Rerank(ctx context.Context, name, query string, docs []string, opts ...Option) (*RerankResult, error) {
+	return e.Model(name).Rerank(ctx, query, docs, opts...)
+}
+
+// EmbedQuery is [Model.EmbedQuery] on the named model.
+func (e *Engine) EmbedQuery(ctx context.Context, name, query string, opts ...Option) ([]float32, error) {
+	return e.Model(name).EmbedQuery(ctx, query, opts...)
+}
+
+// EmbedDocuments is [Model.EmbedDocuments] on the named model.
+func (e *Engine) EmbedDocuments(ctx context.Context, name string, docs []string, opts ...Option) (*Result, error) {
+	return e.Model(name).EmbedDocuments(ctx, docs, opts...)
+}
+
+// EmbedChunks is [Model.EmbedChunks] on the named model.
+func (e *Engine) EmbedChunks(ctx context.Context, name string, docs []string, co ChunkOptions, opts ...Option) (*ChunkResult, error) {
+	return e.Model(name).EmbedChunks(ctx, docs, co, opts...)
+}
+
+// TokenizeWith is [Model.TokenizeWith] on the named model.
+func (e *Engine) TokenizeWith(name, text string, o TokenizeOptions) ([]int32, error) {
+	return e.Model(name).TokenizeWith(text, o)
+}
+
+// Detokenize is [Model.Detokenize] on the named model.
+func (e *Engine) Detokenize(name string, tokens []int32, unparseSpecial bool) (string, error) {
+	return e.Model(name).Detokenize(tokens, unparseSpecial)
+}
+
+// TokenPieces is [Model.TokenPieces] on the named model.
+func (e *Engine) TokenPieces(name string, tokens []int32) ([]string, error) {
+	return e.Model(name).TokenPieces(tokens)
+}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/embellama/embellama/embed/internal/sched"
@@ -84,9 +83,10 @@ type ModelInfo struct {
 	Scoring  string
 }
 
-// model is a loaded model: its llama.cpp handles, the settings the
-// planner chose, and the scheduler that runs its batches.
-type model struct {
+// loaded is a loaded model: its llama.cpp handles, the settings the
+// planner chose, and the scheduler that runs its batches. [Model] is the
+// public handle that finds one by name.
+type loaded struct {
 	id      uint64
 	name    string
 	cfg     ModelConfig // every default resolved
@@ -97,18 +97,17 @@ type model struct {
 	vocab   *llama.Vocab
 	sched   *sched.Scheduler
 	ret     retrieval // reranking and prompts (retrieval.go)
-
-	// specials is the number of special tokens around every text; see
-	// specialCount.
-	specialsOnce sync.Once
-	specials     int
+	cache   *cache    // the engine's vector cache (nil: none)
+	// specials is the number of special tokens the vocabulary adds
+	// around every text (BOS, CLS, SEP, EOS...), counted once at load.
+	specials int
 }
 
 var modelIDs atomic.Uint64
 
 // loadModel validates the file with the Go GGUF reader, plans its
 // settings, loads it in llama.cpp, and starts its scheduler.
-func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelConfig) (*model, error) {
+func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelConfig) (*loaded, error) {
 	f, err := readHeader(cfg.ModelPath)
 	if err != nil {
 		return nil, err
@@ -124,37 +123,41 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m := &model{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling, ret: p.ret}
-	m.info.Name = name
+	l := &loaded{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling, ret: p.ret}
+	l.info.Name = name
 	mp, err := llama.DefaultModelParams()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
 	switch {
-	case m.cfg.NoGPU:
+	case l.cfg.NoGPU:
 		mp.NGPULayers = 0
-	case m.cfg.GPULayers > 0:
-		mp.NGPULayers = int32(m.cfg.GPULayers)
+	case l.cfg.GPULayers > 0:
+		mp.NGPULayers = int32(l.cfg.GPULayers)
 	}
-	mp.MainGPU = int32(m.cfg.MainGPU)
-	if !cfg.MapModel && m.info.FileSize <= MapThreshold {
+	mp.MainGPU = int32(l.cfg.MainGPU)
+	if !cfg.MapModel && l.info.FileSize <= MapThreshold {
 		mp.LoadMode = llama.LoadModeNone
 	}
 	lm, err := llama.LoadModel(cfg.ModelPath, mp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}
-	m.lmodel, m.vocab = lm, lm.Vocab()
-	m.encode = lm.HasEncoder() && !lm.HasDecoder()
+	l.lmodel, l.vocab = lm, lm.Vocab()
+	l.encode = lm.HasEncoder() && !lm.HasDecoder()
 	if d := lm.NEmbdOut(); d > 0 {
-		m.info.Dim = d
+		l.info.Dim = d
 	}
-	m.info.AddBOS, m.info.AddEOS, m.info.AddSEP = m.vocab.AddBOS(), m.vocab.AddEOS(), m.vocab.AddSEP()
-	if err := m.start(); err != nil {
+	l.info.AddBOS, l.info.AddEOS, l.info.AddSEP = l.vocab.AddBOS(), l.vocab.AddEOS(), l.vocab.AddSEP()
+	if l.specials, err = l.countSpecials(); err != nil {
+		lm.Close()
+		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
+	}
+	if err := l.start(); err != nil {
 		lm.Close()
 		return nil, err
 	}
-	return m, nil
+	return l, nil
 }
 
 // readHeader checks the file and reads its GGUF header with the Go
@@ -186,88 +189,52 @@ func readHeader(path string) (*gguf.File, error) {
 // start creates an evaluator per context and the scheduler over them.
 // The first llama context is created now, so that a configuration
 // llama.cpp cannot serve fails the load rather than the first call.
-func (m *model) start() error {
-	evs := make([]sched.Evaluator, 0, m.cfg.Contexts)
+func (l *loaded) start() error {
+	evs := make([]sched.Evaluator, 0, l.cfg.Contexts)
 	fail := func(err error) error {
 		for _, ev := range evs {
 			ev.Close()
 		}
 		return err
 	}
-	for i := range m.cfg.Contexts {
-		ev, err := newEvaluator(m)
+	for i := range l.cfg.Contexts {
+		ev, err := newEvaluator(l)
 		if err != nil {
 			return fail(err)
 		}
 		evs = append(evs, ev)
 		if i == 0 {
-			if _, err := ev.context(kindOf(m.pooling, false)); err != nil {
+			if _, err := ev.context(kindOf(l.pooling, false)); err != nil {
 				return fail(err)
 			}
 		}
 	}
-	s, err := sched.New(sched.Config{BatchTarget: m.cfg.BatchTarget, MaxSequences: m.cfg.MaxSequences,
-		Threads: m.cfg.Threads, MaxQueue: m.cfg.MaxQueue, OnBatch: m.observe}, evs)
+	s, err := sched.New(sched.Config{BatchTarget: l.cfg.BatchTarget, MaxSequences: l.cfg.MaxSequences,
+		Threads: l.cfg.Threads, MaxQueue: l.cfg.MaxQueue, OnBatch: l.observe}, evs)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrInvalidConfig, err))
 	}
-	m.sched = s
+	l.sched = s
 	return nil
 }
 
 // observe reports an evaluated batch to ModelConfig.OnBatch.
-func (m *model) observe(b sched.Batch) {
-	if m.cfg.OnBatch != nil {
-		m.cfg.OnBatch(BatchInfo{Model: m.name, Sequences: b.Sequences, Tokens: b.Tokens, Budget: m.cfg.BatchSize,
+func (l *loaded) observe(b sched.Batch) {
+	if l.cfg.OnBatch != nil {
+		l.cfg.OnBatch(BatchInfo{Model: l.name, Sequences: b.Sequences, Tokens: b.Tokens, Budget: l.cfg.BatchSize,
 			Context: b.Worker, Threads: b.Threads, Duration: b.Duration, Decode: b.Decode, Err: b.Err})
 	}
 }
 
-// schedErr maps the scheduler's errors to the package's sentinels.
-func schedErr(err error) error {
-	switch {
-	case errors.Is(err, sched.ErrClosed):
-		return ErrModelUnloaded
-	case errors.Is(err, sched.ErrFull):
-		return fmt.Errorf("%w: %w", ErrOverloaded, err)
-	}
-	return err
-}
-
 // stats reports the model's queue and batch counters.
-func (m *model) stats() Stats {
-	q, b, s, t := m.sched.Stats()
+func (l *loaded) stats() Stats {
+	q, b, s, t := l.sched.Stats()
 	return Stats{Queued: q, Batches: b, Sequences: s, Tokens: t}
 }
 
 // close stops the workers after their current batch, fails every queued
 // call with ErrModelUnloaded, and frees the model.
-func (m *model) close() {
-	m.sched.Close()
-	m.lmodel.Close()
-}
-
-// parallel runs f(i) for i in [0, n) on up to GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), (n+63)/64)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
+func (l *loaded) close() {
+	l.sched.Close()
+	l.lmodel.Close()
 }
