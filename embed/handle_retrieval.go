@@ -18,8 +18,9 @@ import (
 // of the document is cut, never the query; without truncation it fails
 // alone with [ErrTooLong] and its token count. An empty or
 // whitespace-only document fails alone with [ErrEmptyInput]. Only
-// WithTruncation, WithProgress and WithMaxInputs apply; any other option
-// is [ErrInvalidOption].
+// WithTruncation, WithProgress, WithMaxInputs and WithMaxTotalTokens
+// (the pairs' tokens together) apply; any other option is
+// [ErrInvalidOption].
 //
 // The query is tokenized once per call, and the documents are tokenized
 // with the context checked between them: a cancelled call returns ctx's

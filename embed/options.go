@@ -118,13 +118,14 @@ type op struct {
 }
 
 // The operations. Rerank scores pairs: no vector option applies, nor a
-// prompt or token limits of its own. Per-token vectors are not pooled.
+// prompt or a per-input token limit (WithMaxTotalTokens bounds the pairs
+// together). Per-token vectors are not pooled.
 // Chunks fit by construction: truncation never applies; late chunks are
 // means of token vectors, not pooled.
 var (
 	opEmbed     = op{"EmbedBatch", optAll, true}
 	opPerToken  = op{"EmbedTokens", optAll &^ optPooling, true}
-	opRerank    = op{"Rerank", optTruncation | optProgress | optMaxInputs, false}
+	opRerank    = op{"Rerank", optTruncation | optProgress | optMaxInputs | optMaxTotal, false}
 	opChunks    = op{"EmbedChunks", optAll &^ optTruncation, true}
 	opLateChunk = op{"late EmbedChunks", optAll &^ (optTruncation | optPooling), true}
 )

@@ -85,7 +85,6 @@ func TestRerankUnsupportedOptions(t *testing.T) {
 		"dimensions": embed.WithDimensions(1),
 		"prompt":     embed.WithPrompt(embed.PromptQuery),
 		"max tokens": embed.WithMaxTokens(8),
-		"max total":  embed.WithMaxTotalTokens(8),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := e.Rerank(context.Background(), "", "q", []string{"d"}, opt)
@@ -94,6 +93,14 @@ func TestRerankUnsupportedOptions(t *testing.T) {
 	}
 	_, err := e.Rerank(context.Background(), "", "q", []string{"d", "e"}, embed.WithMaxInputs(1))
 	assert.ErrorIs(t, err, embed.ErrTooManyInputs)
+	// WithMaxTotalTokens bounds the pairs' tokens together, as a server's
+	// request limit does on every route.
+	one, err := e.Rerank(context.Background(), "", "q", []string{"d"})
+	require.NoError(t, err)
+	_, err = e.Rerank(context.Background(), "", "q", []string{"d", "d"}, embed.WithMaxTotalTokens(2*one.Items[0].Tokens-1))
+	assert.ErrorIs(t, err, embed.ErrTooManyTokens)
+	_, err = e.Rerank(context.Background(), "", "q", []string{"d", "d"}, embed.WithMaxTotalTokens(2*one.Items[0].Tokens))
+	assert.NoError(t, err)
 	_, err = e.Rerank(context.Background(), "", "q", []string{"d"}, embed.WithTruncation(embed.TruncateEnd), embed.WithProgress(func(int, int) {}))
 	assert.NoError(t, err)
 }

@@ -234,3 +234,28 @@ func TestRetrievalLimits(t *testing.T) {
 	var e server.ErrorResponse
 	assert.Equal(t, http.StatusNotFound, postJSON(t, h.URL+"/tokenize", map[string]any{"model": "nope", "content": "a"}, &e))
 }
+
+// TestRequestTokenLimitEveryRoute checks that MaxRequestTokens bounds the
+// tokens of a request on every route that evaluates text: under the limit
+// each answers 200 (rerank answered 400 "takes no max total tokens
+// option" whenever the limit was set), over it 413.
+func TestRequestTokenLimitEveryRoute(t *testing.T) {
+	_, h := startRetrieval(t, server.Options{MaxRequestTokens: 64})
+	many := strings.Repeat("panda bamboo ", 20)
+	tests := []struct {
+		path       string
+		small, big map[string]any
+	}{
+		{"/v1/embeddings", map[string]any{"model": "default", "input": "a panda"}, map[string]any{"model": "default", "input": []string{many, many}}},
+		{"/v1/rerank", map[string]any{"model": "rerank", "query": "q", "documents": []string{"a", "b"}}, map[string]any{"model": "rerank", "query": "q", "documents": []string{many, many}}},
+		{"/v1/embeddings/chunks", map[string]any{"model": "default", "input": "a panda", "chunking": map[string]any{"size": 8}}, map[string]any{"model": "default", "input": []string{many, many}, "chunking": map[string]any{"size": 8}}},
+	}
+	for _, tt := range tests {
+		var e server.ErrorResponse
+		assert.Equal(t, http.StatusOK, postJSON(t, h.URL+tt.path, tt.small, nil), tt.path)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, postJSON(t, h.URL+tt.path, tt.big, &e), tt.path)
+		if assert.NotNil(t, e.Error.Code, tt.path) {
+			assert.Equal(t, "too_many_tokens", *e.Error.Code, tt.path)
+		}
+	}
+}
