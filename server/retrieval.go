@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"unicode/utf8"
-
-	"github.com/embellama/embellama/embed"
 )
 
 // TokenizeRequest is the body of POST /tokenize (llama.cpp's shape, with
@@ -37,13 +35,13 @@ func (q *tokenizeCall) shared(s *Server) (common, *APIError) {
 	if e := s.checkInputs("content", q.req.Content); e != nil {
 		return common{}, e
 	}
-	return common{model: q.req.Model, promptName: &q.req.PromptName, input: "content"}, nil
+	return common{model: q.req.Model, promptName: &q.req.PromptName, input: "content",
+		addSpecial: q.req.AddSpecial, parseSpecial: q.req.ParseSpecial}, nil
 }
 
 func (q *tokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIError) {
 	req, rt := &q.req, s.retriever
-	toks, err := rt.TokenizeWith(c.resolved, req.Content,
-		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
+	toks, err := rt.TokenizeWith(c.resolved, req.Content, c.tokenize)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}

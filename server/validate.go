@@ -46,6 +46,8 @@ type common struct {
 	dimensions *int
 	truncate   bool
 	chunking   *ChunkSettings // nil: the route does not chunk
+	// addSpecial and parseSpecial are /tokenize's flags.
+	addSpecial, parseSpecial bool
 	// input names the param of the request's texts in errors about one
 	// of them (input, documents, content); text, the param of a
 	// call-level text error (rerank's query), input when empty.
@@ -62,6 +64,7 @@ type call struct {
 	resolved string
 	opts     []embed.Option
 	chunk    embed.ChunkOptions
+	tokenize embed.TokenizeOptions
 	encode   func([]float32) json.RawMessage
 }
 
@@ -146,13 +149,17 @@ func (s *Server) checkChunking(c *call, cs ChunkSettings) *APIError {
 }
 
 // options is the one builder of the engine's options, for every route:
-// the per-call options of k and, for a route that chunks, its chunk
-// options. The limits are the engine's per-call options, checked once,
+// the per-call options of k, the chunk options of a route that chunks,
+// and the options of /tokenize. The limits are the engine's per-call options, checked once,
 // after tokenizing and before anything is queued (token ids were also
 // counted while they were decoded, so an oversized id array is refused
 // before it is held).
 func (s *Server) options(k *call) {
 	c := k.common
+	k.tokenize = embed.TokenizeOptions{AddSpecial: c.addSpecial, ParseSpecial: c.parseSpecial}
+	if c.promptName != nil {
+		k.tokenize.Prompt = *c.promptName
+	}
 	if c.chunking != nil {
 		k.chunk = embed.ChunkOptions{Size: c.chunking.Size, Overlap: c.chunking.Overlap, Late: c.chunking.Late}
 	}
