@@ -29,8 +29,17 @@ const (
 	DefaultBodyGrace   = 10 * time.Second
 )
 
-// errBudget: the pending-bytes budget cannot hold more of this body now.
-var errBudget = errors.New("server: the pending-bytes budget is spent")
+// The errors of reading a body through [body], which [Server.errorFor]
+// maps: each asks for a different answer.
+var (
+	// errBodyRead wraps every error of reading a body other than its
+	// end (io.EOF), so that the mapper can tell a broken connection from
+	// an engine's failure.
+	errBodyRead = errors.New("server: cannot read the request body")
+	// errBudget: the pending-bytes budget cannot hold more of this body
+	// now (429).
+	errBudget = errors.New("server: the pending-bytes budget is spent")
+)
 
 // slowBodyError: the body arrived slower than Options.MinBodyRate.
 type slowBodyError struct {
@@ -117,18 +126,22 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*body, *APIError
 		start: time.Now(), held: first}, nil
 }
 
-// Read implements io.Reader.
+// Read implements io.Reader. Its errors other than io.EOF wrap
+// errBodyRead (and a *http.MaxBytesError, errBudget or a
+// *slowBodyError).
 func (b *body) Read(p []byte) (int, error) {
 	p, err := b.reserve(p[:min(len(p), readStep)])
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: %w", errBodyRead, err)
 	}
 	b.deadline()
 	n, err := b.r.Read(p)
 	b.read += int64(n)
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return n, &slowBodyError{rate: b.s.opts.MinBodyRate, grace: b.s.opts.BodyGrace}
+		return n, fmt.Errorf("%w: %w", errBodyRead, &slowBodyError{rate: b.s.opts.MinBodyRate, grace: b.s.opts.BodyGrace})
+	case err != nil && err != io.EOF:
+		return n, fmt.Errorf("%w: %w", errBodyRead, err)
 	case err == io.EOF && !b.done:
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{}) // nothing more to read: no deadline on what follows
@@ -177,33 +190,4 @@ func (b *body) deadline() {
 func (b *body) release() {
 	b.s.budget.release(b.held)
 	b.held = 0
-}
-
-// bodyError maps an error of reading a body through [body]: a body over
-// the limit (413), the budget spent (429), a client too slow (408), the
-// end of the body where more was needed (an *APIError of status 0, which
-// the decoder words), or a broken connection (400).
-func bodyError(err error) *APIError {
-	var mbe *http.MaxBytesError
-	var slow *slowBodyError
-	switch {
-	case errors.Is(err, io.EOF):
-		return &APIError{Message: "the request body ends early", Type: "invalid_request_error"}
-	case errors.As(err, &mbe):
-		return tooLarge(mbe.Limit)
-	case errors.Is(err, errBudget):
-		return overloaded()
-	case errors.As(err, &slow):
-		return apiError(http.StatusRequestTimeout, "invalid_request_error", "request_timeout", "", "%s", slow.Error())
-	}
-	return badRequest("", "cannot read the request body")
-}
-
-func tooLarge(limit int64) *APIError {
-	return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", limit)
-}
-
-func overloaded() *APIError {
-	return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "",
-		"the server is decoding as many request bodies as its memory budget allows; retry later")
 }

@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-
-	"github.com/embellama/embellama/embed"
 )
 
 // ChunkRequest is the body of POST /v1/embeddings/chunks, embellama's
@@ -49,38 +47,34 @@ type ChunkEmbedding struct {
 	Embedding json.RawMessage `json:"embedding"`
 }
 
-func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError) {
-	rt, ok := s.engine.(Retriever)
-	if !ok {
-		return nil, notImplemented()
-	}
-	var req ChunkRequest
-	if e := decodeJSON(body, &req); e != nil {
-		return nil, e
-	}
-	var docs []string
+// chunksCall is a decoded POST /v1/embeddings/chunks and its documents.
+type chunksCall struct {
+	req  ChunkRequest
+	docs []string
+}
+
+func (q *chunksCall) target() any { return &q.req }
+
+func (q *chunksCall) shared(s *Server) (common, *APIError) {
+	req := &q.req
 	var one string
 	if err := json.Unmarshal(req.Input, &one); err == nil {
-		docs = []string{one}
-	} else if err := json.Unmarshal(req.Input, &docs); err != nil {
-		return nil, badRequest("input", "input must be a string or an array of strings")
+		q.docs = []string{one}
+	} else if err := json.Unmarshal(req.Input, &q.docs); err != nil {
+		return common{}, badRequest("input", "input must be a string or an array of strings")
 	}
-	if len(docs) == 0 {
-		return nil, badRequest("input", "input must not be empty")
+	if len(q.docs) == 0 {
+		return common{}, badRequest("input", "input must not be empty")
 	}
-	if e := s.checkInputs("input", docs...); e != nil {
-		return nil, e
+	if e := s.checkInputs("input", q.docs...); e != nil {
+		return common{}, e
 	}
-	c, e := s.check(common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat,
-		dimensions: req.Dimensions, input: "input"})
-	if e != nil {
-		return nil, e
-	}
-	if e := s.checkChunking(c, req.Chunking); e != nil {
-		return nil, e
-	}
-	co := embed.ChunkOptions{Size: req.Chunking.Size, Overlap: req.Chunking.Overlap, Late: req.Chunking.Late}
-	r, err := rt.EmbedChunks(ctx, c.resolved, docs, co, c.opts...)
+	return common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat,
+		dimensions: req.Dimensions, chunking: &req.Chunking, input: "input"}, nil
+}
+
+func (q *chunksCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
+	r, err := s.retriever.EmbedChunks(ctx, c.resolved, q.docs, c.chunk, c.opts...)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
@@ -89,7 +83,7 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 			return nil, s.inputErrorFor(c, i, err)
 		}
 	}
-	out := ChunkResponse{Object: "list", Model: s.modelName(req.Model), Data: make([]ChunkEmbedding, len(r.Chunks))}
+	out := ChunkResponse{Object: "list", Model: s.modelName(c.model), Data: make([]ChunkEmbedding, len(r.Chunks))}
 	tokens := 0
 	for i, ch := range r.Chunks {
 		out.Data[i] = ChunkEmbedding{Object: "embedding.chunk", Index: ch.Doc, Chunk: ch.Index, Start: ch.Start, End: ch.End,
@@ -98,22 +92,4 @@ func (s *Server) handleChunks(ctx context.Context, body []byte) (any, *APIError)
 	}
 	out.Usage = Usage{tokens, tokens}
 	return out, nil
-}
-
-// checkChunking refuses chunk settings that cannot work on c's model:
-// a size below 1 or past the model's context (a chunk, and for late
-// chunking the document holding it, must fit the context), or an
-// overlap outside [0, size). The engine checks the prompt's share.
-func (s *Server) checkChunking(c *call, cs ChunkSettings) *APIError {
-	if cs.Size < 1 || cs.Overlap < 0 || cs.Overlap >= cs.Size {
-		return badRequest("chunking", "chunking.size %d and chunking.overlap %d: want 0 <= overlap < size", cs.Size, cs.Overlap)
-	}
-	info, err := s.engine.ModelInfo(c.resolved)
-	if err != nil {
-		return s.errorFor(err, c)
-	}
-	if cs.Size > info.ContextSize {
-		return badRequest("chunking", "chunking.size %d is more than the model's context of %d tokens", cs.Size, info.ContextSize)
-	}
-	return nil
 }

@@ -38,9 +38,13 @@
 //
 // # Limits and statuses
 //
-// A request body must be application/json (415 otherwise), and is
-// decoded as a stream that stops at the first limit it crosses (body
-// size, inputs, bytes of one text, token ids), before anything is
+// Every route with a body passes one request frame (frame.go):
+// admission, the body read within the budget and the minimum rate,
+// strict decoding (internal/jsonread), the route's own checks, the
+// shared checks with model resolution, then the operation. A request
+// body must be application/json (415 otherwise), and the embeddings
+// body is decoded as a stream that stops at the first limit it crosses
+// (body size, inputs, bytes of one text, token ids), before anything is
 // evaluated. The fields the routes share (model, prompt_name,
 // encoding_format, dimensions, truncate) pass one validation for every
 // route, and every engine error one mapping, so a request gets the same

@@ -2,58 +2,37 @@ package server
 
 import (
 	"context"
-	"net/http"
-	"time"
 
 	"github.com/embellama/embellama/embed"
 )
 
-func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	code := http.StatusOK
-	defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-	fail := func(e *APIError) {
-		code = e.status
-		s.writeError(w, e)
-	}
-	b, e := s.admit(w, r)
-	if e != nil {
-		fail(e)
-		return
-	}
-	defer b.release()
+// embeddingsCall is a decoded POST /v1/embeddings: the request's fields
+// and its input, texts or token ids.
+type embeddingsCall struct {
+	req *EmbeddingRequest
+	in  input
+}
 
-	lim := limits{inputs: s.opts.MaxInputs, tokens: s.opts.MaxRequestTokens, textBytes: s.opts.MaxInputBytes, bodyBytes: s.opts.MaxBodyBytes}
-	req, in, apiErr := decodeRequest(b, lim)
-	if apiErr != nil {
-		fail(apiErr)
-		return
-	}
-	c, apiErr := s.check(common{model: req.Model, promptName: req.PromptName, encoding: &req.EncodingFormat,
-		dimensions: req.Dimensions, input: "input"})
-	if apiErr != nil {
-		fail(apiErr)
-		return
-	}
-	s.metrics.inputs.Add(float64(in.len()))
+func (q *embeddingsCall) shared(*Server) (common, *APIError) {
+	r := q.req
+	return common{model: r.Model, promptName: r.PromptName, encoding: &r.EncodingFormat, dimensions: r.Dimensions, input: "input"}, nil
+}
 
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
-	defer cancel()
+func (q *embeddingsCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
+	s.metrics.inputs.Add(float64(q.in.len()))
 	var res *embed.Result
 	var err error
-	if in.tokens != nil {
-		res, err = s.engine.EmbedBatchTokens(ctx, c.resolved, in.tokens, c.opts...)
+	if q.in.tokens != nil {
+		res, err = s.engine.EmbedBatchTokens(ctx, c.resolved, q.in.tokens, c.opts...)
 	} else {
-		res, err = s.engine.EmbedBatch(ctx, c.resolved, in.texts, c.opts...)
+		res, err = s.engine.EmbedBatch(ctx, c.resolved, q.in.texts, c.opts...)
 	}
 	if err != nil {
-		fail(s.errorFor(err, c))
-		return
+		return nil, s.errorFor(err, c)
 	}
 	for i, e := range res.Errors {
 		if e != nil {
-			fail(s.inputErrorFor(c, i, e))
-			return
+			return nil, s.inputErrorFor(c, i, e)
 		}
 	}
 	tokens := 0
@@ -61,7 +40,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		tokens += n
 	}
 	s.metrics.tokens.Add(float64(tokens))
-	writeJSON(w, http.StatusOK, s.response(c, res, tokens))
+	return s.response(c, res, tokens), nil
 }
 
 // response builds the answer of a successful request; it names the model
@@ -72,4 +51,14 @@ func (s *Server) response(c *call, res *embed.Result, tokens int) EmbeddingRespo
 		out.Data[i] = Embedding{Object: "embedding", Index: i, Embedding: c.encode(v)}
 	}
 	return out
+}
+
+// modelName is the name a response reports for model.
+func (s *Server) modelName(model string) string {
+	if model == "" {
+		if info, err := s.engine.ModelInfo(""); err == nil {
+			return info.Name
+		}
+	}
+	return model
 }

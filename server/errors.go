@@ -11,18 +11,32 @@ import (
 	"strings"
 
 	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/jsonread"
 )
 
-// errorFor is the one mapping of an engine error, of call c, to an API
-// error, for every route: the client's faults answer 4xx (every
-// ErrInvalidOption-class error a 400), conditions of the server (loading,
-// shutting down, a model unloaded under the request, a full queue) 503
-// or 429 with Retry-After, and only what is left 500. An error about one
-// input goes through [Server.inputErrorFor]. Messages drop the "embed: "
-// prefix and quote a client's values cut short (quote).
+// errorFor is the one mapping of an error, of call c (nil before the
+// request is decoded), to an API error, for every route and every step
+// of the request frame: an *APIError stands; reading and decoding the
+// body go through [requestError]; of the engine's errors, the client's
+// faults answer 4xx (every ErrInvalidOption-class error a 400),
+// conditions of the server (loading, shutting down, a model unloaded
+// under the request, a full queue) 503 or 429 with Retry-After, and only
+// what is left 500. An error about one input goes through
+// [Server.inputErrorFor]. Messages drop the "embed: " prefix and quote a
+// client's values cut short (quote).
 func (s *Server) errorFor(err error, c *call) *APIError {
 	if c == nil {
 		c = &call{common: common{input: "input", text: "input"}}
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if e := requestError(err); e != nil {
+		return e
+	}
+	if c.whole && errors.Is(err, embed.ErrInvalidToken) {
+		return badRequest(c.input, "a token id is outside the model's vocabulary")
 	}
 	var ie *embed.InputError
 	if errors.As(err, &ie) {
@@ -42,8 +56,7 @@ func (s *Server) errorFor(err error, c *call) *APIError {
 	case errors.Is(err, embed.ErrTooManyTokens):
 		return tooManyTokens(s.opts.MaxRequestTokens)
 	case errors.Is(err, embed.ErrTooManyInputs):
-		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", c.input,
-			"more than %d inputs in one request; this server accepts at most %d", s.opts.MaxInputs, s.opts.MaxInputs)
+		return tooManyInputs(c.input, s.opts.MaxInputs)
 	case errors.Is(err, embed.ErrOverloaded):
 		return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "", "the server is busy; retry later")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -159,6 +172,62 @@ func (s *Server) inputErrorFor(c *call, i int, err error) *APIError {
 	}
 	s.log.Error("an input failed", "input", i, "err", err)
 	return apiError(http.StatusInternalServerError, "server_error", "internal_error", "", "internal error on %s", what)
+}
+
+// requestError maps an error of reading a request body (through [body])
+// or of decoding it ([jsonread.Error]), or returns nil: a body over the
+// limit (413), the budget spent (429), a client too slow (408), a broken
+// connection (400), a limit of the decoder (413) or a body that is not a
+// valid request (400, naming the field the decoder names).
+func requestError(err error) *APIError {
+	var mbe *http.MaxBytesError
+	var slow *slowBodyError
+	var je *jsonread.Error
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge(mbe.Limit)
+	case errors.Is(err, errBudget):
+		return overloaded()
+	case errors.As(err, &slow):
+		return apiError(http.StatusRequestTimeout, "invalid_request_error", "request_timeout", "", "%s", slow.Error())
+	case errors.Is(err, errBodyRead), errors.Is(err, jsonread.ErrRead):
+		return badRequest("", "cannot read the request body")
+	case !errors.As(err, &je):
+		return nil
+	case errors.Is(err, jsonread.ErrTooManyInputs):
+		return tooManyInputs(je.Field, je.Limit)
+	case errors.Is(err, jsonread.ErrTooManyTokens):
+		return tooManyTokens(je.Limit)
+	case errors.Is(err, jsonread.ErrTextTooLong):
+		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "input_too_large", je.Field,
+			"%s is longer than %d bytes, the most this server accepts for one text", je.Path, je.Limit)
+	}
+	return badRequest(je.Field, "%s", je.Reason)
+}
+
+func tooLarge(limit int64) *APIError {
+	return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "", "request body exceeds %d bytes", limit)
+}
+
+func overloaded() *APIError {
+	return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "",
+		"the server is decoding as many request bodies as its memory budget allows; retry later")
+}
+
+func tooManyInputs(param string, limit int) *APIError {
+	return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", param,
+		"more than %d inputs in one request; this server accepts at most %d", limit, limit)
+}
+
+func tooManyTokens(limit int) *APIError {
+	return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_tokens", "input",
+		"the request has more than %d tokens; this server accepts at most %d per request", limit, limit)
+}
+
+// notImplemented answers a retrieval route on an engine that is no
+// [Retriever].
+func notImplemented() *APIError {
+	return apiError(http.StatusNotImplemented, "server_error", "not_implemented", "", "this engine does not rerank, tokenize or chunk")
 }
 
 // maxMessage bounds an error message.

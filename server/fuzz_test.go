@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/embellama/embellama/internal/jsonread"
 )
 
 // FuzzDecodeRequest feeds arbitrary bodies to the request decoder: it
@@ -26,7 +28,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, in, err := decodeRequest(bytes.NewReader(body), limits{inputs: 4096, textBytes: 1 << 20})
+		req, in, err := decodeRequest(bytes.NewReader(body), jsonread.Limits{Inputs: 4096, TextBytes: 1 << 20})
 		if err != nil {
 			if err.status != 400 && err.status != 413 || err.Message == "" || err.Type == "" {
 				t.Fatalf("rejection %+v is not a 400 with a message", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/embellama/embellama/embed"
 )
 
 // RerankRequest is the body of POST /v1/rerank and /rerank: the shape of
@@ -49,64 +51,69 @@ func (d *RerankDocument) UnmarshalJSON(b []byte) error {
 
 // RerankResponse is the Cohere/Jina-shaped answer.
 type RerankResponse struct {
-	Model   string         `json:"model"`
-	Object  string         `json:"object"`
-	Results []RerankResult `json:"results"`
-	Usage   Usage          `json:"usage"`
+	Model   string           `json:"model"`
+	Object  string           `json:"object"`
+	Results []RankedDocument `json:"results"`
+	Usage   Usage            `json:"usage"`
 }
 
-// RerankResult is one scored document, best first. RelevanceScore is the
+// RankedDocument is one scored document of a [RerankResponse], best
+// first (the whole result is embed.RerankResult). RelevanceScore is the
 // score the model family's users expect (embed.RerankItem.Score: the
 // sigmoid of a cross-encoder's logit, Qwen3-Reranker's P(yes)); llama.cpp's
 // server reports the raw logit instead (TEI's raw_scores).
-type RerankResult struct {
+type RankedDocument struct {
 	Index          int             `json:"index"`
 	RelevanceScore float64         `json:"relevance_score"`
 	Document       *RerankDocument `json:"document,omitempty"`
 }
 
-// TEIRerankResult is one element of text-embeddings-inference's answer.
-type TEIRerankResult struct {
+// TEIRankedDocument is one scored document of text-embeddings-inference's
+// answer, a bare array of them.
+type TEIRankedDocument struct {
 	Index int     `json:"index"`
 	Score float64 `json:"score"`
 	Text  *string `json:"text,omitempty"`
 }
 
-func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError) {
-	rt, ok := s.engine.(Retriever)
-	if !ok {
-		return nil, notImplemented()
-	}
-	var req RerankRequest
-	if e := decodeJSON(body, &req); e != nil {
-		return nil, e
-	}
-	tei := req.Texts != nil
-	docs := req.Texts
-	if !tei {
+// rerankCall is a decoded rerank request (any of its shapes) and its
+// documents.
+type rerankCall struct {
+	req  RerankRequest
+	docs []string
+	tei  bool // the text-embeddings-inference shape
+}
+
+func (q *rerankCall) target() any { return &q.req }
+
+func (q *rerankCall) shared(s *Server) (common, *APIError) {
+	req := &q.req
+	q.tei = req.Texts != nil
+	q.docs = req.Texts
+	if !q.tei {
 		for _, d := range req.Documents {
-			docs = append(docs, d.Text)
+			q.docs = append(q.docs, d.Text)
 		}
 	}
 	switch {
-	case tei && req.Documents != nil:
-		return nil, badRequest("documents", "give documents (the Cohere and Jina shape) or texts (text-embeddings-inference's), not both")
-	case len(docs) == 0:
-		return nil, badRequest("documents", "documents must be a non-empty array")
+	case q.tei && req.Documents != nil:
+		return common{}, badRequest("documents", "give documents (the Cohere and Jina shape) or texts (text-embeddings-inference's), not both")
+	case len(q.docs) == 0:
+		return common{}, badRequest("documents", "documents must be a non-empty array")
 	case req.TopN < 0:
-		return nil, badRequest("top_n", "top_n must not be negative")
+		return common{}, badRequest("top_n", "top_n must not be negative")
 	}
 	if e := s.checkInputs("query", req.Query); e != nil {
-		return nil, e
+		return common{}, e
 	}
-	if e := s.checkInputs("documents", docs...); e != nil {
-		return nil, e
+	if e := s.checkInputs("documents", q.docs...); e != nil {
+		return common{}, e
 	}
-	c, e := s.check(common{model: req.Model, truncate: req.Truncate, input: "documents", text: "query"})
-	if e != nil {
-		return nil, e
-	}
-	r, err := rt.Rerank(ctx, c.resolved, req.Query, docs, c.opts...)
+	return common{model: req.Model, truncate: req.Truncate, input: "documents", text: "query"}, nil
+}
+
+func (q *rerankCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
+	r, err := s.retriever.Rerank(ctx, c.resolved, q.req.Query, q.docs, c.opts...)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
@@ -117,28 +124,33 @@ func (s *Server) handleRerank(ctx context.Context, body []byte) (any, *APIError)
 		}
 		tokens += it.Tokens
 	}
-	s.metrics.inputs.Add(float64(len(docs)))
+	s.metrics.inputs.Add(float64(len(q.docs)))
 	s.metrics.tokens.Add(float64(tokens))
-	sorted := r.Sorted(req.TopN)
-	if tei {
-		out := make([]TEIRerankResult, len(sorted))
-		for i, it := range sorted {
-			out[i] = TEIRerankResult{Index: it.Index, Score: it.Score}
-			if req.RawScores {
-				out[i].Score = it.Raw
-			}
-			if req.ReturnText {
-				out[i].Text = &docs[it.Index]
-			}
-		}
-		return out, nil
+	sorted := r.Sorted(q.req.TopN)
+	if q.tei {
+		return q.teiResponse(sorted), nil
 	}
-	out := RerankResponse{Model: s.modelName(req.Model), Object: "list", Results: make([]RerankResult, len(sorted)), Usage: Usage{tokens, tokens}}
+	out := RerankResponse{Model: s.modelName(c.model), Object: "list", Results: make([]RankedDocument, len(sorted)), Usage: Usage{tokens, tokens}}
 	for i, it := range sorted {
-		out.Results[i] = RerankResult{Index: it.Index, RelevanceScore: it.Score}
-		if req.ReturnDocuments {
-			out.Results[i].Document = &RerankDocument{Text: docs[it.Index]}
+		out.Results[i] = RankedDocument{Index: it.Index, RelevanceScore: it.Score}
+		if q.req.ReturnDocuments {
+			out.Results[i].Document = &RerankDocument{Text: q.docs[it.Index]}
 		}
 	}
 	return out, nil
+}
+
+// teiResponse is text-embeddings-inference's answer: a bare array.
+func (q *rerankCall) teiResponse(sorted []embed.RerankItem) []TEIRankedDocument {
+	out := make([]TEIRankedDocument, len(sorted))
+	for i, it := range sorted {
+		out[i] = TEIRankedDocument{Index: it.Index, Score: it.Score}
+		if q.req.RawScores {
+			out[i].Score = it.Raw
+		}
+		if q.req.ReturnText {
+			out[i].Text = &q.docs[it.Index]
+		}
+	}
+	return out
 }

@@ -2,62 +2,8 @@ package server
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net/http"
-	"time"
 	"unicode/utf8"
-
-	"github.com/embellama/embellama/embed"
 )
-
-// notImplemented answers a retrieval route on an engine that is no
-// [Retriever].
-func notImplemented() *APIError {
-	return apiError(http.StatusNotImplemented, "server_error", "not_implemented", "", "this engine does not rerank, tokenize or chunk")
-}
-
-// request wraps a JSON handler: metrics, shutdown, body limit, timeout.
-func (s *Server) request(h func(ctx context.Context, body []byte) (any, *APIError)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		code := http.StatusOK
-		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
-		b, e := s.admit(w, r)
-		if e != nil {
-			code = e.status
-			s.writeError(w, e)
-			return
-		}
-		defer b.release()
-		body, err := io.ReadAll(b)
-		if err != nil {
-			e := bodyError(err)
-			code = e.status
-			s.writeError(w, e)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
-		defer cancel()
-		out, e := h(ctx, body)
-		if e != nil {
-			code = e.status
-			s.writeError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
-	}
-}
-
-// modelName is the name a response reports for model.
-func (s *Server) modelName(model string) string {
-	if model == "" {
-		if info, err := s.engine.ModelInfo(""); err == nil {
-			return info.Name
-		}
-	}
-	return model
-}
 
 // TokenizeRequest is the body of POST /tokenize (llama.cpp's shape, with
 // embellama's model and prompt_name).
@@ -80,24 +26,22 @@ type TokenPiece struct {
 	Piece any   `json:"piece"`
 }
 
-func (s *Server) handleTokenize(_ context.Context, body []byte) (any, *APIError) {
-	rt, ok := s.engine.(Retriever)
-	if !ok {
-		return nil, notImplemented()
+// tokenizeCall is a decoded POST /tokenize.
+type tokenizeCall struct{ req TokenizeRequest }
+
+func (q *tokenizeCall) target() any { return &q.req }
+
+func (q *tokenizeCall) shared(s *Server) (common, *APIError) {
+	if e := s.checkInputs("content", q.req.Content); e != nil {
+		return common{}, e
 	}
-	var req TokenizeRequest
-	if e := decodeJSON(body, &req); e != nil {
-		return nil, e
-	}
-	if e := s.checkInputs("content", req.Content); e != nil {
-		return nil, e
-	}
-	c, e := s.check(common{model: req.Model, promptName: &req.PromptName, input: "content"})
-	if e != nil {
-		return nil, e
-	}
-	toks, err := rt.TokenizeWith(c.resolved, req.Content,
-		embed.TokenizeOptions{AddSpecial: req.AddSpecial, ParseSpecial: req.ParseSpecial, Prompt: req.PromptName})
+	return common{model: q.req.Model, promptName: &q.req.PromptName, input: "content",
+		addSpecial: q.req.AddSpecial, parseSpecial: q.req.ParseSpecial}, nil
+}
+
+func (q *tokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIError) {
+	req, rt := &q.req, s.retriever
+	toks, err := rt.TokenizeWith(c.resolved, req.Content, c.tokenize)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
@@ -128,23 +72,17 @@ type DetokenizeRequest struct {
 	Model  string  `json:"model,omitempty"`
 }
 
-func (s *Server) handleDetokenize(_ context.Context, body []byte) (any, *APIError) {
-	rt, ok := s.engine.(Retriever)
-	if !ok {
-		return nil, notImplemented()
-	}
-	var req DetokenizeRequest
-	if e := decodeJSON(body, &req); e != nil {
-		return nil, e
-	}
-	c, e := s.check(common{model: req.Model, input: "tokens"})
-	if e != nil {
-		return nil, e
-	}
-	text, err := rt.Detokenize(c.resolved, req.Tokens, false)
-	if errors.Is(err, embed.ErrInvalidToken) {
-		return nil, badRequest("tokens", "a token id is outside the model's vocabulary")
-	}
+// detokenizeCall is a decoded POST /detokenize.
+type detokenizeCall struct{ req DetokenizeRequest }
+
+func (q *detokenizeCall) target() any { return &q.req }
+
+func (q *detokenizeCall) shared(*Server) (common, *APIError) {
+	return common{model: q.req.Model, input: "tokens", whole: true}, nil
+}
+
+func (q *detokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIError) {
+	text, err := s.retriever.Detokenize(c.resolved, q.req.Tokens, false)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}

@@ -109,7 +109,7 @@ func TestRerankHTTP(t *testing.T) {
 	assert.Nil(t, jina.Results[0].Document)
 
 	// TEI: a bare array; raw_scores gives llama.cpp's logits.
-	var tei []server.TEIRerankResult
+	var tei []server.TEIRankedDocument
 	require.Equal(t, 200, postJSON(t, h.URL+"/rerank", map[string]any{"model": "rerank", "query": query, "texts": docs, "raw_scores": true, "return_text": true}, &tei))
 	require.Len(t, tei, len(docs))
 	scale := 0.0

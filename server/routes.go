@@ -20,19 +20,20 @@ type route struct {
 }
 
 // routes is the server's routing table: a new endpoint is one line here
-// (and its handler in a file of its own).
+// (and its request type in a file of its own). Every route with a body
+// is a [Server.frame] around its decoder.
 func (s *Server) routes() []route {
 	return []route{
-		{method: http.MethodPost, path: "/v1/embeddings", auth: true, json: true, handler: s.handleEmbeddings},
+		{method: http.MethodPost, path: "/v1/embeddings", auth: true, json: true, handler: s.frame(decodeEmbeddings)},
 		{method: http.MethodGet, path: "/v1/models", auth: true, handler: s.handleModels},
 		{method: http.MethodGet, path: "/v1/models/{id}", auth: true, handler: s.handleModel},
-		{method: http.MethodPost, path: "/v1/rerank", auth: true, json: true, handler: s.request(s.handleRerank)},
-		{method: http.MethodPost, path: "/rerank", auth: true, json: true, handler: s.request(s.handleRerank)},
-		{method: http.MethodPost, path: "/v1/reranking", auth: true, json: true, handler: s.request(s.handleRerank)},
-		{method: http.MethodPost, path: "/reranking", auth: true, json: true, handler: s.request(s.handleRerank)},
-		{method: http.MethodPost, path: "/tokenize", auth: true, json: true, handler: s.request(s.handleTokenize)},
-		{method: http.MethodPost, path: "/detokenize", auth: true, json: true, handler: s.request(s.handleDetokenize)},
-		{method: http.MethodPost, path: "/v1/embeddings/chunks", auth: true, json: true, handler: s.request(s.handleChunks)},
+		{method: http.MethodPost, path: "/v1/rerank", auth: true, json: true, handler: s.frame(jsonBody[rerankCall])},
+		{method: http.MethodPost, path: "/rerank", auth: true, json: true, handler: s.frame(jsonBody[rerankCall])},
+		{method: http.MethodPost, path: "/v1/reranking", auth: true, json: true, handler: s.frame(jsonBody[rerankCall])},
+		{method: http.MethodPost, path: "/reranking", auth: true, json: true, handler: s.frame(jsonBody[rerankCall])},
+		{method: http.MethodPost, path: "/tokenize", auth: true, json: true, handler: s.frame(jsonBody[tokenizeCall])},
+		{method: http.MethodPost, path: "/detokenize", auth: true, json: true, handler: s.frame(jsonBody[detokenizeCall])},
+		{method: http.MethodPost, path: "/v1/embeddings/chunks", auth: true, json: true, handler: s.frame(jsonBody[chunksCall])},
 		{method: http.MethodGet, path: "/health", handler: s.handleHealth},
 		{method: http.MethodGet, path: "/metrics", handler: promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP},
 	}

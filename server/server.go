@@ -87,15 +87,17 @@ type Options struct {
 
 // Server is the HTTP front end of an engine.
 type Server struct {
-	opts     Options
-	engine   Engine
-	mux      *http.ServeMux
-	closing  atomic.Bool
-	attached bool // batch metrics come from the engine itself
-	metrics  *metrics
-	gatherer prometheus.Gatherer
-	budget   *budget
-	log      *slog.Logger
+	opts   Options
+	engine Engine
+	// retriever is the engine, when it is a [Retriever]; nil otherwise.
+	retriever Retriever
+	mux       *http.ServeMux
+	closing   atomic.Bool
+	attached  bool // batch metrics come from the engine itself
+	metrics   *metrics
+	gatherer  prometheus.Gatherer
+	budget    *budget
+	log       *slog.Logger
 }
 
 // New returns a server for opts.Engine. Its readiness (GET /health)
@@ -163,6 +165,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, engine: opts.Engine, mux: http.NewServeMux(), metrics: m, gatherer: gat,
 		budget: newBudget(opts.MaxPendingBytes), log: log}
+	if rt, ok := opts.Engine.(Retriever); ok {
+		s.retriever = rt
+	}
 	if src, ok := opts.Engine.(batchSource); ok {
 		src.ObserveBatches(m.observeBatch)
 		s.attached = true

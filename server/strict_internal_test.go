@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/embellama/embellama/internal/jsonread"
 )
 
 // TestDecodeJSONStrict checks the retrieval bodies' decoding: what
@@ -38,7 +40,7 @@ func TestDecodeJSONStrict(t *testing.T) {
 		{"trailing data", `{"query":"a","documents":["x"]} {}`, "", "data after the JSON object"},
 		{"ends early", `{"query":"a","documents":["x"`, "", "ends at byte"},
 		{"wrong type", `{"query":1,"documents":["x"]}`, "query", "query must be a string, not a number"},
-		{"too deep", `{"x":` + strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2) + `}`, "x", "nests deeper"},
+		{"too deep", `{"x":` + strings.Repeat("[", jsonread.MaxDepth+2) + strings.Repeat("]", jsonread.MaxDepth+2) + `}`, "x", "nests deeper"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

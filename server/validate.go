@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/jsonread"
 )
 
 // maxEcho bounds a client's value quoted back in an error message.
@@ -44,10 +45,16 @@ type common struct {
 	encoding   *string // nil: the route returns no vectors
 	dimensions *int
 	truncate   bool
+	chunking   *ChunkSettings // nil: the route does not chunk
+	// addSpecial and parseSpecial are /tokenize's flags.
+	addSpecial, parseSpecial bool
 	// input names the param of the request's texts in errors about one
 	// of them (input, documents, content); text, the param of a
 	// call-level text error (rerank's query), input when empty.
 	input, text string
+	// whole: the request's input is one value (detokenize's token list),
+	// which errors name as a whole, not as input[0].
+	whole bool
 }
 
 // call is a request whose common fields passed [Server.check]: the model
@@ -56,12 +63,16 @@ type call struct {
 	common
 	resolved string
 	opts     []embed.Option
+	chunk    embed.ChunkOptions
+	tokenize embed.TokenizeOptions
 	encode   func([]float32) json.RawMessage
 }
 
 // check validates c, before anything is evaluated: its fields alone
 // (validate), then against the model: one that is loaded (503 while it
-// loads, 404 when unknown), with at least the dimensions asked for.
+// loads, 404 when unknown), with at least the dimensions asked for and
+// a context that holds the chunks asked for. It is the request frame's
+// model resolution, and builds the engine's options (options).
 func (s *Server) check(c common) (*call, *APIError) {
 	if c.text == "" {
 		c.text = c.input
@@ -86,19 +97,24 @@ func (s *Server) check(c common) (*call, *APIError) {
 			return nil, badRequest("dimensions", "dimensions %d is more than the model's %d", *c.dimensions, info.Dim)
 		}
 	}
-	k.opts = s.options(c)
+	if c.chunking != nil {
+		if e := s.checkChunking(k, *c.chunking); e != nil {
+			return nil, e
+		}
+	}
+	s.options(k)
 	return k, nil
 }
 
 // validate checks c's fields alone: names no longer than any other
-// field's (maxFieldBytes), a known encoding, positive dimensions.
+// field's (jsonread.MaxFieldBytes), a known encoding, positive dimensions.
 func (c common) validate() *APIError {
 	for _, f := range []struct {
 		param string
 		value *string
 	}{{"model", &c.model}, {"prompt_name", c.promptName}, {"encoding_format", c.encoding}} {
-		if f.value != nil && len(*f.value) > maxFieldBytes {
-			return badRequest(f.param, "%s is longer than %d bytes", f.param, maxFieldBytes)
+		if f.value != nil && len(*f.value) > jsonread.MaxFieldBytes {
+			return badRequest(f.param, "%s is longer than %d bytes", f.param, jsonread.MaxFieldBytes)
 		}
 	}
 	if c.encoding != nil {
@@ -114,11 +130,39 @@ func (c common) validate() *APIError {
 	return nil
 }
 
-// options returns the engine options of c. The limits are the engine's
-// per-call options, checked once, after tokenizing and before anything
-// is queued (token ids were also counted while they were decoded, so an
-// oversized id array is refused before it is held).
-func (s *Server) options(c common) []embed.Option {
+// checkChunking refuses chunk settings that cannot work on c's model:
+// a size below 1 or past the model's context (a chunk, and for late
+// chunking the document holding it, must fit the context), or an
+// overlap outside [0, size). The engine checks the prompt's share.
+func (s *Server) checkChunking(c *call, cs ChunkSettings) *APIError {
+	if cs.Size < 1 || cs.Overlap < 0 || cs.Overlap >= cs.Size {
+		return badRequest("chunking", "chunking.size %d and chunking.overlap %d: want 0 <= overlap < size", cs.Size, cs.Overlap)
+	}
+	info, err := s.engine.ModelInfo(c.resolved)
+	if err != nil {
+		return s.errorFor(err, c)
+	}
+	if cs.Size > info.ContextSize {
+		return badRequest("chunking", "chunking.size %d is more than the model's context of %d tokens", cs.Size, info.ContextSize)
+	}
+	return nil
+}
+
+// options is the one builder of the engine's options, for every route:
+// the per-call options of k, the chunk options of a route that chunks,
+// and the options of /tokenize. The limits are the engine's per-call options, checked once,
+// after tokenizing and before anything is queued (token ids were also
+// counted while they were decoded, so an oversized id array is refused
+// before it is held).
+func (s *Server) options(k *call) {
+	c := k.common
+	k.tokenize = embed.TokenizeOptions{AddSpecial: c.addSpecial, ParseSpecial: c.parseSpecial}
+	if c.promptName != nil {
+		k.tokenize.Prompt = *c.promptName
+	}
+	if c.chunking != nil {
+		k.chunk = embed.ChunkOptions{Size: c.chunking.Size, Overlap: c.chunking.Overlap, Late: c.chunking.Late}
+	}
 	opts := []embed.Option{embed.WithMaxInputs(s.opts.MaxInputs)}
 	if s.opts.MaxRequestTokens > 0 {
 		opts = append(opts, embed.WithMaxTotalTokens(s.opts.MaxRequestTokens))
@@ -132,7 +176,7 @@ func (s *Server) options(c common) []embed.Option {
 	if c.truncate {
 		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
 	}
-	return opts
+	k.opts = opts
 }
 
 // checkInputs refuses, with 413, more than MaxInputs texts under param,

@@ -1,4 +1,4 @@
-package server
+package jsonread
 
 import (
 	"bufio"
@@ -10,18 +10,19 @@ import (
 	"strings"
 )
 
-// decodeJSON decodes a retrieval route's body into v, a pointer to its
-// request struct. The body is first walked by the same decoder as
-// /v1/embeddings, against v's fields: it must be an object; every string,
-// in known and unknown fields alike, must be valid UTF-8 without lone
-// surrogate escapes (which encoding/json would replace with U+FFFD); a
-// known field may appear only once (encoding/json keeps the last); and a
-// field name that differs from a known one only in case is refused
-// (encoding/json would take it). An error names the top-level field as
-// its param and the value's path (documents[2].text) in its message.
-// Only then does encoding/json fill v.
-func decodeJSON(body []byte, v any) *APIError {
-	d := &decoder{r: bufio.NewReader(bytes.NewReader(body)), lim: limits{textBytes: len(body), bodyBytes: int64(len(body))}}
+// Strict decodes body into v, a pointer to a request struct. The body
+// is first walked by the same reader as [DecodeEmbeddings], against v's
+// fields: it must be an object; every string, in known and unknown
+// fields alike, must be valid UTF-8 without lone surrogate escapes
+// (which encoding/json would replace with U+FFFD); a known field may
+// appear only once (encoding/json keeps the last); and a field name that
+// differs from a known one only in case is refused (encoding/json would
+// take it). An error names the top-level field as its Field and the
+// value's path (documents[2].text) in its Reason. Only then does
+// encoding/json fill v; a value of the wrong type is an [ErrInvalid]
+// that names the types in JSON's words. The error is an [*Error].
+func Strict(body []byte, v any) error {
+	d := &decoder{r: bufio.NewReader(bytes.NewReader(body)), lim: Limits{TextBytes: len(body)}}
 	if e := d.object("", d.strictField(derefType(reflect.TypeOf(v)), "", 0)); e != nil {
 		return e
 	}
@@ -32,12 +33,12 @@ func decodeJSON(body []byte, v any) *APIError {
 }
 
 // typeError words an error of encoding/json, after the strict walk, for
-// a client: a value of the wrong type names its field (param: the
+// a client: a value of the wrong type names its field (Field: the
 // top-level one) and the types, without Go's names.
-func typeError(err error) *APIError {
+func typeError(err error) *Error {
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &te) || te.Field == "" {
-		return badRequest("", "invalid request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return &Error{Kind: ErrInvalid, Reason: "invalid request body: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	top, _, _ := strings.Cut(te.Field, ".")
 	got := te.Value
@@ -51,7 +52,8 @@ func typeError(err error) *APIError {
 	default:
 		got = "a " + got
 	}
-	return badRequest(top, "%s must be %s, not %s", te.Field, jsonKind(te.Type), got)
+	return &Error{Kind: ErrInvalid, Field: top, Path: te.Field, Offset: te.Offset,
+		Reason: te.Field + " must be " + jsonKind(te.Type) + ", not " + got}
 }
 
 // jsonKind names the JSON type that decodes into t.
@@ -74,31 +76,6 @@ func jsonKind(t reflect.Type) string {
 	return "another type"
 }
 
-// object reads the whole body as one JSON object, calling field at each
-// field name; after is added to the syntax error of a missing comma. The
-// body must end with the object, and a body that ends early is a 400 that
-// says where.
-func (d *decoder) object(after string, field func() *APIError) *APIError {
-	c, e := d.peek()
-	switch {
-	case e == nil && c != '{':
-		e = badRequest("", "the request body must be a JSON object")
-	case e == nil:
-		e = d.elements('}', after, field)
-	}
-	if e == nil {
-		if _, pe := d.peek(); pe == nil {
-			e = badRequest("", "request body has data after the JSON object")
-		} else if pe.status != 0 {
-			e = pe
-		}
-	}
-	if e != nil && e.status == 0 { // the end of the body, where more was needed
-		e = badRequest("", "the request body is not valid JSON: it ends at byte %d, before the object is complete", d.off)
-	}
-	return e
-}
-
 // untyped is the type of a value the request struct does not describe:
 // an unknown field's, or a json.RawMessage decoded later.
 var untyped = reflect.TypeFor[any]()
@@ -107,9 +84,9 @@ var untyped = reflect.TypeFor[any]()
 // against type t: objects field by field, arrays element by element,
 // strings for UTF-8 and surrogates, anything else with skip's syntax
 // checks. A kind that does not match t is left to encoding/json to refuse.
-func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError {
-	if depth > maxDepth {
-		return badRequest("", "the request body nests deeper than %d levels", maxDepth)
+func (d *decoder) strictValue(t reflect.Type, where string, depth int) *Error {
+	if depth > MaxDepth {
+		return d.invalid("", "the request body nests deeper than %d levels", MaxDepth)
 	}
 	t = derefType(t)
 	if t == reflect.TypeFor[json.RawMessage]() {
@@ -122,7 +99,7 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 	}
 	switch {
 	case c == '{' && (t.Kind() == reflect.Struct || t == untyped):
-		return d.strictObject(t, where, depth)
+		return d.elements('}', "", d.strictField(t, where, depth))
 	case c == '[' && (list || t == untyped):
 		elem := untyped
 		if list {
@@ -130,26 +107,22 @@ func (d *decoder) strictValue(t reflect.Type, where string, depth int) *APIError
 		}
 		return d.strictArray(elem, where, depth)
 	case c == '"':
-		_, e := d.str(where, d.lim.textBytes, false)
+		_, e := d.str(where, d.lim.TextBytes, false)
 		return e
 	}
 	return d.skip(depth)
 }
 
-func (d *decoder) strictObject(t reflect.Type, where string, depth int) *APIError {
-	return d.elements('}', "", d.strictField(t, where, depth))
-}
-
 // strictField returns what checks each field of an object of type t
 // found at path where (the body itself: ""), from its name on.
-func (d *decoder) strictField(t reflect.Type, where string, depth int) func() *APIError {
+func (d *decoder) strictField(t reflect.Type, where string, depth int) func() *Error {
 	var known map[string]reflect.Type
 	if t.Kind() == reflect.Struct {
 		known = jsonFields(t)
 	}
 	seen := map[string]bool{}
-	return func() *APIError {
-		key, e := d.str("a field name", maxFieldBytes, false)
+	return func() *Error {
+		key, e := d.str("a field name", MaxFieldBytes, false)
 		if e != nil {
 			return e
 		}
@@ -164,60 +137,29 @@ func (d *decoder) strictField(t reflect.Type, where string, depth int) func() *A
 		if !ok {
 			for k := range known {
 				if strings.EqualFold(k, key) {
-					return badRequest(param, "unknown field %q (field names are case-sensitive: did you mean %q?)", name, k)
+					return d.invalid(param, "unknown field %q (field names are case-sensitive: did you mean %q?)", name, k)
 				}
 			}
 			ft = untyped
 		} else if seen[key] {
-			return badRequest(param, "the field %s is given twice", name)
+			return d.invalid(param, "the field %s is given twice", name)
 		}
 		seen[key] = true
 		e = d.strictValue(ft, name, depth+1)
-		if e != nil && e.status != 0 && e.Param == nil && where == "" {
-			e.Param = &key
+		if e != nil && !errors.Is(e.Kind, errEnd) && e.Field == "" && where == "" {
+			e.Field = key
 		}
 		return e
 	}
 }
 
-func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *APIError {
+func (d *decoder) strictArray(elem reflect.Type, where string, depth int) *Error {
 	i := 0
-	return d.elements(']', "", func() *APIError {
+	return d.elements(']', "", func() *Error {
 		e := d.strictValue(elem, where+"["+strconv.Itoa(i)+"]", depth+1)
 		i++
 		return e
 	})
-}
-
-// elements consumes a container whose opening byte is next and which
-// end closes, calling element for each element (of an object: at its
-// field name); after ends the message of a missing separator.
-func (d *decoder) elements(end byte, after string, element func() *APIError) *APIError {
-	d.next()
-	for first := true; ; first = false {
-		c, e := d.peek()
-		if e != nil {
-			return e
-		}
-		if c == end && first {
-			d.next()
-			return nil
-		}
-		if e := element(); e != nil {
-			return e
-		}
-		if c, e = d.peek(); e != nil {
-			return e
-		}
-		d.next()
-		switch c {
-		case end:
-			return nil
-		case ',':
-		default:
-			return d.syntax("expected , or " + string(end) + after)
-		}
-	}
 }
 
 // jsonFields maps the JSON names of struct t's fields to their types,
