@@ -273,6 +273,7 @@ fuzz: lib fixtures
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/gguf
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBackend$$' -fuzztime $(FUZZTIME) ./platform
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzStrict$$' -fuzztime $(FUZZTIME) ./internal/jsonread
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./internal/chunk
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitTokenizers$$' -fuzztime $(FUZZTIME) ./internal/chunk
 	$(GO) test -run '^$$' -fuzz '^FuzzFill$$' -fuzztime $(FUZZTIME) ./internal/pair
