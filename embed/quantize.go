@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/embellama/embellama/internal/gguf"
+	"github.com/embellama/embellama/internal/outfile"
 	"github.com/embellama/embellama/llama"
 	"github.com/embellama/embellama/platform"
 )
@@ -172,8 +172,8 @@ func checkQuantizeOutput(in, out string, overwrite bool) error {
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
-	if err := notRegularOutput(out, ofi); err != nil {
-		return err
+	if err := outfile.Check(out); err != nil {
+		return notRegularOutput(err)
 	}
 	ifi, ierr := os.Stat(in)
 	switch {
@@ -191,50 +191,17 @@ func checkQuantizeOutput(in, out string, overwrite bool) error {
 // socket with a file; a symbolic link is refused rather than followed, so
 // that what is replaced is always the path named; a directory cannot be
 // replaced. Overwrite does not change this.
-func notRegularOutput(out string, fi fs.FileInfo) error {
-	m := fi.Mode()
-	if m.IsRegular() {
-		return nil
+func notRegularOutput(err error) error {
+	if errors.Is(err, outfile.ErrNotRegularFile) {
+		return fmt.Errorf("%w: quantize output: %w", ErrNotRegularFile, err)
 	}
-	kind := "special file"
-	switch {
-	case m&fs.ModeSymlink != 0:
-		kind = "symbolic link"
-	case m.IsDir():
-		kind = "directory"
-	case m&fs.ModeNamedPipe != 0:
-		kind = "FIFO"
-	case m&fs.ModeSocket != 0:
-		kind = "socket"
-	case m&fs.ModeDevice != 0:
-		kind = "device"
-	}
-	return fmt.Errorf("%w: output %s is a %s: quantize writes only a new path or a regular file, and never replaces anything else", ErrNotRegularFile, out, kind)
-}
-
-// createPart creates an empty temporary file beside out, named
-// .<base>.<random>.part, with mode 0644 less the umask: the mode the
-// output keeps once renamed (os.CreateTemp's 0600 would hide a model
-// from the other users a model directory is usually shared with).
-func createPart(out string) (string, error) {
-	for range 100 {
-		name := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.%d.part", filepath.Base(out), rand.Uint32()))
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		return name, f.Close()
-	}
-	return "", fmt.Errorf("no free temporary name beside %s", out)
+	return err
 }
 
 // quantize runs llama.cpp into a temporary file beside out and renames
 // it once the Go reader accepts it with the requested file type.
 func quantize(ctx context.Context, in, out string, ft llama.FileType, threads int, requantize bool) error {
-	tmpName, err := createPart(out)
+	tmpName, err := outfile.CreatePart(out)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrQuantize, err)
 	}
@@ -261,13 +228,10 @@ func quantize(ctx context.Context, in, out string, ft llama.FileType, threads in
 	if n, ok := f.Uint("general.file_type"); !ok || n != uint64(ft) {
 		return fmt.Errorf("%w: the output's general.file_type is %d, want %d", ErrQuantize, n, ft)
 	}
-	// Checked again: something may have been put at out meanwhile.
-	if fi, err := os.Lstat(out); err == nil {
-		if err := notRegularOutput(out, fi); err != nil {
-			return err
+	if err := outfile.Replace(tmpName, out); err != nil {
+		if errors.Is(err, outfile.ErrNotRegularFile) {
+			return notRegularOutput(err)
 		}
-	}
-	if err := os.Rename(tmpName, out); err != nil {
 		return fmt.Errorf("%w: %w", ErrQuantize, err)
 	}
 	return nil

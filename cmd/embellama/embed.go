@@ -165,6 +165,10 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := ef.ret.checkChunkContext(cfg.ContextSize); err != nil {
 		return err // -ctx or $EMBELLAMA_CTX: known before loading
 	}
+	inputs := []string{cfg.ModelPath, *file}
+	if err := checkOutput(*output, inputs...); err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -180,12 +184,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
 	if ef.ret.chunk > 0 {
-		out, closeOut, err := openOutput(*output, stdout)
+		out, err := openOutput(*output, stdout, inputs...)
 		if err != nil {
 			return err
 		}
-		defer closeOut()
-		return embedChunks(ctx, e, recs, &ef.ret, opts, out)
+		return out.finish(embedChunks(ctx, e, recs, &ef.ret, opts, out))
 	}
 	if len(recs) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
@@ -198,22 +201,15 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if failed > 0 && *format == "npy" {
 		return fmt.Errorf("%d of %d inputs failed; npy has no row for them, so nothing was written (use -format jsonl to keep the others)", failed, len(recs))
 	}
-	out := stdout
-	if *output != "-" {
-		f, err := os.Create(*output)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
-	}
-	if err := writeOutput(out, *format, recs); err != nil {
+	out, err := openOutput(*output, stdout, inputs...)
+	if err != nil {
 		return err
 	}
-	if failed > 0 {
-		return errReported
+	err = writeOutput(out, *format, recs)
+	if err == nil && failed > 0 {
+		err = errReported
 	}
-	return nil
+	return out.finish(err)
 }
 
 // readTexts returns embed's inputs: the TEXT arguments args, or the lines

@@ -7,11 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/outfile"
 	"github.com/embellama/embellama/internal/prompts"
 )
 
@@ -171,14 +171,53 @@ func printRetrieval(w *tabwriter.Writer, info embed.ModelInfo) {
 	}
 }
 
-// openOutput opens path for writing, or returns stdout for "-".
-func openOutput(path string, stdout io.Writer) (io.Writer, func(), error) {
+// output is where a command writes: standard output, or a file written
+// beside its path and renamed over it only on success (internal/outfile),
+// so a failed or interrupted run leaves the path as it was.
+type output struct {
+	io.Writer
+	f *outfile.File
+}
+
+// openOutput opens path for writing, or returns stdout for "-". A path
+// that holds anything but a regular file, or that is one of inputs (the
+// model, the input file), is refused.
+func openOutput(path string, stdout io.Writer, inputs ...string) (*output, error) {
 	if path == "-" {
-		return stdout, func() {}, nil
+		return &output{Writer: stdout}, nil
 	}
-	f, err := os.Create(path)
+	f, err := outfile.Create(path, inputs...)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("-o: %w", err)
 	}
-	return f, func() { f.Close() }, nil
+	return &output{Writer: f, f: f}, nil
+}
+
+// checkOutput refuses, before any work, an output path openOutput would
+// refuse.
+func checkOutput(path string, inputs ...string) error {
+	if path == "-" {
+		return nil
+	}
+	if err := outfile.Check(path, inputs...); err != nil {
+		return fmt.Errorf("-o: %w", err)
+	}
+	return nil
+}
+
+// finish renames the file over its path when the command wrote it all
+// (err is nil or errReported: the failed inputs were reported and the
+// others written), and otherwise removes it.
+func (o *output) finish(err error) error {
+	if o.f == nil {
+		return err
+	}
+	if err != nil && !errors.Is(err, errReported) {
+		o.f.Abort()
+		return err
+	}
+	if cerr := o.f.Commit(); cerr != nil {
+		return fmt.Errorf("-o: %w", cerr)
+	}
+	return err
 }
