@@ -157,7 +157,7 @@ func swap(tmp, dest string) error {
 	old := ""
 	if _, err := os.Stat(dest); err == nil {
 		old = tmp + ".old"
-		if err := os.Rename(dest, old); err != nil {
+		if err := moveAside(dest, old); err != nil {
 			return fmt.Errorf("libinstall: %w", err)
 		}
 	}
@@ -171,6 +171,19 @@ func swap(tmp, dest string) error {
 		return os.RemoveAll(old)
 	}
 	return nil
+}
+
+// moveAside renames dest to old, a staging name, after marking dest as
+// changed now: its files keep the times of the install that wrote them,
+// so without the mark a concurrent install's sweep (removeStale) would
+// take old for a killed install's and remove the one copy swap restores
+// when the second rename fails.
+func moveAside(dest, old string) error {
+	now := time.Now()
+	if err := os.Chtimes(dest, now, now); err != nil {
+		return err
+	}
+	return os.Rename(dest, old)
 }
 
 func dedupe(names []string) []string {

@@ -73,3 +73,24 @@ func TestInstallChecksContents(t *testing.T) {
 	_, err = Verify(opts)
 	require.NoError(t, err)
 }
+
+// TestSweepSparesSwap: the folder swap moves aside is not stale to a
+// concurrent install's sweep, though its files are as old as the install
+// that wrote them (review R14: the sweep could remove it between swap's
+// two renames, and a failed second rename then lost the library).
+func TestSweepSparesSwap(t *testing.T) {
+	opts, _ := setup(t, nil, "")
+	in := &installer{opts: opts}
+	dest := filepath.Join(opts.LibDir, opts.Pin.Dir())
+	require.NoError(t, os.MkdirAll(dest, 0o755))
+	lib := filepath.Join(dest, "libllama.v0.5.0.so")
+	require.NoError(t, os.WriteFile(lib, []byte("llama"), 0o644))
+	long := time.Now().Add(-2 * StaleAfter)
+	for _, p := range []string{lib, dest} {
+		require.NoError(t, os.Chtimes(p, long, long))
+	}
+	old := filepath.Join(opts.LibDir, in.stagingPrefix()+"42.old")
+	require.NoError(t, moveAside(dest, old))
+	assert.Empty(t, in.removeStale(time.Now()))
+	assert.FileExists(t, filepath.Join(old, "libllama.v0.5.0.so"))
+}
