@@ -104,11 +104,12 @@ build:
 
 # Slow tests run once, not three times: the suite again in a child
 # process on another library, the release archives, the CLI built and run
-# from elsewhere, every pinned package installed, the commands of the
+# from elsewhere, every pinned package installed, a Go program of another
+# module installing its own library, the commands of the
 # documents (which run make run and make build themselves), every setting
 # at its extremes in child processes, and every model converted into every
 # weight format.
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestInstallOutsideCheckout|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).
@@ -124,7 +125,7 @@ test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
 
 test-once:
-	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall ./install | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0
 
 test-fuzz:
 	$(MAKE) fuzz FUZZTIME=10s
