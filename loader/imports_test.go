@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -196,5 +197,25 @@ func TestMissingImportsPinned(t *testing.T) {
 			}
 			assert.Equal(t, vc, vcFound, "the Visual C++ runtime DLLs of %v", missing)
 		})
+	}
+}
+
+// TestTroubleshootingQuotesMissingDependency: what docs/troubleshooting.md
+// quotes of the message is what the loader says.
+func TestTroubleshootingQuotesMissingDependency(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "troubleshooting.md"))
+	require.NoError(t, err)
+	doc := strings.Join(strings.Fields(string(b)), " ")
+	msg := (&MissingDependencyError{Library: `C:\lib\llama.v0.4.0.dll`, Missing: vcDLLs, Arch: "x64",
+		Searched: []string{`C:\lib`}}).Error()
+	for _, quoted := range []string{
+		"loader: missing dependency: ",
+		`\llama.v0.4.0.dll needs MSVCP140.dll, VCRUNTIME140.dll, VCRUNTIME140_1.dll, found in none of `,
+		"install the Microsoft Visual C++ Redistributable 2015-2022 (x64)",
+		"winget install --id Microsoft.VCRedist.2015+.x64",
+		"https://aka.ms/vs/17/release/vc_redist.x64.exe",
+	} {
+		assert.Contains(t, doc, quoted, "the doc quotes %q", quoted)
+		assert.Contains(t, msg, quoted, "the loader says %q", quoted)
 	}
 }
