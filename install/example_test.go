@@ -53,3 +53,16 @@ func ExampleLibrary_firstStart() {
 	}
 	defer e.Close()
 }
+
+// Verify checks an installed library file by file and downloads nothing:
+// here, an empty folder holds none.
+func ExampleVerify() {
+	dir, err := os.MkdirTemp("", "embellama-lib-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	_, err = install.Verify(install.Options{LibDir: dir, CacheDir: dir})
+	fmt.Println(errors.Is(err, install.ErrNotInstalled))
+	// Output: true
+}
