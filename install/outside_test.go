@@ -78,6 +78,8 @@ func TestInstallOutsideCheckout(t *testing.T) {
 	vector := func(stdout string) []float32 {
 		var v []float32
 		require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+		require.NotEmpty(t, v)
+		t.Logf("stdout: a vector of %d dimensions: %v ...", len(v), v[:min(4, len(v))])
 		return v
 	}
 
