@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib lib-dist test-arm64 test-wine headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean image image-context image-deps test-image
+.PHONY: all run lib lib-dist test-arm64 test-wine test-wine-noruntime headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean image image-context image-deps test-image
 
 all: build
 
@@ -104,11 +104,12 @@ build:
 
 # Slow tests run once, not three times: the suite again in a child
 # process on another library, the release archives, the CLI built and run
-# from elsewhere, every pinned package installed, the commands of the
+# from elsewhere, every pinned package installed, a Go program of another
+# module installing its own library, the commands of the
 # documents (which run make run and make build themselves), every setting
 # at its extremes in child processes, and every model converted into every
 # weight format.
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestInstallOutsideCheckout|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).
@@ -124,7 +125,7 @@ test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
 
 test-once:
-	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall ./install | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0
 
 test-fuzz:
 	$(MAKE) fuzz FUZZTIME=10s
@@ -186,6 +187,24 @@ test-wine: lib-dist
 	cd embed && CI=true WINEPREFIX=$(WINEPREFIX) WINEDEBUG=-all EMBELLAMA_LIB_DIR=Z:$(CURDIR)/lib/windows-amd64-cpu \
 		$(WINE) ../bin/embed-windows.test.exe -test.run '^TestReferenceVectors$$' -test.v -test.timeout 20m \
 		| grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst'; test $${PIPESTATUS[0]} -eq 0
+
+# A second prefix without the Visual C++ runtime: Wine's own msvcp140,
+# vcruntime140 and vcruntime140_1 are deleted from its system32 and disabled,
+# as on a Windows where the Redistributable was never installed.
+WINEPREFIX_NOVC ?= $(CURDIR)/.cache/wine-novc
+
+## test-wine-noruntime: under Wine without the Visual C++ runtime, opening the pinned windows/amd64
+##                      DLL fails with an error naming the missing DLLs and the Redistributable
+test-wine-noruntime: lib-dist
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o bin/loader-windows.test.exe ./loader
+	WINEPREFIX=$(WINEPREFIX_NOVC) WINEDEBUG=-all $(WINE) cmd /c exit >/dev/null 2>&1 || true
+	test -f $(WINEPREFIX_NOVC)/drive_c/windows/system32/bcryptprimitives.dll || \
+		x86_64-w64-mingw32-gcc -shared -O2 -o $(WINEPREFIX_NOVC)/drive_c/windows/system32/bcryptprimitives.dll \
+			scripts/wine/bcryptprimitives.c -lbcrypt
+	rm -f $(addprefix $(WINEPREFIX_NOVC)/drive_c/windows/system32/,msvcp140.dll vcruntime140.dll vcruntime140_1.dll)
+	cd loader && WINEPREFIX=$(WINEPREFIX_NOVC) WINEDEBUG=-all WINEDLLOVERRIDES='msvcp140,vcruntime140,vcruntime140_1=' \
+		EMBELLAMA_TEST_NO_VCRUNTIME=Z:$(CURDIR)/lib/windows-amd64-cpu \
+		$(WINE) ../bin/loader-windows.test.exe -test.run '^TestOpenMissingRuntime$$' -test.v
 
 # The server image (deploy/Dockerfile), built and run with Debian's podman.
 # No registry is reachable here: the base image is a minimal Debian 12

@@ -27,6 +27,11 @@ var (
 	// ErrBadBinding: a Go function type that cannot be bound to a C
 	// function (a programming error in the binding table).
 	ErrBadBinding = errors.New("loader: invalid binding")
+	// ErrMissingDependency: the library imports a library the OS loader
+	// cannot find, such as the Microsoft Visual C++ runtime on Windows;
+	// the error, a [*MissingDependencyError], names it and what installs
+	// it. It also matches ErrNotLoadable.
+	ErrMissingDependency = errors.New("loader: missing dependency")
 	// ErrClosed: the library was closed.
 	ErrClosed = errors.New("loader: library closed")
 	// ErrUnsupported: this operating system has no dynamic loader support.
@@ -57,6 +62,10 @@ func Open(path string) (*Library, error) {
 		return nil, fmt.Errorf("%w: %s: is a directory", ErrNotLoadable, path)
 	}
 	h, err := openLibrary(path)
+	var md *MissingDependencyError
+	if errors.As(err, &md) {
+		return nil, md // names the library and matches ErrNotLoadable
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotLoadable, path, err)
 	}

@@ -48,6 +48,13 @@ type Search struct {
 	GOOS, GOARCH string
 	// Backend selects the lib/ subdirectory; the zero value means CPU.
 	Backend Backend
+	// CLI is set when the searching program is the embellama command,
+	// and CLIPath names an embellama command beside a Go program (in its
+	// directory or on PATH), or is "". Like Checkout, they change only
+	// the hint of the error: each caller is told what it can run (see
+	// [NotFoundError.Hint]).
+	CLI     bool
+	CLIPath string
 }
 
 // Candidate is one place [Find] looks, and why.
@@ -156,6 +163,7 @@ func DefaultSearch(path string, b Backend, goos, goarch string) Search {
 	s.UserDir, _ = UserLibDir()
 	s.Cwd, _ = os.Getwd()
 	s.Checkout = CheckoutRoot(s.Cwd)
+	s.CLI, s.CLIPath = cliBeside(s.ExeDir, goos)
 	return s
 }
 
@@ -192,7 +200,8 @@ type Found struct {
 // s.GOOS, with every file of its directory the loader needs. A candidate
 // that is a file is taken as the library itself.
 func Find(s Search) (Found, error) {
-	nf := &NotFoundError{GOOS: s.GOOS, GOARCH: s.GOARCH, Backend: s.Backend, Checkout: s.Checkout}
+	nf := &NotFoundError{GOOS: s.GOOS, GOARCH: s.GOARCH, Backend: s.Backend, Checkout: s.Checkout,
+		CLI: s.CLI, CLIPath: s.CLIPath}
 	if s.Path == "" && s.EnvDir != "" {
 		nf.Env = s.envName()
 	}

@@ -183,19 +183,32 @@ func TestCandidatesOrder(t *testing.T) {
 func TestNotFoundHint(t *testing.T) {
 	root := t.TempDir()
 	touch(t, filepath.Join(root, "empty", "README"))
+	const api = "install.Library (package github.com/embellama/embellama/install)"
+	linux := func(s platform.Search) platform.Search { s.GOOS, s.GOARCH = "linux", "amd64"; return s }
 	tests := []struct {
-		name   string
-		search platform.Search
-		want   []string
+		name          string
+		search        platform.Search
+		want, notWant []string
 	}{
-		{"user outside a checkout", platform.Search{Cwd: root, GOOS: "linux", GOARCH: "amd64"},
-			[]string{"`embellama lib install`", "go install github.com/embellama/embellama/cmd/embellama@latest"}},
-		{"checkout", platform.Search{Cwd: root, Checkout: root, GOOS: "linux", GOARCH: "amd64", Backend: platform.Vulkan},
-			[]string{"`make lib BACKEND=vulkan`", "lib install -backend vulkan"}},
-		{"variable naming an empty directory", platform.Search{EnvDir: filepath.Join(root, "empty"), GOOS: "linux", GOARCH: "amd64"},
-			[]string{filepath.Join(root, "empty") + " exists but holds no llama library", platform.EnvLibDir + " names that place"}},
-		{"alias", platform.Search{EnvDir: root + "/nope", EnvName: platform.EnvLibAlias, GOOS: "linux", GOARCH: "amd64"},
-			[]string{platform.EnvLibAlias + " names that place"}},
+		{"Go program", linux(platform.Search{Cwd: root}),
+			[]string{"install it from the program with " + api + ", or set " + platform.EnvLibDir},
+			[]string{"embellama lib install", "go install", "make lib"}},
+		{"Go program, another backend", linux(platform.Search{Cwd: root, Backend: platform.Vulkan}),
+			[]string{api + " with Options{Backend: platform.Vulkan}"}, []string{"lib install"}},
+		{"Go program with the command beside it", linux(platform.Search{Cwd: root, CLIPath: "/opt/app/embellama", Backend: platform.CUDA}),
+			[]string{api + " with Options{Backend: platform.CUDA} (or run `/opt/app/embellama lib install -backend cuda`)"}, []string{"go install"}},
+		{"the command", linux(platform.Search{Cwd: root, CLI: true}),
+			[]string{"install it with `embellama lib install`, or set " + platform.EnvLibDir}, []string{api, "go install"}},
+		{"checkout", linux(platform.Search{Cwd: root, Checkout: root, Backend: platform.Vulkan}),
+			[]string{"`make lib BACKEND=vulkan`", "lib install -backend vulkan"}, []string{api}},
+		{"variable naming an empty directory", linux(platform.Search{EnvDir: filepath.Join(root, "empty")}),
+			[]string{filepath.Join(root, "empty") + " exists but holds no llama library", platform.EnvLibDir + " names that place",
+				api + " and Options.LibDir set to $" + platform.EnvLibDir},
+			[]string{"lib install"}},
+		{"variable, the command", linux(platform.Search{EnvDir: root + "/nope", CLI: true}),
+			[]string{"install there with `embellama lib install -dir $" + platform.EnvLibDir + "`"}, []string{api}},
+		{"alias", linux(platform.Search{EnvDir: root + "/nope", EnvName: platform.EnvLibAlias, CLIPath: "embellama"}),
+			[]string{platform.EnvLibAlias + " names that place", "(or run `embellama lib install -dir $" + platform.EnvLibAlias + "`)"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +216,9 @@ func TestNotFoundHint(t *testing.T) {
 			require.ErrorIs(t, err, platform.ErrLibraryNotFound)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
+			}
+			for _, w := range tt.notWant {
+				assert.NotContains(t, err.Error(), w)
 			}
 			if tt.search.Checkout == "" {
 				assert.NotContains(t, err.Error(), "make lib", "outside a checkout there is no Makefile")

@@ -3,7 +3,9 @@
 # embellama-<version>-<goos>-<goarch>-<backend>.tar.gz with the CLI
 # (CGO_ENABLED=0) next to the native libraries of that platform and their
 # licences, plus SHA256SUMS. Without arguments: every platform installed
-# under lib/. The binary finds the libraries beside itself.
+# under lib/. The binary finds the libraries beside itself. Each archive's
+# README.md is scripts/dist/README.md (what each platform needs beside
+# the libraries, first commands) with its version and target filled in.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${DIST_DIR:-$root/dist}
@@ -32,7 +34,8 @@ for t in "${targets[@]}"; do
 		mkdir -p "$stage/$name/$(dirname "$f")"
 		cp "$f" "$stage/$name/$f"
 	done)
-	cp "$root/README.md" "$root/LLAMA_CPP_VERSION" "$stage/$name/"
+	sed -e "s|@VERSION@|$version|g" -e "s|@TARGET@|$goos/$goarch ($backend)|g" "$root/scripts/dist/README.md" >"$stage/$name/README.md"
+	cp "$root/LLAMA_CPP_VERSION" "$stage/$name/"
 	tar -C "$stage" -czf "$out/$name.tar.gz" "$name"
 	rm -rf "$stage"
 	echo "dist: $out/$name.tar.gz"

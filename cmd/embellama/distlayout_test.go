@@ -38,7 +38,8 @@ var distTargets = []struct {
 // the layout the binary expects: an executable of that system and
 // architecture, with every library file the loader needs beside it under
 // that system's names, as discovery from the executable's directory finds
-// them, plus the licence and the pins.
+// them, plus the licence and the pins, and a README that names what the
+// libraries need from the system.
 func TestDistLayout(t *testing.T) {
 	root := testenv.RepoRoot(t)
 	var args []string
@@ -92,6 +93,7 @@ func TestDistLayout(t *testing.T) {
 			for _, f := range found.All() {
 				checkLibrary(t, f, d.goos, d.goarch)
 			}
+			checkDistReadme(t, dir, found.All(), d.goos, d.goarch, name)
 		})
 	}
 }
