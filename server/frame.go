@@ -15,9 +15,10 @@ import (
 // in the same order:
 //
 //  1. admission ([Server.admit]): not while shutting down, not over
-//     MaxBodyBytes, a first reservation of the pending-bytes budget;
-//  2. the body, read through [body] (the budget a step ahead of each
-//     read, the minimum body rate), and decoded strictly by
+//     MaxBodyBytes;
+//  2. the body, read through [body] (each read's bytes reserved of the
+//     pending-bytes budget once they arrive, the minimum body rate),
+//     and decoded strictly by
 //     [jsonread]: as a stream for /v1/embeddings ([decodeEmbeddings]),
 //     whole for the others ([jsonBody]);
 //  3. the route's checks of the request alone ([request].shared);

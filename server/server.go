@@ -47,11 +47,11 @@ type Options struct {
 	MaxRequestTokens int
 	// MaxPendingBytes bounds the request bodies handled at once, summed
 	// (429 with Retry-After when a body's next bytes do not fit): a body
-	// holds 64 KiB from its start and then what it has sent (reserved
-	// 64 KiB ahead of each read), until it is answered; a quarter is kept
-	// for bodies up to 64 KiB, so that large ones cannot starve small
-	// ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
-	// MaxBodyBytes.
+	// holds what it has sent, reserved after each read of at most
+	// 64 KiB, until it is answered (a connection that has sent only its
+	// headers holds nothing); a quarter is kept for bodies up to 64 KiB,
+	// so that large ones cannot starve small ones. At least 4/3 of
+	// MaxBodyBytes. Default: four bodies of MaxBodyBytes.
 	MaxPendingBytes int64
 	// MinBodyRate is the slowest, in bytes per second, that a request
 	// body may arrive once BodyGrace has passed: a body must have sent
