@@ -118,6 +118,11 @@ type Options struct {
 	// Retry-After, and /health answers 503. Without it the server is
 	// ready as soon as the engine has a model.
 	Models []string
+	// DefaultModel is the model (or alias) of the requests that name
+	// none. Default: the first of Models (serve's -model, under any
+	// name); without Models, the engine's own default (its only model,
+	// or the one named embed.DefaultModelName).
+	DefaultModel string
 	// Logger logs failed requests and internal errors. Default: discard.
 	Logger *slog.Logger
 	// Registerer receives the metrics. Default: a registry of the

@@ -45,6 +45,9 @@ func New(opts Options) (*Server, error) {
 	if err := opts.limits(); err != nil {
 		return nil, err
 	}
+	if opts.DefaultModel == "" && len(opts.Models) > 0 {
+		opts.DefaultModel = opts.Models[0]
+	}
 	for alias, target := range opts.Aliases {
 		if alias == "" || target == "" {
 			return nil, fmt.Errorf("server: alias %q=%q: both names must be set", alias, target)
@@ -137,8 +140,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	return err
 }
 
-// resolve maps a requested model name through the aliases.
+// resolve maps a requested model name to a loaded model's: "" to the
+// default model (Options.DefaultModel), then through the aliases. It
+// returns "" only when the default is the engine's own.
 func (s *Server) resolve(name string) string {
+	if name == "" {
+		name = s.opts.DefaultModel
+	}
 	if t, ok := s.opts.Aliases[name]; ok {
 		return t
 	}
@@ -146,15 +154,15 @@ func (s *Server) resolve(name string) string {
 }
 
 // loading reports whether the server cannot serve model (a resolved
-// name, "" for the default) yet: it has no model at all, or model is one
-// of Options.Models that is not loaded yet.
+// name) yet: it has no model at all, or model is one of Options.Models
+// that is not loaded yet.
 func (s *Server) loading(model string) bool {
 	loaded := s.engine.Models()
 	if len(loaded) == 0 {
 		return true
 	}
 	for _, want := range s.opts.Models {
-		if want == model || model == "" && want == embed.DefaultModelName {
+		if want == model {
 			return !contains(loaded, want)
 		}
 	}
