@@ -56,6 +56,24 @@ func (e *slowBodyError) Error() string {
 // read, what it read; see [body]) and returns them all when it is
 // answered, so a connection that has sent its headers and nothing more
 // holds none of it, and one that trickles holds only what it has sent.
+//
+// # What bounds memory
+//
+// The budget bounds the request bodies being read and handled, not all
+// that requests hold. Beyond its body, what one request holds is
+// bounded by the server's other limits: its decoded texts or ids by its
+// body (at most MaxBodyBytes); their tokens by MaxInputs ×
+// MaxInputBytes (a token covers at least a byte, plus the prompt's) or
+// MaxRequestTokens; the answers built from token ids (/detokenize,
+// /tokenize with_pieces) by [Server.answerLimit], MaxBodyBytes of text,
+// refused with 413 before they pass it; the vectors of /v1/embeddings
+// and of chunks by MaxInputs × the model's dimensions (4,096 × 1,024
+// float32 is 16 MiB, about 60 MiB as JSON) and rerank's scores by
+// MaxInputs. The number of requests past their bodies at once is
+// bounded by the engine's queue (embed.Config.MaxQueue texts per
+// model) and the connections, not by this budget: the memory of all
+// requests is the budget plus those per-request bounds times the
+// requests in flight.
 type budget struct {
 	mu   sync.Mutex
 	free int64
