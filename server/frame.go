@@ -24,7 +24,9 @@ import (
 //  3. the route's checks of the request alone ([request].shared);
 //  4. the shared checks and model resolution ([Server.check]: alias,
 //     default, loading, unknown), which build the engine's options;
-//  5. the operation ([request].run), under Options.Timeout.
+//  5. the operation ([request].run), under Options.Timeout: past it,
+//     503, also when an engine call that takes no context (a
+//     tokenization, of at most MaxInputBytes) returned after it.
 //
 // A failure of any step is an *APIError from the one mapper
 // ([Server.errorFor]); the frame writes it or the answer, records the
@@ -79,7 +81,13 @@ func (s *Server) serve(ctx context.Context, b io.Reader, decode decodeFunc) (any
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	return rq.run(ctx, s, c)
+	out, e := rq.run(ctx, s, c)
+	if err := ctx.Err(); err != nil && e == nil {
+		// An engine call that takes no context (a tokenization) ran past
+		// the deadline: the answer is late, and is not given.
+		return nil, s.errorFor(err, c)
+	}
+	return out, e
 }
 
 // jsonRequest is a request decoded whole, by [jsonBody].

@@ -88,6 +88,9 @@ func (q *detokenizeCall) run(ctx context.Context, s *Server, c *call) (any, *API
 	if _, err := s.pieces(ctx, c.resolved, q.req.Tokens, "tokens", false); err != nil {
 		return nil, s.errorFor(err, c)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.errorFor(err, c)
+	}
 	text, err := s.retriever.Detokenize(c.resolved, q.req.Tokens, false)
 	if err != nil {
 		return nil, s.errorFor(err, c)
