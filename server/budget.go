@@ -10,17 +10,17 @@ import (
 	"time"
 )
 
-// Reading a body: what a request reserves of the pending-bytes budget
-// before its body arrives, how much more it reserves ahead of each read,
-// and the longest a body may take whatever its rate (as http.Server's
-// ReadTimeout in [Server.ListenAndServe], which a read deadline replaces).
+// Reading a body: the size up to which a body counts as small, the
+// most one read takes in (and so the most a request reads before the
+// budget refuses it), and the longest a body may take whatever its rate
+// (as http.Server's ReadTimeout in [Server.ListenAndServe], which a read
+// deadline replaces).
 const (
-	// minReservation is the decoder's buffer and the answer of a small
-	// request; bodies up to it may use the quarter of the budget kept
+	// smallBody: bodies up to it may use the quarter of the budget kept
 	// for small requests.
-	minReservation = 64 << 10
-	readStep       = 64 << 10
-	bodyTimeout    = time.Minute
+	smallBody   = 64 << 10
+	readStep    = 64 << 10
+	bodyTimeout = time.Minute
 )
 
 // Defaults of the body's minimum rate (Options.MinBodyRate, BodyGrace).
@@ -52,12 +52,28 @@ func (e *slowBodyError) Error() string {
 }
 
 // budget bounds the bytes of the request bodies being handled at once.
-// A request reserves bytes as its body arrives (a step ahead of each
-// read, see [body]) and returns them all when it is answered; a body
-// without a Content-Length, or one that trickles, holds only what it
-// has sent. What a request holds in memory while it is decoded and
-// evaluated (its texts or token ids, their tokens, its vectors) grows
-// with its body, so this bounds the memory of all requests together.
+// A request reserves the bytes of its body as they arrive (after each
+// read, what it read; see [body]) and returns them all when it is
+// answered, so a connection that has sent its headers and nothing more
+// holds none of it, and one that trickles holds only what it has sent.
+//
+// # What bounds memory
+//
+// The budget bounds the request bodies being read and handled, not all
+// that requests hold. Beyond its body, what one request holds is
+// bounded by the server's other limits: its decoded texts or ids by its
+// body (at most MaxBodyBytes); their tokens by MaxInputs ×
+// MaxInputBytes (a token covers at least a byte, plus the prompt's) or
+// MaxRequestTokens; the answers built from token ids (/detokenize,
+// /tokenize with_pieces) by [Server.answerLimit], MaxBodyBytes of text,
+// refused with 413 before they pass it; the vectors of /v1/embeddings
+// and of chunks by MaxInputs × the model's dimensions (4,096 × 1,024
+// float32 is 16 MiB, about 60 MiB as JSON) and rerank's scores by
+// MaxInputs. The number of requests past their bodies at once is
+// bounded by the engine's queue (embed.Config.MaxQueue texts per
+// model) and the connections, not by this budget: the memory of all
+// requests is the budget plus those per-request bounds times the
+// requests in flight.
 type budget struct {
 	mu   sync.Mutex
 	free int64
@@ -68,13 +84,13 @@ func newBudget(max int64) *budget { return &budget{free: max, max: max} }
 
 // take reserves n more bytes for a request that will then hold total, or
 // returns false at once when they are not free. A quarter of the budget
-// is kept for small requests (holding up to minReservation): large
-// bodies cannot starve them.
+// is kept for small requests (holding up to smallBody): large bodies
+// cannot starve them.
 func (b *budget) take(n, total int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	free := b.free
-	if total > minReservation {
+	if total > smallBody {
 		free -= b.max / 4
 	}
 	if n > free {
@@ -92,8 +108,8 @@ func (b *budget) release(n int64) {
 }
 
 // body reads a request body within the server's limits: at most
-// MaxBodyBytes (413 above), reserving the budget a step ahead of what
-// it reads (429 when the budget cannot hold the next step), and no
+// MaxBodyBytes (413 above), reserving the budget for each read's bytes
+// once they have arrived (429 when the budget cannot hold them), and no
 // slower than MinBodyRate after BodyGrace (408), enforced with the
 // connection's read deadline so that a stalled read ends on time.
 type body struct {
@@ -107,10 +123,10 @@ type body struct {
 }
 
 // admit is what every request with a body passes first: not while the
-// server shuts down, not over MaxBodyBytes when the client says its
-// length, and only when the budget has minReservation free (429
-// otherwise). The caller reads the body through the returned reader,
-// and calls its release when answered.
+// server shuts down, and not over MaxBodyBytes when the client says its
+// length. It reserves nothing: the body's bytes are reserved as they
+// arrive. The caller reads the body through the returned reader, and
+// calls its release when answered.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*body, *APIError) {
 	if s.closing.Load() {
 		return nil, shuttingDown()
@@ -118,24 +134,19 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*body, *APIError
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, tooLarge(s.opts.MaxBodyBytes)
 	}
-	first := min(minReservation, s.opts.MaxBodyBytes)
-	if !s.budget.take(first, first) {
-		return nil, overloaded()
-	}
 	return &body{s: s, r: http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), rc: http.NewResponseController(w),
-		start: time.Now(), held: first}, nil
+		start: time.Now()}, nil
 }
 
-// Read implements io.Reader. Its errors other than io.EOF wrap
-// errBodyRead (and a *http.MaxBytesError, errBudget or a
-// *slowBodyError).
+// Read implements io.Reader: it reads at most readStep bytes, then
+// reserves what it read. Its errors other than io.EOF wrap errBodyRead
+// (and a *http.MaxBytesError, errBudget or a *slowBodyError).
 func (b *body) Read(p []byte) (int, error) {
-	p, err := b.reserve(p[:min(len(p), readStep)])
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", errBodyRead, err)
-	}
 	b.deadline()
-	n, err := b.r.Read(p)
+	n, err := b.r.Read(p[:min(len(p), readStep)])
+	if !b.reserve(n) {
+		return 0, fmt.Errorf("%w: %w", errBodyRead, errBudget)
+	}
 	b.read += int64(n)
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -145,30 +156,23 @@ func (b *body) Read(p []byte) (int, error) {
 	case err == io.EOF && !b.done:
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{}) // nothing more to read: no deadline on what follows
-		if keep := max(b.read, minReservation); b.held > keep {
-			b.s.budget.release(b.held - keep)
-			b.held = keep
-		}
 	}
 	return n, err
 }
 
-// reserve grows the reservation to cover p, or as much of it as the
-// budget allows, and returns p cut to what is reserved; errBudget when
-// nothing more is. The byte past MaxBodyBytes, which MaxBytesReader
-// reads to refuse the body, needs none.
-func (b *body) reserve(p []byte) ([]byte, error) {
-	limit := b.s.opts.MaxBodyBytes
-	if b.read >= limit {
-		return p[:min(len(p), 1)], nil
+// reserve reserves the n bytes just read, or reports false when the
+// budget cannot hold them. The byte past MaxBodyBytes, which
+// MaxBytesReader reads to refuse the body, needs none.
+func (b *body) reserve(n int) bool {
+	charge := min(int64(n), max(0, b.s.opts.MaxBodyBytes-b.read))
+	if charge == 0 {
+		return true
 	}
-	if want := min(b.read+int64(len(p)), limit); want > b.held && b.s.budget.take(want-b.held, want) {
-		b.held = want
+	if !b.s.budget.take(charge, b.read+charge) {
+		return false
 	}
-	if b.held <= b.read {
-		return nil, errBudget
-	}
-	return p[:min(int64(len(p)), b.held-b.read)], nil
+	b.held += charge
+	return true
 }
 
 // deadline sets the connection's read deadline for the next read: the

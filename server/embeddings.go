@@ -53,9 +53,13 @@ func (s *Server) response(c *call, res *embed.Result, tokens int) EmbeddingRespo
 	return out
 }
 
-// modelName is the name a response reports for model.
+// modelName is the name a response reports for model: the default
+// model's for "".
 func (s *Server) modelName(model string) string {
 	if model == "" {
+		if s.opts.DefaultModel != "" {
+			return s.opts.DefaultModel
+		}
 		if info, err := s.engine.ModelInfo(""); err == nil {
 			return info.Name
 		}

@@ -128,7 +128,11 @@ func (s *Server) unknownModel(model string) *APIError {
 		names = append(names, a)
 	}
 	sort.Strings(names)
-	if model == "" {
+	switch {
+	case model == "" && s.opts.DefaultModel != "":
+		return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
+			"no model was named and the default, %s, is not loaded; name one of: %s", quote(s.opts.DefaultModel), strings.Join(names, ", "))
+	case model == "":
 		return apiError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
 			"no model was named and none is the default; name one of: %s", strings.Join(names, ", "))
 	}

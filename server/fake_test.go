@@ -51,8 +51,11 @@ func (f *fakeEngine) Models() []string {
 func (f *fakeEngine) ModelInfo(name string) (embed.ModelInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if name == "" && len(f.models) > 0 {
-		name = f.models[0]
+	if name == "" { // as embed.Engine: the only model, or the one named "default"
+		name = embed.DefaultModelName
+		if len(f.models) == 1 {
+			name = f.models[0]
+		}
 	}
 	for _, m := range f.models {
 		if m == name {
@@ -305,4 +308,42 @@ func TestObserversAttached(t *testing.T) {
 	_, _, _, body := do(t, http.MethodGet, hs.URL+"/metrics", "")
 	assert.Contains(t, body, "embellama_batch_sequences_count 1")
 	assert.Contains(t, body, "embellama_batch_fill_ratio_sum 0.5")
+}
+
+// TestDefaultModelUnderAnyName: the first of Options.Models (serve's
+// -model, under $EMBELLAMA_MODEL_NAME) or Options.DefaultModel serves
+// the requests that name no model, whatever its name and however many
+// other models are loaded, on every route (review round 3, R13: with
+// the model named "mine", loading a second made model-less requests
+// 404 "none is the default").
+func TestDefaultModelUnderAnyName(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		opts       server.Options
+		want, says string // the model asked of the engine; the one the answer names (an alias stays an alias)
+	}{
+		{"first of Models", server.Options{Models: []string{"mine", "br"}}, "mine", "mine"},
+		{"DefaultModel", server.Options{Models: []string{"mine", "br"}, DefaultModel: "br"}, "br", "br"},
+		{"DefaultModel an alias", server.Options{DefaultModel: "small", Aliases: map[string]string{"small": "br"}}, "br", "small"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake("mine", "br")
+			hs := serveFake(t, f, tt.opts)
+			status, _, _, body := do(t, http.MethodPost, hs.URL+"/v1/embeddings", `{"input":"x"}`, "Content-Type", jsonType)
+			require.Equal(t, 200, status, body)
+			assert.Equal(t, []string{tt.want}, f.calls, "the engine is asked for the default by name")
+			assert.Contains(t, body, `"model":"`+tt.says+`"`)
+		})
+	}
+	f := newFake("mine")
+	hs := serveFake(t, f, server.Options{Models: []string{"mine", "br"}})
+	status, _, _, _ := do(t, http.MethodPost, hs.URL+"/v1/embeddings", `{"input":"x"}`, "Content-Type", jsonType)
+	assert.Equal(t, 200, status, "the default is served while the other loads")
+	f.mu.Lock()
+	f.models = []string{"br"} // the default unloaded
+	f.mu.Unlock()
+	status, e, _, _ := do(t, http.MethodPost, hs.URL+"/v1/embeddings", `{"input":"x"}`, "Content-Type", jsonType)
+	assert.Equal(t, 503, status, "the default model is expected, not unknown")
+	require.NotNil(t, e.Error.Code)
+	assert.Equal(t, "model_loading", *e.Error.Code)
 }

@@ -15,15 +15,18 @@ import (
 // in the same order:
 //
 //  1. admission ([Server.admit]): not while shutting down, not over
-//     MaxBodyBytes, a first reservation of the pending-bytes budget;
-//  2. the body, read through [body] (the budget a step ahead of each
-//     read, the minimum body rate), and decoded strictly by
+//     MaxBodyBytes;
+//  2. the body, read through [body] (each read's bytes reserved of the
+//     pending-bytes budget once they arrive, the minimum body rate),
+//     and decoded strictly by
 //     [jsonread]: as a stream for /v1/embeddings ([decodeEmbeddings]),
 //     whole for the others ([jsonBody]);
 //  3. the route's checks of the request alone ([request].shared);
 //  4. the shared checks and model resolution ([Server.check]: alias,
 //     default, loading, unknown), which build the engine's options;
-//  5. the operation ([request].run), under Options.Timeout.
+//  5. the operation ([request].run), under Options.Timeout: past it,
+//     503, also when an engine call that takes no context (a
+//     tokenization, of at most MaxInputBytes) returned after it.
 //
 // A failure of any step is an *APIError from the one mapper
 // ([Server.errorFor]); the frame writes it or the answer, records the
@@ -78,7 +81,13 @@ func (s *Server) serve(ctx context.Context, b io.Reader, decode decodeFunc) (any
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	return rq.run(ctx, s, c)
+	out, e := rq.run(ctx, s, c)
+	if err := ctx.Err(); err != nil && e == nil {
+		// An engine call that takes no context (a tokenization) ran past
+		// the deadline: the answer is late, and is not given.
+		return nil, s.errorFor(err, c)
+	}
+	return out, e
 }
 
 // jsonRequest is a request decoded whole, by [jsonBody].

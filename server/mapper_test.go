@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,9 +21,11 @@ import (
 type fakeRetriever struct {
 	*fakeEngine
 	callErr, inputErr error
+	delay             time.Duration // every call takes it, whatever its context
 }
 
 func (f *fakeRetriever) Rerank(_ context.Context, _, _ string, docs []string, _ ...embed.Option) (*embed.RerankResult, error) {
+	time.Sleep(f.delay)
 	if f.callErr != nil {
 		return nil, f.callErr
 	}
@@ -32,6 +35,7 @@ func (f *fakeRetriever) Rerank(_ context.Context, _, _ string, docs []string, _ 
 }
 
 func (f *fakeRetriever) EmbedChunks(_ context.Context, _ string, docs []string, _ embed.ChunkOptions, _ ...embed.Option) (*embed.ChunkResult, error) {
+	time.Sleep(f.delay)
 	if f.callErr != nil {
 		return nil, f.callErr
 	}
@@ -41,14 +45,19 @@ func (f *fakeRetriever) EmbedChunks(_ context.Context, _ string, docs []string, 
 }
 
 func (f *fakeRetriever) TokenizeWith(string, string, embed.TokenizeOptions) ([]int32, error) {
+	time.Sleep(f.delay)
 	return []int32{1}, f.callErr
 }
 
 func (f *fakeRetriever) TokenPieces(string, []int32) ([]string, error) {
+	time.Sleep(f.delay)
 	return []string{"a"}, f.callErr
 }
 
-func (f *fakeRetriever) Detokenize(string, []int32, bool) (string, error) { return "a", f.callErr }
+func (f *fakeRetriever) Detokenize(string, []int32, bool) (string, error) {
+	time.Sleep(f.delay)
+	return "a", f.callErr
+}
 
 // TestErrorMapperEveryRoute: one mapping turns each engine error into the
 // same status on every route: an ErrInvalidOption-class error (late

@@ -39,7 +39,7 @@ func (q *tokenizeCall) shared(s *Server) (common, *APIError) {
 		addSpecial: q.req.AddSpecial, parseSpecial: q.req.ParseSpecial}, nil
 }
 
-func (q *tokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIError) {
+func (q *tokenizeCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
 	req, rt := &q.req, s.retriever
 	toks, err := rt.TokenizeWith(c.resolved, req.Content, c.tokenize)
 	if err != nil {
@@ -48,7 +48,7 @@ func (q *tokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIErro
 	if !req.WithPieces {
 		return map[string]any{"tokens": toks}, nil
 	}
-	pieces, err := rt.TokenPieces(c.resolved, toks)
+	pieces, err := s.pieces(ctx, c.resolved, toks, "content", true)
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
@@ -81,7 +81,16 @@ func (q *detokenizeCall) shared(*Server) (common, *APIError) {
 	return common{model: q.req.Model, input: "tokens", whole: true}, nil
 }
 
-func (q *detokenizeCall) run(_ context.Context, s *Server, c *call) (any, *APIError) {
+// run refuses, before building it, a text longer than the answer's
+// limit: the sum of the tokens' pieces bounds it (detokenizing drops
+// special tokens and may drop spaces, never adds).
+func (q *detokenizeCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
+	if _, err := s.pieces(ctx, c.resolved, q.req.Tokens, "tokens", false); err != nil {
+		return nil, s.errorFor(err, c)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.errorFor(err, c)
+	}
 	text, err := s.retriever.Detokenize(c.resolved, q.req.Tokens, false)
 	if err != nil {
 		return nil, s.errorFor(err, c)

@@ -15,76 +15,6 @@ import (
 	"github.com/embellama/embellama/embed"
 )
 
-// Defaults for zero Options fields.
-const (
-	DefaultMaxBodyBytes  = 16 << 20
-	DefaultMaxInputs     = 4096
-	DefaultMaxInputBytes = 1 << 20
-	DefaultTimeout       = 5 * time.Minute
-)
-
-// Options configures a [Server].
-type Options struct {
-	// Engine serves the requests. Required; an [*embed.Engine] or any
-	// other implementation of [Engine].
-	Engine Engine
-	// APIKey, when set, is required as "Authorization: Bearer <key>" (the
-	// scheme in any case) on the API routes, and to see model names on
-	// /health. A key with white space at either end or a control
-	// character is refused by New ([ErrInvalidAPIKey]), not trimmed.
-	APIKey string
-	// MaxBodyBytes bounds a request body. Default: 16 MiB.
-	MaxBodyBytes int64
-	// MaxInputs bounds the inputs of one request (413 above it); they are
-	// split into batches by token budget, so any number up to it works.
-	// Default: 4096.
-	MaxInputs int
-	// MaxInputBytes bounds one text, in bytes (413 above it), which also
-	// bounds the time spent tokenizing it. Default: 1 MiB.
-	MaxInputBytes int
-	// MaxRequestTokens bounds the tokens of one request (413 above it),
-	// checked before anything is evaluated. Default: no bound.
-	MaxRequestTokens int
-	// MaxPendingBytes bounds the request bodies handled at once, summed
-	// (429 with Retry-After when a body's next bytes do not fit): a body
-	// holds 64 KiB from its start and then what it has sent (reserved
-	// 64 KiB ahead of each read), until it is answered; a quarter is kept
-	// for bodies up to 64 KiB, so that large ones cannot starve small
-	// ones. At least 4/3 of MaxBodyBytes. Default: four bodies of
-	// MaxBodyBytes.
-	MaxPendingBytes int64
-	// MinBodyRate is the slowest, in bytes per second, that a request
-	// body may arrive once BodyGrace has passed: a body must have sent
-	// its first n bytes by BodyGrace + n/MinBodyRate after the request
-	// began, or the server answers 408 and closes the connection, so
-	// that clients trickling bodies hold neither connections nor budget
-	// for long. Every body must also arrive within a minute. Default:
-	// 1 KiB/s; negative: no minimum rate.
-	MinBodyRate int64
-	// BodyGrace is the time a body has before MinBodyRate applies.
-	// Default: 10 s.
-	BodyGrace time.Duration
-	// Timeout bounds the handling of one request (503 when it runs out).
-	// Default: 5 minutes.
-	Timeout time.Duration
-	// Aliases maps names that clients send (say "text-embedding-3-small")
-	// to loaded model names. Default: none.
-	Aliases map[string]string
-	// Models names the models that will be loaded after New, if any:
-	// until each is loaded, requests naming it answer 503 with
-	// Retry-After, and /health answers 503. Without it the server is
-	// ready as soon as the engine has a model.
-	Models []string
-	// Logger logs failed requests and internal errors. Default: discard.
-	Logger *slog.Logger
-	// Registerer receives the metrics. Default: a registry of the
-	// server's own, served on /metrics.
-	Registerer prometheus.Registerer
-	// Gatherer serves /metrics when Registerer is set. Default:
-	// prometheus.DefaultGatherer when Registerer is the default registry.
-	Gatherer prometheus.Gatherer
-}
-
 // Server is the HTTP front end of an engine.
 type Server struct {
 	opts   Options
@@ -112,29 +42,11 @@ func New(opts Options) (*Server, error) {
 	if err := checkAPIKey(opts.APIKey); err != nil {
 		return nil, err
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	if err := opts.limits(); err != nil {
+		return nil, err
 	}
-	if opts.MaxInputs <= 0 {
-		opts.MaxInputs = DefaultMaxInputs
-	}
-	if opts.MaxInputBytes <= 0 {
-		opts.MaxInputBytes = DefaultMaxInputBytes
-	}
-	if opts.MaxPendingBytes <= 0 {
-		opts.MaxPendingBytes = 4 * opts.MaxBodyBytes
-	}
-	if opts.MaxPendingBytes-opts.MaxPendingBytes/4 < opts.MaxBodyBytes {
-		return nil, fmt.Errorf("server: MaxPendingBytes %d is below 4/3 of MaxBodyBytes %d: a request of the largest size could never be served (a quarter is kept for small requests)", opts.MaxPendingBytes, opts.MaxBodyBytes)
-	}
-	if opts.MinBodyRate == 0 {
-		opts.MinBodyRate = DefaultMinBodyRate
-	}
-	if opts.BodyGrace <= 0 {
-		opts.BodyGrace = DefaultBodyGrace
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
+	if opts.DefaultModel == "" && len(opts.Models) > 0 {
+		opts.DefaultModel = opts.Models[0]
 	}
 	for alias, target := range opts.Aliases {
 		if alias == "" || target == "" {
@@ -228,8 +140,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	return err
 }
 
-// resolve maps a requested model name through the aliases.
+// resolve maps a requested model name to a loaded model's: "" to the
+// default model (Options.DefaultModel), then through the aliases. It
+// returns "" only when the default is the engine's own.
 func (s *Server) resolve(name string) string {
+	if name == "" {
+		name = s.opts.DefaultModel
+	}
 	if t, ok := s.opts.Aliases[name]; ok {
 		return t
 	}
@@ -237,15 +154,15 @@ func (s *Server) resolve(name string) string {
 }
 
 // loading reports whether the server cannot serve model (a resolved
-// name, "" for the default) yet: it has no model at all, or model is one
-// of Options.Models that is not loaded yet.
+// name) yet: it has no model at all, or model is one of Options.Models
+// that is not loaded yet.
 func (s *Server) loading(model string) bool {
 	loaded := s.engine.Models()
 	if len(loaded) == 0 {
 		return true
 	}
 	for _, want := range s.opts.Models {
-		if want == model || model == "" && want == embed.DefaultModelName {
+		if want == model {
 			return !contains(loaded, want)
 		}
 	}

@@ -130,3 +130,27 @@ func TestSlowBodiesDropped(t *testing.T) {
 	assert.Equal(t, 200, status, "a body above the minimum rate is served")
 	assert.Greater(t, took, grace, "and it took longer than the grace period")
 }
+
+// TestHeaderOnlyConnectionsHoldNoBudget: connections that send their
+// headers and then nothing hold none of the pending-bytes budget, so
+// that a few hundred of them cannot make the server answer every other
+// request 429 (review round 3, R4: 1,100 such connections reserved
+// 64 KiB each before any byte arrived).
+func TestHeaderOnlyConnectionsHoldNoBudget(t *testing.T) {
+	const limit = 1 << 20 // 200 × 64 KiB would be three times the budget
+	hs := serveFake(t, newFake("default"), server.Options{MaxBodyBytes: limit, MaxInputBytes: limit, MaxPendingBytes: 4 * limit})
+	u, _ := url.Parse(hs.URL)
+	for range 200 {
+		c, err := net.Dial("tcp", u.Host)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		_, err = fmt.Fprintf(c, "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+		require.NoError(t, err)
+	}
+	time.Sleep(500 * time.Millisecond) // the 200 are admitted and wait for their bodies
+	for name, body := range validBodies(limit) {
+		status, _, _, _ := do(t, http.MethodPost, hs.URL+"/v1/embeddings", body, "Content-Type", jsonType)
+		assert.Equal(t, 200, status, "%s with a Content-Length", name)
+		assert.Equal(t, 200, sendChunked(t, hs.URL+"/v1/embeddings", body), "%s chunked", name)
+	}
+}

@@ -80,6 +80,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if errors.Is(err, server.ErrInvalidAPIKey) {
 		return usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
 	}
+	if oe := (*server.OptionError)(nil); errors.As(err, &oe) {
+		flag := map[string]string{"MaxBodyBytes": "-max-body", "MaxInputs": "-max-inputs", "MaxInputBytes": "-max-input-bytes",
+			"MaxRequestTokens": "-max-tokens", "MaxPendingBytes": "-max-pending", "Timeout": "-timeout"}[oe.Field]
+		return usageError{fmt.Errorf("%s %v: %w", flag, oe.Value, err)}
+	}
 	if err != nil {
 		return err
 	}
