@@ -117,6 +117,9 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	if err != nil {
 		return nil, err
 	}
+	if p.ret.bad != nil {
+		return nil, p.ret.bad
+	}
 	for _, c := range p.clamped {
 		slog.Warn("embed: setting lowered", "model", name, "reason", c)
 	}

@@ -89,7 +89,7 @@ func Join(s Specials, q, d []int32) []int32 {
 type Pairer struct {
 	tok      Tokenizer
 	s        Specials
-	template string
+	template *Template // nil: no template
 	query    string
 	limit    int
 	q        []int32 // the query's tokens, without a template
@@ -97,22 +97,26 @@ type Pairer struct {
 }
 
 // NewPairer tokenizes query for pairs within limit tokens; template is
-// the GGUF's rerank template or "". A query that does not fit without
-// any document is a [*LengthError] of [ErrQueryTooLong].
-func NewPairer(tok Tokenizer, s Specials, template, query string, limit int) (*Pairer, error) {
+// the GGUF's rerank template (see [ParseTemplate]) or nil. The query is
+// tokenized alone first, once: a query that alone, or without any
+// document, does not fit is a [*LengthError] of [ErrQueryTooLong] before
+// the template is filled or any document tokenized.
+func NewPairer(tok Tokenizer, s Specials, template *Template, query string, limit int) (*Pairer, error) {
 	p := &Pairer{tok: tok, s: s, template: template, query: query, limit: limit}
-	if template != "" {
-		empty, err := tok(Fill(template, query, ""), true)
+	q, err := tok(query, false)
+	if err != nil {
+		return nil, err
+	}
+	p.q, p.fixed = q, len(Join(s, q, nil))
+	if template != nil {
+		p.fixed = len(q) // a template adds no special tokens of its own
+	}
+	if template != nil && p.fixed < limit {
+		empty, err := tok(template.Fill(query, ""), true)
 		if err != nil {
 			return nil, err
 		}
 		p.fixed = len(empty)
-	} else {
-		q, err := tok(query, false)
-		if err != nil {
-			return nil, err
-		}
-		p.q, p.fixed = q, len(Join(s, q, nil))
 	}
 	if p.fixed >= limit {
 		return nil, &LengthError{Tokens: p.fixed, Limit: limit, Err: ErrQueryTooLong}
@@ -124,7 +128,7 @@ func NewPairer(tok Tokenizer, s Specials, template, query string, limit int) (*P
 // whether the document was cut to fit; with truncate false an over-long
 // pair is a [*LengthError] of [ErrTooLong] with the pair's whole length.
 func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
-	if p.template != "" {
+	if p.template != nil {
 		return p.pairTemplate(doc, truncate)
 	}
 	d, err := p.tok(doc, false)
@@ -140,9 +144,17 @@ func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
 	return Join(p.s, p.q, d[:p.limit-p.fixed]), true, nil
 }
 
-// Build is [NewPairer] and [Pairer.Pair] for one document.
+// Build is [ParseTemplate] (for a template other than ""), [NewPairer]
+// and [Pairer.Pair] for one document.
 func Build(tok Tokenizer, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
-	p, err := NewPairer(tok, s, template, query, limit)
+	var t *Template
+	if template != "" {
+		var err error
+		if t, err = ParseTemplate(template); err != nil {
+			return nil, false, err
+		}
+	}
+	p, err := NewPairer(tok, s, t, query, limit)
 	if err != nil {
 		return nil, false, err
 	}

@@ -87,7 +87,9 @@ func TestFill(t *testing.T) {
 		{"no markers", "plain {quer} {docum", "q", "d", "plain {quer} {docum"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, pair.Fill(c.template, c.query, c.doc))
+			got, err := pair.Fill(c.template, c.query, c.doc)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got)
 		})
 	}
 }
@@ -97,7 +99,8 @@ func TestFill(t *testing.T) {
 func TestFillInjection(t *testing.T) {
 	query := strings.Repeat("{document}", 3000)
 	doc := strings.Repeat("fox ", 2500)
-	got := pair.Fill("Q: {query} D: {document}", query, doc)
+	got, err := pair.Fill("Q: {query} D: {document}", query, doc)
+	require.NoError(t, err)
 	assert.Equal(t, len("Q:  D: ")+len(query)+len(doc), len(got))
 }
 
@@ -181,15 +184,22 @@ func TestCutLongest(t *testing.T) {
 					if i < len(doc) && !utf8.RuneStart(doc[i]) {
 						continue
 					}
-					toks, _ := words(pair.Fill(template, "aa", doc[:i]), true)
+					toks, _ := words(fill(t, template, "aa", doc[:i]), true)
 					if len(toks) <= limit {
 						want = i
 					}
 				}
-				wantToks, _ := words(pair.Fill(template, "aa", doc[:want]), true)
+				wantToks, _ := words(fill(t, template, "aa", doc[:want]), true)
 				assert.Equal(t, wantToks, got)
 				assert.Equal(t, want < len(doc), cut)
 			})
 		}
 	}
+}
+
+func fill(t *testing.T, template, query, doc string) string {
+	t.Helper()
+	s, err := pair.Fill(template, query, doc)
+	require.NoError(t, err)
+	return s
 }
