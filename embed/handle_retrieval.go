@@ -52,7 +52,10 @@ func (h *Model) EmbedDocuments(ctx context.Context, docs []string, opts ...Optio
 // sentence, then line ends, and returns a vector per chunk with the
 // chunk's exact byte offsets. Options apply as in [Model.EmbedBatch]
 // (a prompt is put in front of every chunk), except that WithMaxInputs
-// counts documents, and that WithTruncation is [ErrInvalidOption]:
+// bounds both the documents and their chunks together (the vectors of
+// the call): a call over it is [ErrTooManyInputs] naming the document
+// whose chunks crossed it, found while chunking, before anything is
+// evaluated; and that WithTruncation is [ErrInvalidOption]:
 // chunks fit by construction. Late chunks are means of token vectors:
 // WithPooling is refused for them too, and WithMaxTokens bounds each
 // document with its prompt and special tokens. The documents of a late

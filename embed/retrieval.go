@@ -17,11 +17,11 @@ const poolingRank Pooling = -1
 // retrieval is what a model needs for reranking and prompts, read from
 // its GGUF header at load.
 type retrieval struct {
-	rank      bool   // declares rank pooling
-	outputs   int    // classifier outputs per pair (n_cls_out)
-	softmax   bool   // llama.cpp's graph applies a softmax to them
+	rank      bool           // declares rank pooling
+	outputs   int            // classifier outputs per pair (n_cls_out)
+	softmax   bool           // llama.cpp's graph applies a softmax to them
 	template  *pair.Template // tokenizer.chat_template.rerank, or nil
-	scoring   string // how Score is made, for ModelInfo
+	scoring   string         // how Score is made, for ModelInfo
 	prompts   prompts.Set
 	defPrompt string
 	// bad refuses the model at load: metadata over the bounds that keep
