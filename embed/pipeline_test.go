@@ -103,10 +103,17 @@ func TestChunkLimits(t *testing.T) {
 	ctx := context.Background()
 	doc := strings.Repeat("Llamas eat grass. ", 8)
 	for _, late := range []bool{false, true} {
-		r, err := e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(1))
+		// WithMaxInputs bounds the chunks (the call's vectors), not only
+		// the documents (review R1/R8).
+		r, err := e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late})
 		require.NoError(t, err, "late %v", late)
 		require.NoError(t, r.Err())
-		assert.Greater(t, len(r.Chunks), 1)
+		n := len(r.Chunks)
+		assert.Greater(t, n, 1)
+		_, err = e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(n))
+		require.NoError(t, err, "late %v", late)
+		_, err = e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(n-1))
+		assert.ErrorIs(t, err, embed.ErrTooManyInputs, "late %v", late)
 		_, err = e.EmbedChunks(ctx, "", []string{doc, doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(1))
 		assert.ErrorIs(t, err, embed.ErrTooManyInputs, "late %v", late)
 	}
