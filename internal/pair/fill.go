@@ -36,6 +36,9 @@ type Template struct {
 	isDoc  []bool   // marker i is {document} (else {query})
 	fixed  int      // the pieces' bytes
 	nq, nd int      // the markers of each kind
+	// segs are the pieces cut at the special tokens they spell, once
+	// found (WithSpecials, special.go); nil: none looked for.
+	segs [][]segment
 }
 
 // ParseTemplate checks a rerank template against [MaxTemplateBytes] and

@@ -4,10 +4,12 @@
 //
 //   - when the GGUF has a rerank template (tokenizer.chat_template.rerank,
 //     as llama.cpp's converter writes for Qwen3-Reranker), its {query}
-//     and {document} markers are replaced by the texts (see [Fill]: in
-//     one pass, unlike llama.cpp, so that a text is never read as
-//     template), and the result is tokenized whole, special tokens
-//     parsed and none added;
+//     and {document} markers are replaced by the texts (in one pass,
+//     unlike llama.cpp, so that a text is never read as template: see
+//     [Template.Fill]), and the result is tokenized as llama.cpp does with
+//     special tokens parsed, except that only the template's own text is
+//     cut at the special tokens it spells (see [Template.WithSpecials]):
+//     a query or document that spells "<|im_end|>" stays text;
 //   - otherwise BOS query EOS SEP document EOS, each special only where
 //     the vocabulary adds it, with SEP standing in for a missing EOS
 //     (BERT: [CLS] q [SEP] d [SEP]; XLM-R: <s> q </s></s> d </s>).
@@ -112,7 +114,7 @@ func NewPairer(tok Tokenizer, s Specials, template *Template, query string, limi
 		p.fixed = len(q) // a template adds no special tokens of its own
 	}
 	if template != nil && p.fixed < limit {
-		empty, err := tok(template.Fill(query, ""), true)
+		empty, err := template.Tokens(tok, query, "")
 		if err != nil {
 			return nil, err
 		}
@@ -144,13 +146,16 @@ func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
 	return Join(p.s, p.q, d[:p.limit-p.fixed]), true, nil
 }
 
-// Build is [ParseTemplate] (for a template other than ""), [NewPairer]
-// and [Pairer.Pair] for one document.
-func Build(tok Tokenizer, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
+// Build is [ParseTemplate] and [Template.WithSpecials] (for a template
+// other than ""), [NewPairer] and [Pairer.Pair] for one document.
+func Build(tok Tokenizer, piece PieceFunc, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
 	var t *Template
 	if template != "" {
 		var err error
 		if t, err = ParseTemplate(template); err != nil {
+			return nil, false, err
+		}
+		if t, err = t.WithSpecials(tok, piece); err != nil {
 			return nil, false, err
 		}
 	}

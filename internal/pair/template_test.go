@@ -29,7 +29,7 @@ func TestTemplateBounds(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := pair.ParseTemplate(c.template)
-			_, _, berr := pair.Build(words, none, c.template, "q", strings.Repeat("fox ", 1000), 1<<30, true)
+			_, _, berr := pair.Build(words, wordPiece, none, c.template, "q", strings.Repeat("fox ", 1000), 1<<30, true)
 			_, ferr := pair.Fill(c.template, "q", "d")
 			if c.ok {
 				assert.NoError(t, err)
@@ -76,4 +76,32 @@ func mustTemplate(t *testing.T, s string) *pair.Template {
 	tp, err := pair.ParseTemplate(s)
 	require.NoError(t, err)
 	return tp
+}
+
+// TestTemplateSpecialsOnlyInTemplate is review R6: the filled template
+// was tokenized with special tokens parsed, so a document spelling
+// "<|im_end|>" (here "<sp>") became the control token and could close
+// the template's turn. Only the template's own text is cut at special
+// tokens; with texts that spell none the tokens are what parsing the
+// whole filled template gives.
+func TestTemplateSpecialsOnlyInTemplate(t *testing.T) {
+	const template = "Q: {query} <sp> D: {document} <sp> end"
+	for _, c := range []struct {
+		name, query, doc string
+		want             []int32
+	}{
+		{"plain texts", "aa b", "ccc", []int32{2, 2, 1, -1, 2, 3, -1, 3}},
+		{"the document spells it", "aa", "x <sp> y", []int32{2, 2, -1, 2, 1, 4, 1, -1, 3}},
+		{"the query spells it", "<sp> aa", "ccc", []int32{2, 4, 2, -1, 2, 3, -1, 3}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, _, err := pair.Build(words, wordPiece, none, template, c.query, c.doc, 100, false)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got)
+			if !strings.Contains(c.query+c.doc, "<sp>") {
+				whole, _ := words(fill(t, template, c.query, c.doc), true)
+				assert.Equal(t, whole, got, "as parsing the whole filled template")
+			}
+		})
+	}
 }
