@@ -44,7 +44,13 @@ type Chunk struct {
 	// Tokens is the chunk's token count (its text's, without prompt and
 	// special tokens); Overlap the tokens it shares with the chunk before.
 	Tokens, Overlap int
-	Vector          []float32
+	// Evaluated is the tokens evaluated for the chunk, prompt and special
+	// tokens included, as [Result.Tokens] counts them: a plain chunk's
+	// sequence. A late call evaluates each document's sequence once: its
+	// length is the document's first chunk's Evaluated, and 0 the
+	// others', so that the chunks of a call sum to what it evaluated.
+	Evaluated int
+	Vector    []float32
 }
 
 // ChunkResult is the outcome of [Engine.EmbedChunks].
@@ -81,7 +87,7 @@ func (l *loaded) embedChunks(ctx context.Context, docs []string, co ChunkOptions
 		return nil, err
 	}
 	res := &ChunkResult{Errors: make([]error, len(docs))}
-	splits, err := l.split(ctx, docs, co, res)
+	splits, err := l.split(ctx, docs, co, o.maxInputs, res)
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +103,18 @@ func (l *loaded) embedChunks(ctx context.Context, docs []string, co ChunkOptions
 }
 
 // split chunks every document that passes the text checks, setting
-// res.Errors for the others. Only ctx's error is returned.
-func (l *loaded) split(ctx context.Context, docs []string, co ChunkOptions, res *ChunkResult) ([]*chunk.Result, error) {
+// res.Errors for the others. The chunks of all documents together are at
+// most maxChunks (when positive, WithMaxInputs): each document is split
+// with what the ones before it left, and the split stops as soon as it
+// would make one more, so a refused call costs at most maxChunks
+// windows. Only ctx's error and that [ErrTooManyInputs] are returned.
+func (l *loaded) split(ctx context.Context, docs []string, co ChunkOptions, maxChunks int, res *ChunkResult) ([]*chunk.Result, error) {
 	tok := func(s string) ([]int32, error) {
 		t, err := l.vocab.Tokenize(s, false, false)
 		return t, l.libErr(err)
 	}
 	splits := make([]*chunk.Result, len(docs))
+	left := maxChunks
 	for i, d := range docs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -112,10 +123,13 @@ func (l *loaded) split(ctx context.Context, docs []string, co ChunkOptions, res 
 			res.Errors[i] = &InputError{Index: i, Err: err}
 			continue
 		}
-		s, err := chunk.Split(ctx, d, tok, co.Size, co.Overlap)
+		s, err := chunk.SplitWith(ctx, d, tok, chunk.Options{Size: co.Size, Overlap: co.Overlap, MaxWindows: left})
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case errors.Is(err, chunk.ErrTooManyWindows):
+			return nil, fmt.Errorf("%w: document %d makes more than %d chunks (at most %d per call, documents together): "+
+				"raise the chunk size or lower the overlap", ErrTooManyInputs, i, left, maxChunks)
 		case errors.Is(err, chunk.ErrTooLong):
 			res.Errors[i] = &InputError{Index: i, Err: fmt.Errorf("%w: chunk size %d: %w", ErrInvalidChunking, co.Size, err)}
 		case err != nil:
@@ -125,6 +139,9 @@ func (l *loaded) split(ctx context.Context, docs []string, co ChunkOptions, res 
 			res.Errors[i] = &InputError{Index: i, Err: ErrEmptyInput}
 		default:
 			splits[i] = s
+			if maxChunks > 0 {
+				left -= len(s.Windows) // >= 1: a split over left stops with an error
+			}
 		}
 	}
 	return splits, nil
@@ -179,7 +196,7 @@ func (l *loaded) plainChunks(ctx context.Context, o callOptions, docs []string, 
 		if err := r.Errors[k]; err != nil && res.Errors[c.Doc] == nil {
 			res.Errors[c.Doc] = rebase(err, c.Doc, fmt.Sprintf("chunk %d", c.Index))
 		}
-		c.Vector = r.Vectors[k]
+		c.Vector, c.Evaluated = r.Vectors[k], r.Tokens[k]
 		at[k] = c
 	}
 	for _, c := range at {
@@ -226,6 +243,7 @@ func (l *loaded) lateChunks(ctx context.Context, o callOptions, prompt string, d
 	}
 	for i := range docs {
 		if res.Errors[i] = out.errs[i]; res.Errors[i] == nil {
+			chunks[i][0].Evaluated = out.tokens[i] // the document's sequence, once
 			res.Chunks = append(res.Chunks, chunks[i]...)
 		}
 	}

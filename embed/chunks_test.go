@@ -77,7 +77,9 @@ func TestEmbedChunksOffsets(t *testing.T) {
 				assert.GreaterOrEqual(t, embed.Cosine(want.Vectors[i], c.Vector), 0.9999, "chunk %d: its text's vector", i)
 			}
 			last := r.Chunks[len(r.Chunks)-1]
-			assert.Equal(t, embed.Chunk{Doc: 1, Index: 0, Start: 0, End: 9, Tokens: count("short one"), Vector: last.Vector}, last)
+			assert.Equal(t, embed.Chunk{Doc: 1, Index: 0, Start: 0, End: 9, Tokens: count("short one"),
+				Evaluated: count("short one") + last.Evaluated - last.Tokens, Vector: last.Vector}, last)
+			assert.Greater(t, last.Evaluated, last.Tokens, "special tokens counted")
 		})
 	}
 }

@@ -12,7 +12,11 @@ import (
 // (a model with rank pooling). The pair is laid out as llama.cpp's server
 // does: the GGUF's rerank template when it has one (its markers filled in
 // one pass: the texts are never read as template), otherwise
-// BOS query EOS SEP document EOS as the vocabulary adds them. Pairs are
+// BOS query EOS SEP document EOS as the vocabulary adds them. Special
+// tokens are parsed in the template's own text only: a query or document
+// that spells one ("<|im_end|>") is tokenized as text. A model whose
+// template holds more than 4 markers of a kind, or whose GGUF prompts are
+// longer than 4 KiB, is refused at load ([ErrModelLoad]). Pairs are
 // packed into decodes like embeddings. A pair longer than the context
 // follows the truncation option (WithTruncation, Config.Truncate): the end
 // of the document is cut, never the query; without truncation it fails
@@ -22,7 +26,11 @@ import (
 // (the pairs' tokens together) apply; any other option is
 // [ErrInvalidOption].
 //
-// The query is tokenized once per call, and the documents are tokenized
+// The query is tokenized alone once per call, and refused when it does
+// not fit before any document is read. With a template, each pair's text
+// is then tokenized whole, the query included (tokens merge across the
+// template's text, so the query's own tokens cannot stand in for it): a
+// long query costs once per document. The documents are tokenized
 // with the context checked between them: a cancelled call returns ctx's
 // error promptly.
 //
@@ -52,7 +60,10 @@ func (h *Model) EmbedDocuments(ctx context.Context, docs []string, opts ...Optio
 // sentence, then line ends, and returns a vector per chunk with the
 // chunk's exact byte offsets. Options apply as in [Model.EmbedBatch]
 // (a prompt is put in front of every chunk), except that WithMaxInputs
-// counts documents, and that WithTruncation is [ErrInvalidOption]:
+// bounds both the documents and their chunks together (the vectors of
+// the call): a call over it is [ErrTooManyInputs] naming the document
+// whose chunks crossed it, found while chunking, before anything is
+// evaluated; and that WithTruncation is [ErrInvalidOption]:
 // chunks fit by construction. Late chunks are means of token vectors:
 // WithPooling is refused for them too, and WithMaxTokens bounds each
 // document with its prompt and special tokens. The documents of a late

@@ -11,6 +11,7 @@ import (
 
 	"github.com/embellama/embellama/embed/internal/sched"
 	"github.com/embellama/embellama/internal/gguf"
+	"github.com/embellama/embellama/internal/pair"
 	"github.com/embellama/embellama/llama"
 	"github.com/embellama/embellama/platform"
 )
@@ -101,6 +102,9 @@ type loaded struct {
 	// specials is the number of special tokens the vocabulary adds
 	// around every text (BOS, CLS, SEP, EOS...), counted once at load.
 	specials int
+	// template is the rerank template cut at the special tokens its own
+	// text spells (found once at load), or nil.
+	template *pair.Template
 }
 
 var modelIDs atomic.Uint64
@@ -116,6 +120,9 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	p, err := planModel(f, cfg, host{cpu: cpu, cores: platform.PhysicalCores(), cpus: runtime.NumCPU()})
 	if err != nil {
 		return nil, err
+	}
+	if p.ret.bad != nil {
+		return nil, p.ret.bad
 	}
 	for _, c := range p.clamped {
 		slog.Warn("embed: setting lowered", "model", name, "reason", c)
@@ -150,6 +157,10 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	}
 	l.info.AddBOS, l.info.AddEOS, l.info.AddSEP = l.vocab.AddBOS(), l.vocab.AddEOS(), l.vocab.AddSEP()
 	if l.specials, err = l.countSpecials(); err != nil {
+		lm.Close()
+		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
+	}
+	if err := l.findTemplateSpecials(); err != nil {
 		lm.Close()
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}

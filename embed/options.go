@@ -88,6 +88,8 @@ func WithProgress(f func(done, total int)) Option {
 
 // WithMaxInputs refuses a call of more than n inputs (texts, documents)
 // with [ErrTooManyInputs] before any input is tokenized; 0 is no limit.
+// For [Model.EmbedChunks] it also bounds the chunks of the call, all
+// documents together, refused while chunking.
 func WithMaxInputs(n int) Option {
 	return func(o *callOptions) { o.maxInputs, o.given = n, o.given|optMaxInputs }
 }
@@ -102,8 +104,9 @@ func WithMaxTokens(n int) Option {
 }
 
 // WithMaxTotalTokens refuses a call whose inputs together have more than
-// n tokens (as they would be evaluated) with [ErrTooManyTokens], after
-// tokenizing and before anything is queued; 0 is no limit.
+// n tokens (as they would be evaluated) with [ErrTooManyTokens], before
+// anything is queued: tokenizing stops as soon as the inputs done so far
+// are over n; 0 is no limit.
 func WithMaxTotalTokens(n int) Option {
 	return func(o *callOptions) { o.maxTotal, o.given = n, o.given|optMaxTotal }
 }

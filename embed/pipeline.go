@@ -48,15 +48,20 @@ type outcome struct {
 	errs   []error // nil or an *InputError
 }
 
-// run tokenizes the spec's sequences (stopping when ctx is done), checks
-// the call's token total, evaluates what is left in one scheduler job
-// (a few in turn for per-token kinds, see group), so that a call's
-// sequences share decodes, and post-processes each output. The error is
-// for the call; a sequence's own is in the outcome.
+// run tokenizes the spec's sequences (stopping when ctx is done, or
+// once their running total is over WithMaxTotalTokens, which fails the
+// call whatever the rest), checks the call's token total, evaluates what
+// is left in one scheduler job (a few in turn for per-token kinds, see
+// group), so that a call's sequences share decodes, and post-processes
+// each output. The error is for the call; a sequence's own is in the
+// outcome.
 func (l *loaded) run(ctx context.Context, s spec) (*outcome, error) {
 	out := &outcome{tokens: make([]int, s.n), cut: make([]bool, s.n), errs: make([]error, s.n)}
 	toks := make([][]int32, s.n)
-	err := parallelCtx(ctx, s.n, func(i int) {
+	tctx, over := context.WithCancel(ctx)
+	defer over()
+	var total atomic.Int64
+	err := parallelCtx(tctx, s.n, func(i int) {
 		t, cut, err := s.tokenize(i)
 		out.tokens[i], out.cut[i] = len(t), cut
 		if err != nil {
@@ -71,9 +76,16 @@ func (l *loaded) run(ctx context.Context, s spec) (*outcome, error) {
 			return
 		}
 		toks[i] = t
+		if s.o.maxTotal > 0 && total.Add(int64(len(t))) > int64(s.o.maxTotal) {
+			over() // the call fails: tokenize no more
+		}
 	})
-	if err != nil {
-		return nil, err
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil: // stopped over the total
+		return nil, fmt.Errorf("%w: more than %d tokens (tokenizing stopped there), limit %d",
+			ErrTooManyTokens, total.Load()-1, s.o.maxTotal)
 	}
 	if err := s.o.checkTotal(toks); err != nil {
 		return nil, err

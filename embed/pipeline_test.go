@@ -72,14 +72,14 @@ func TestUnsupportedOptions(t *testing.T) {
 			name: "EmbedChunks",
 			call: func(opt embed.Option) error { _, err := m.EmbedChunks(ctx, doc, plain, opt); return err },
 			bad:  map[string]embed.Option{"truncation": embed.WithTruncation(embed.TruncateEnd)},
-			good: []embed.Option{embed.WithPooling(embed.PoolingCLS), embed.WithDimensions(4), embed.WithMaxInputs(1)},
+			good: []embed.Option{embed.WithPooling(embed.PoolingCLS), embed.WithDimensions(4), embed.WithMaxInputs(100)},
 		},
 		{
 			name: "late EmbedChunks",
 			call: func(opt embed.Option) error { _, err := m.EmbedChunks(ctx, doc, late, opt); return err },
 			bad: map[string]embed.Option{"pooling": embed.WithPooling(embed.PoolingCLS),
 				"truncation": embed.WithTruncation(embed.TruncateEnd)},
-			good: []embed.Option{embed.WithDimensions(4), embed.WithMaxInputs(1), embed.WithMaxTokens(64)},
+			good: []embed.Option{embed.WithDimensions(4), embed.WithMaxInputs(100), embed.WithMaxTokens(64)},
 		},
 	} {
 		for name, opt := range tt.bad {
@@ -95,18 +95,26 @@ func TestUnsupportedOptions(t *testing.T) {
 	}
 }
 
-// TestChunkLimits: WithMaxInputs counts a chunking call's documents (not
-// its chunks, which the caller cannot count before the call), and
-// WithMaxTokens bounds a late document as it bounds a plain chunk.
+// TestChunkLimits: WithMaxInputs bounds a chunking call's documents and
+// its chunks together (the vectors of the call: the server's max inputs
+// bounds the vectors of a response; review R1/R8), and WithMaxTokens
+// bounds a late document as it bounds a plain chunk.
 func TestChunkLimits(t *testing.T) {
 	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 128})
 	ctx := context.Background()
 	doc := strings.Repeat("Llamas eat grass. ", 8)
 	for _, late := range []bool{false, true} {
-		r, err := e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(1))
+		// WithMaxInputs bounds the chunks (the call's vectors), not only
+		// the documents (review R1/R8).
+		r, err := e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late})
 		require.NoError(t, err, "late %v", late)
 		require.NoError(t, r.Err())
-		assert.Greater(t, len(r.Chunks), 1)
+		n := len(r.Chunks)
+		assert.Greater(t, n, 1)
+		_, err = e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(n))
+		require.NoError(t, err, "late %v", late)
+		_, err = e.EmbedChunks(ctx, "", []string{doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(n-1))
+		assert.ErrorIs(t, err, embed.ErrTooManyInputs, "late %v", late)
 		_, err = e.EmbedChunks(ctx, "", []string{doc, doc}, embed.ChunkOptions{Size: 8, Late: late}, embed.WithMaxInputs(1))
 		assert.ErrorIs(t, err, embed.ErrTooManyInputs, "late %v", late)
 	}

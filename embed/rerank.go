@@ -125,12 +125,29 @@ func (l *loaded) pairer(ctx context.Context, query string) (*pair.Pairer, error)
 	}
 	v := l.vocab
 	s := pair.Specials{BOS: v.BOS(), EOS: v.EOS(), SEP: v.SEP(), AddBOS: l.info.AddBOS, AddEOS: l.info.AddEOS, AddSEP: l.info.AddSEP}
-	p, err := pair.NewPairer(tok, s, l.ret.template, query, l.cfg.ContextSize)
+	p, err := pair.NewPairer(tok, s, l.template, query, l.cfg.ContextSize)
 	var le *pair.LengthError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("%w: query: %d tokens without a document, limit %d", ErrTooLong, le.Tokens, le.Limit)
 	}
 	return p, err
+}
+
+// findTemplateSpecials cuts the rerank template, if any, at the special
+// tokens its own text spells, so that pairs parse special tokens there
+// only, never in the query or a document (pair.Template.WithSpecials).
+func (l *loaded) findTemplateSpecials() error {
+	if l.ret.template == nil {
+		return nil
+	}
+	tok := func(s string, special bool) ([]int32, error) {
+		t, err := l.vocab.Tokenize(s, false, special)
+		return t, l.libErr(err)
+	}
+	piece := func(id int32) (string, error) { return l.detokenize([]int32{id}, true) }
+	t, err := l.ret.template.WithSpecials(tok, piece)
+	l.template = t
+	return err
 }
 
 // pairDoc lays out a document with the query: its tokens, whether the

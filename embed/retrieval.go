@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -16,13 +17,17 @@ const poolingRank Pooling = -1
 // retrieval is what a model needs for reranking and prompts, read from
 // its GGUF header at load.
 type retrieval struct {
-	rank      bool   // declares rank pooling
-	outputs   int    // classifier outputs per pair (n_cls_out)
-	softmax   bool   // llama.cpp's graph applies a softmax to them
-	template  string // tokenizer.chat_template.rerank, or ""
-	scoring   string // how Score is made, for ModelInfo
+	rank      bool           // declares rank pooling
+	outputs   int            // classifier outputs per pair (n_cls_out)
+	softmax   bool           // llama.cpp's graph applies a softmax to them
+	template  *pair.Template // tokenizer.chat_template.rerank, or nil
+	scoring   string         // how Score is made, for ModelInfo
 	prompts   prompts.Set
 	defPrompt string
+	// bad refuses the model at load: metadata over the bounds that keep
+	// a request's work proportional to its size (a rerank template of
+	// too many markers, a GGUF prompt too long), an ErrModelLoad.
+	bad error
 }
 
 // PromptInfo is a named prompt of a model and where it comes from.
@@ -51,7 +56,12 @@ func planRetrieval(f *gguf.File, cfg ModelConfig, declared string) retrieval {
 	if a, ok := f.Array(arch + ".classifier.output_labels"); ok && a.Len() > 0 {
 		r.outputs = a.Len()
 	}
-	r.template, _ = f.String(pair.TemplateKey)
+	if t, ok := f.String(pair.TemplateKey); ok && t != "" {
+		var err error
+		if r.template, err = pair.ParseTemplate(t); err != nil {
+			r.bad = fmt.Errorf("%w: %s: %s: %w", ErrModelLoad, cfg.ModelPath, pair.TemplateKey, err)
+		}
+	}
 	// llama.cpp's build_pooling ends rank pooling with a softmax over the
 	// outputs for these architectures (Qwen3-Reranker: P(yes)).
 	r.softmax = arch == "qwen3" || arch == "qwen3vl"
@@ -73,6 +83,9 @@ func planRetrieval(f *gguf.File, cfg ModelConfig, declared string) retrieval {
 		if name, ok := strings.CutPrefix(kv.Key, prompts.GGUFPrefix); ok {
 			if s, ok := kv.Value.(string); ok && validPromptName(name) {
 				fromGGUF[name] = s
+				if err := prompts.CheckGGUF(name, s); err != nil && r.bad == nil {
+					r.bad = fmt.Errorf("%w: %s: %w", ErrModelLoad, cfg.ModelPath, err)
+				}
 			}
 		}
 	}

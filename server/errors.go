@@ -56,7 +56,7 @@ func (s *Server) errorFor(err error, c *call) *APIError {
 	case errors.Is(err, embed.ErrTooManyTokens):
 		return tooManyTokens(s.opts.MaxRequestTokens)
 	case errors.Is(err, embed.ErrTooManyInputs):
-		return tooManyInputs(c.input, s.opts.MaxInputs)
+		return apiError(http.StatusRequestEntityTooLarge, "invalid_request_error", "too_many_inputs", c.input, "%s", strings.TrimPrefix(err.Error(), embed.ErrTooManyInputs.Error()+": "))
 	case errors.Is(err, embed.ErrOverloaded):
 		return apiError(http.StatusTooManyRequests, "rate_limit_error", "overloaded", "", "the server is busy; retry later")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -65,7 +65,22 @@ var (
 	// ErrTooLong reports a character that alone tokenizes to more tokens
 	// than a window holds.
 	ErrTooLong = errors.New("chunk: one character is longer than a window")
+	// ErrTooManyWindows reports a text that makes more windows than
+	// Options.MaxWindows: the split stopped there.
+	ErrTooManyWindows = errors.New("chunk: too many windows")
 )
+
+// Options sets how [SplitWith] cuts a text.
+type Options struct {
+	// Size is the most tokens of a window, Overlap the most it shares
+	// with the one before it (0 <= Overlap < Size).
+	Size, Overlap int
+	// MaxWindows, when positive, stops the split with
+	// [ErrTooManyWindows] as soon as a window past it would be placed:
+	// the work and the memory of a split are then bounded by
+	// MaxWindows windows whatever the text and the overlap.
+	MaxWindows int
+}
 
 // Window is one chunk of a text.
 type Window struct {
@@ -92,27 +107,41 @@ type Result struct {
 	Additive bool
 }
 
-// Split cuts text into windows of at most size tokens that overlap by at
-// most overlap tokens, as the package documentation states. An empty
-// text, or one of white space only, has no windows. When ctx is done,
-// Split stops and returns ctx.Err().
+// Split is [SplitWith] without a limit on the windows.
 func Split(ctx context.Context, text string, tok Tokenizer, size, overlap int) (*Result, error) {
-	if size < 1 || overlap < 0 || overlap >= size {
-		return nil, fmt.Errorf("%w: size %d, overlap %d", ErrInvalidSize, size, overlap)
+	return SplitWith(ctx, text, tok, Options{Size: size, Overlap: overlap})
+}
+
+// SplitWith cuts text into windows of at most o.Size tokens that overlap
+// by at most o.Overlap tokens, as the package documentation states, and
+// at most o.MaxWindows of them when it is positive. An empty text, or
+// one of white space only, has no windows. When ctx is done, SplitWith
+// stops and returns ctx.Err().
+//
+// # Memory
+//
+// A window's Tokens share memory with the units' tokens where they are
+// the units' tokens laid end to end (always, for an additive
+// tokenizer), and then with Result.Tokens when Result.Additive: the
+// windows of a text cost its tokens once, not windows×size. Each
+// window's slice is capped at its length; none may be written to.
+func SplitWith(ctx context.Context, text string, tok Tokenizer, o Options) (*Result, error) {
+	if o.Size < 1 || o.Overlap < 0 || o.Overlap >= o.Size {
+		return nil, fmt.Errorf("%w: size %d, overlap %d", ErrInvalidSize, o.Size, o.Overlap)
 	}
 	tok = guard(ctx, tok)
 	res := &Result{}
 	var concat []int32
 	if text != "" {
-		us, err := units(ctx, text, tok, size)
+		us, err := units(ctx, text, tok, o.Size)
 		if err != nil {
-			return nil, err
-		}
-		if res.Windows, err = windows(text, tok, us, size, overlap); err != nil {
 			return nil, err
 		}
 		for _, u := range us {
 			concat = append(concat, u.tokens...)
+		}
+		if res.Windows, err = windows(text, tok, us, concat, o); err != nil {
+			return nil, err
 		}
 	}
 	// The whole text last: a call that cannot be stopped midway comes
@@ -122,7 +151,9 @@ func Split(ctx context.Context, text string, tok Tokenizer, size, overlap int) (
 		return nil, err
 	}
 	res.Tokens = all
-	res.Additive = slices.Equal(concat, all)
+	if res.Additive = slices.Equal(concat, all); res.Additive && concat != nil {
+		res.Tokens = concat // what the windows share
+	}
 	return res, nil
 }
 

@@ -2,21 +2,24 @@ package chunk
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// windows groups units into windows (see the package's invariants). Its
-// loops call tok, which stops once the context is done.
-func windows(text string, tok Tokenizer, us []unit, size, overlap int) ([]Window, error) {
+// windows groups units into windows (see the package's invariants), at
+// most o.MaxWindows of them when it is positive; concat is the units'
+// tokens laid end to end. Its loops call tok, which stops once the
+// context is done.
+func windows(text string, tok Tokenizer, us []unit, concat []int32, o Options) ([]Window, error) {
 	// prefix[i] is the number of tokens of units [0, i).
 	prefix := make([]int, len(us)+1)
 	for i, u := range us {
 		prefix[i+1] = prefix[i] + len(u.tokens)
 	}
-	g := grouping{text: text, tok: tok, us: us, prefix: prefix, size: size, overlap: overlap}
+	g := grouping{text: text, tok: tok, us: us, prefix: prefix, concat: concat, size: o.Size, overlap: o.Overlap}
 	var out []Window
 	first, last := -1, 0 // the previous window is units [first, last)
 	for {
@@ -27,11 +30,14 @@ func windows(text string, tok Tokenizer, us []unit, size, overlap int) ([]Window
 		if c == len(us) {
 			return out, nil // only white space is left: it fits nowhere
 		}
+		if o.MaxWindows > 0 && len(out) == o.MaxWindows {
+			return nil, fmt.Errorf("%w: more than %d", ErrTooManyWindows, o.MaxWindows)
+		}
 		s := 0
 		if first >= 0 {
 			// The earliest start after the previous one that shares at
 			// most overlap tokens.
-			s = first + 1 + sort.Search(last-first, func(k int) bool { return g.count(first+1+k, last) <= overlap })
+			s = first + 1 + sort.Search(last-first, func(k int) bool { return g.count(first+1+k, last) <= o.Overlap })
 		}
 		w, s, e, err := g.place(s, c, last)
 		if err != nil {
@@ -48,6 +54,7 @@ type grouping struct {
 	tok           Tokenizer
 	us            []unit
 	prefix        []int
+	concat        []int32 // the units' tokens laid end to end
 	size, overlap int
 }
 
@@ -105,6 +112,9 @@ func (g *grouping) exact(s, minEnd, e int) (Window, int, error) {
 		}
 		if len(t) <= g.size && len(t) > 0 {
 			w.Tokens = t
+			if a, b := g.prefix[s], g.prefix[e]; slices.Equal(t, g.concat[a:b]) {
+				w.Tokens = g.concat[a:b:b] // shared, not a copy per window
+			}
 			return w, e, nil
 		}
 	}

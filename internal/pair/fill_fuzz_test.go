@@ -1,6 +1,7 @@
 package pair_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -12,6 +13,11 @@ import (
 // query and document:
 //
 //   - it never panics;
+//   - it refuses ([pair.ErrTemplate]) exactly the templates of more
+//     than pair.MaxMarkers markers of a kind or pair.MaxTemplateBytes
+//     bytes, and what it fills is at most len(template) +
+//     MaxMarkers×(len(query)+len(doc)) bytes, as Template.Len said
+//     before building it;
 //   - its length is len(template) less the markers, plus len(query) per
 //     {query} and len(doc) per {document} of the template: it grows with
 //     the template's markers, never with markers inside the texts;
@@ -26,12 +32,35 @@ func FuzzFill(f *testing.F) {
 		{fixtures.QwenRerankTemplate, "what do llamas eat?", "Llamas eat grass."},
 		{"{{query}}{", "{", "}"},
 		{"", "q", "d"},
+		{"{document}{document}{document}{document}{document}", "q", "d"},
+		{"{query}{query}{query}{query}{query}{document}", "q", "d"},
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
 	f.Fuzz(func(t *testing.T, template, query, doc string) {
-		got := pair.Fill(template, query, doc)
+		got, err := pair.Fill(template, query, doc)
 		pieces, markers := split(template)
+		nq, nd := 0, 0
+		for _, m := range markers {
+			if m == "{query}" {
+				nq++
+			} else {
+				nd++
+			}
+		}
+		over := nq > pair.MaxMarkers || nd > pair.MaxMarkers || len(template) > pair.MaxTemplateBytes
+		if over != errors.Is(err, pair.ErrTemplate) || (err != nil && !over) {
+			t.Fatalf("Fill(%q): %d query and %d document markers, %d bytes: error %v", template, nq, nd, len(template), err)
+		}
+		if over {
+			return
+		}
+		if bound := len(template) + pair.MaxMarkers*(len(query)+len(doc)); len(got) > bound {
+			t.Fatalf("Fill(%q, %q, %q) has %d bytes, over the bound %d", template, query, doc, len(got), bound)
+		}
+		if tp, _ := pair.ParseTemplate(template); tp.Len(query, doc) != len(got) {
+			t.Fatalf("Len says %d bytes, Fill made %d", tp.Len(query, doc), len(got))
+		}
 		want := 0
 		for _, p := range pieces {
 			want += len(p)

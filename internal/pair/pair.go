@@ -4,10 +4,12 @@
 //
 //   - when the GGUF has a rerank template (tokenizer.chat_template.rerank,
 //     as llama.cpp's converter writes for Qwen3-Reranker), its {query}
-//     and {document} markers are replaced by the texts (see [Fill]: in
-//     one pass, unlike llama.cpp, so that a text is never read as
-//     template), and the result is tokenized whole, special tokens
-//     parsed and none added;
+//     and {document} markers are replaced by the texts (in one pass,
+//     unlike llama.cpp, so that a text is never read as template: see
+//     [Template.Fill]), and the result is tokenized as llama.cpp does with
+//     special tokens parsed, except that only the template's own text is
+//     cut at the special tokens it spells (see [Template.WithSpecials]):
+//     a query or document that spells "<|im_end|>" stays text;
 //   - otherwise BOS query EOS SEP document EOS, each special only where
 //     the vocabulary adds it, with SEP standing in for a missing EOS
 //     (BERT: [CLS] q [SEP] d [SEP]; XLM-R: <s> q </s></s> d </s>).
@@ -89,7 +91,7 @@ func Join(s Specials, q, d []int32) []int32 {
 type Pairer struct {
 	tok      Tokenizer
 	s        Specials
-	template string
+	template *Template // nil: no template
 	query    string
 	limit    int
 	q        []int32 // the query's tokens, without a template
@@ -97,22 +99,26 @@ type Pairer struct {
 }
 
 // NewPairer tokenizes query for pairs within limit tokens; template is
-// the GGUF's rerank template or "". A query that does not fit without
-// any document is a [*LengthError] of [ErrQueryTooLong].
-func NewPairer(tok Tokenizer, s Specials, template, query string, limit int) (*Pairer, error) {
+// the GGUF's rerank template (see [ParseTemplate]) or nil. The query is
+// tokenized alone first, once: a query that alone, or without any
+// document, does not fit is a [*LengthError] of [ErrQueryTooLong] before
+// the template is filled or any document tokenized.
+func NewPairer(tok Tokenizer, s Specials, template *Template, query string, limit int) (*Pairer, error) {
 	p := &Pairer{tok: tok, s: s, template: template, query: query, limit: limit}
-	if template != "" {
-		empty, err := tok(Fill(template, query, ""), true)
+	q, err := tok(query, false)
+	if err != nil {
+		return nil, err
+	}
+	p.q, p.fixed = q, len(Join(s, q, nil))
+	if template != nil {
+		p.fixed = len(q) // a template adds no special tokens of its own
+	}
+	if template != nil && p.fixed < limit {
+		empty, err := template.Tokens(tok, query, "")
 		if err != nil {
 			return nil, err
 		}
 		p.fixed = len(empty)
-	} else {
-		q, err := tok(query, false)
-		if err != nil {
-			return nil, err
-		}
-		p.q, p.fixed = q, len(Join(s, q, nil))
 	}
 	if p.fixed >= limit {
 		return nil, &LengthError{Tokens: p.fixed, Limit: limit, Err: ErrQueryTooLong}
@@ -124,7 +130,7 @@ func NewPairer(tok Tokenizer, s Specials, template, query string, limit int) (*P
 // whether the document was cut to fit; with truncate false an over-long
 // pair is a [*LengthError] of [ErrTooLong] with the pair's whole length.
 func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
-	if p.template != "" {
+	if p.template != nil {
 		return p.pairTemplate(doc, truncate)
 	}
 	d, err := p.tok(doc, false)
@@ -140,9 +146,20 @@ func (p *Pairer) Pair(doc string, truncate bool) ([]int32, bool, error) {
 	return Join(p.s, p.q, d[:p.limit-p.fixed]), true, nil
 }
 
-// Build is [NewPairer] and [Pairer.Pair] for one document.
-func Build(tok Tokenizer, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
-	p, err := NewPairer(tok, s, template, query, limit)
+// Build is [ParseTemplate] and [Template.WithSpecials] (for a template
+// other than ""), [NewPairer] and [Pairer.Pair] for one document.
+func Build(tok Tokenizer, piece PieceFunc, s Specials, template, query, doc string, limit int, truncate bool) ([]int32, bool, error) {
+	var t *Template
+	if template != "" {
+		var err error
+		if t, err = ParseTemplate(template); err != nil {
+			return nil, false, err
+		}
+		if t, err = t.WithSpecials(tok, piece); err != nil {
+			return nil, false, err
+		}
+	}
+	p, err := NewPairer(tok, s, t, query, limit)
 	if err != nil {
 		return nil, false, err
 	}

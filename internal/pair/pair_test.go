@@ -26,6 +26,15 @@ func words(text string, special bool) ([]int32, error) {
 	return out, nil
 }
 
+// wordPiece is the text of a words token: "<sp>" for -1, else as many
+// bytes as the token says.
+func wordPiece(id int32) (string, error) {
+	if id == -1 {
+		return "<sp>", nil
+	}
+	return strings.Repeat("x", int(max(id, 0))), nil
+}
+
 var (
 	// llama.cpp's WordPiece vocabularies add CLS (as BOS) and SEP, no EOS:
 	// the pair is [CLS] q [SEP] d, without a final [SEP].
@@ -62,7 +71,7 @@ func TestBuild(t *testing.T) {
 		{"template, query too long", none, "Q: {query} D: {document} end", "a b c d", "x", 5, true, nil, false, pair.ErrQueryTooLong},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, cut, err := pair.Build(words, c.s, c.template, c.query, c.doc, c.limit, c.truncate)
+			got, cut, err := pair.Build(words, wordPiece, c.s, c.template, c.query, c.doc, c.limit, c.truncate)
 			if c.err != nil {
 				assert.ErrorIs(t, err, c.err)
 				return
@@ -87,7 +96,9 @@ func TestFill(t *testing.T) {
 		{"no markers", "plain {quer} {docum", "q", "d", "plain {quer} {docum"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, pair.Fill(c.template, c.query, c.doc))
+			got, err := pair.Fill(c.template, c.query, c.doc)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got)
 		})
 	}
 }
@@ -97,7 +108,8 @@ func TestFill(t *testing.T) {
 func TestFillInjection(t *testing.T) {
 	query := strings.Repeat("{document}", 3000)
 	doc := strings.Repeat("fox ", 2500)
-	got := pair.Fill("Q: {query} D: {document}", query, doc)
+	got, err := pair.Fill("Q: {query} D: {document}", query, doc)
+	require.NoError(t, err)
 	assert.Equal(t, len("Q:  D: ")+len(query)+len(doc), len(got))
 }
 
@@ -113,7 +125,7 @@ func TestBuildTemplateMultiByte(t *testing.T) {
 		}
 		return out, nil
 	}
-	got, cut, err := pair.Build(perRune, none, "{query}|{document}", "q", "日本語テキスト", 5, true)
+	got, cut, err := pair.Build(perRune, nil, none, "{query}|{document}", "q", "日本語テキスト", 5, true)
 	require.NoError(t, err)
 	assert.True(t, cut)
 	assert.Equal(t, []int32{'q', '|', '日', '本', '語'}, got)
@@ -149,7 +161,7 @@ func TestBuildTruncateBoundedWork(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ct := &counting{tok: words}
 			const limit = 1 << 17 // half the document's words
-			got, cut, err := pair.Build(ct.tokenize, c.s, c.template, "a query", doc, limit, true)
+			got, cut, err := pair.Build(ct.tokenize, nil, c.s, c.template, "a query", doc, limit, true)
 			require.NoError(t, err)
 			assert.True(t, cut)
 			assert.Len(t, got, limit)
@@ -174,22 +186,29 @@ func TestCutLongest(t *testing.T) {
 	for name, doc := range docs {
 		for _, limit := range []int{5, 9, 17, 33, 60} {
 			t.Run(fmt.Sprintf("%s/%d", name, limit), func(t *testing.T) {
-				got, cut, err := pair.Build(words, none, template, "aa", doc, limit, true)
+				got, cut, err := pair.Build(words, wordPiece, none, template, "aa", doc, limit, true)
 				require.NoError(t, err)
 				want := 0 // the longest fitting prefix, character by character
 				for i := range len(doc) + 1 {
 					if i < len(doc) && !utf8.RuneStart(doc[i]) {
 						continue
 					}
-					toks, _ := words(pair.Fill(template, "aa", doc[:i]), true)
+					toks, _ := words(fill(t, template, "aa", doc[:i]), true)
 					if len(toks) <= limit {
 						want = i
 					}
 				}
-				wantToks, _ := words(pair.Fill(template, "aa", doc[:want]), true)
+				wantToks, _ := words(fill(t, template, "aa", doc[:want]), true)
 				assert.Equal(t, wantToks, got)
 				assert.Equal(t, want < len(doc), cut)
 			})
 		}
 	}
+}
+
+func fill(t *testing.T, template, query, doc string) string {
+	t.Helper()
+	s, err := pair.Fill(template, query, doc)
+	require.NoError(t, err)
+	return s
 }

@@ -15,7 +15,7 @@ const guided = 4
 // whole, so the tokens at the document's end depend on what follows it,
 // and the cut is searched by tokenizing prefixes.
 func (p *Pairer) pairTemplate(doc string, truncate bool) ([]int32, bool, error) {
-	whole, err := p.tok(Fill(p.template, p.query, doc), true)
+	whole, err := p.template.Tokens(p.tok, p.query, doc)
 	if err != nil || len(whole) <= p.limit {
 		return whole, false, err
 	}
@@ -48,7 +48,7 @@ func (p *Pairer) cut(doc string, docTokens int) ([]int32, bool, error) {
 		if !ok {
 			break
 		}
-		t, err := p.tok(Fill(p.template, p.query, doc[:mid]), true)
+		t, err := p.template.Tokens(p.tok, p.query, doc[:mid])
 		if err != nil {
 			return nil, false, err
 		}
@@ -68,7 +68,7 @@ func (p *Pairer) cut(doc string, docTokens int) ([]int32, bool, error) {
 		if !ok {
 			break
 		}
-		t, err := p.tok(Fill(p.template, p.query, doc[:mid]), true)
+		t, err := p.template.Tokens(p.tok, p.query, doc[:mid])
 		if err != nil {
 			return nil, false, err
 		}
@@ -79,7 +79,7 @@ func (p *Pairer) cut(doc string, docTokens int) ([]int32, bool, error) {
 		}
 	}
 	if best == nil { // only the empty document fits
-		t, err := p.tok(Fill(p.template, p.query, ""), true)
+		t, err := p.template.Tokens(p.tok, p.query, "")
 		return t, true, err
 	}
 	return best, true, nil

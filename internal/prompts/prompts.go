@@ -26,8 +26,30 @@ const (
 // embellama.prompt.query, embellama.prompt.document, ...
 const GGUFPrefix = "embellama.prompt."
 
-// ErrUnknown reports a prompt name a model has no prompt for.
-var ErrUnknown = errors.New("prompts: unknown prompt name")
+// MaxGGUFBytes bounds a prompt a GGUF carries. A prompt goes in front of
+// every text it is applied to, so the model file, which is not a trusted
+// input, must not make each of them megabytes long; the built-in prompts
+// are under 200 bytes, and instructions of a few sentences fit many
+// times over. Configured prompts are the operator's and are not bounded.
+const MaxGGUFBytes = 4 << 10
+
+// Errors.
+var (
+	// ErrUnknown reports a prompt name a model has no prompt for.
+	ErrUnknown = errors.New("prompts: unknown prompt name")
+	// ErrTooLong reports a GGUF prompt over [MaxGGUFBytes]: the model
+	// file is refused.
+	ErrTooLong = errors.New("prompts: GGUF prompt too long")
+)
+
+// CheckGGUF refuses a prompt from a GGUF longer than [MaxGGUFBytes] with
+// [ErrTooLong] and its length.
+func CheckGGUF(name, text string) error {
+	if len(text) > MaxGGUFBytes {
+		return fmt.Errorf("%w: %s%s has %d bytes, at most %d", ErrTooLong, GGUFPrefix, name, len(text), MaxGGUFBytes)
+	}
+	return nil
+}
 
 // Meta is what a family is recognized by: the GGUF's
 // general.architecture, general.name, general.basename and
