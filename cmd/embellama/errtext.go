@@ -14,22 +14,17 @@ import (
 // names the flag which helps, and no "embed: " package prefix after the
 // "embellama COMMAND: " one (nor "platform: ", "gguf: " ...).
 
-// configFlags maps the Config fields that have a flag to that flag.
-var configFlags = map[string]string{
-	"ModelPath":      "-model",
-	"Library":        "-lib",
-	"Backend":        "-backend",
-	"ContextSize":    "-ctx",
-	"BatchSize":      "-batch",
-	"BatchTarget":    "-batch-target",
-	"Threads":        "-threads",
-	"Contexts":       "-contexts",
-	"Pooling":        "-pooling",
-	"Normalize":      "-normalize",
-	"Truncate":       "-truncate",
-	"FlashAttention": "-flash-attn",
-	"MaxQueue":       "-max-queue",
-}
+// configFlags maps the Config fields that have a flag to that flag, from
+// the settings table.
+var configFlags = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range embed.Settings() {
+		if s.Flag != "" {
+			m[s.Field] = "-" + s.Flag
+		}
+	}
+	return m
+}()
 
 // errorHints are what a CLI user does about each of the engine's errors,
 // in the order they are tried (the first that matches wins).

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,7 +32,6 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := ef.apply(&cfg); err != nil {
 		return usageError{err}
 	}
-	ef.fs.Visit(func(fl *flag.Flag) { ef.ret.apply(fl.Name, &cfg) })
 	flagModel := ""
 	if ef.flag("model") != "" {
 		flagModel = cfg.ModelPath
@@ -84,7 +82,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
 	}
 	if modelPath != "" {
-		mc := cfg.ModelConfig()
+		mc := cfg.ModelConfig
 		mc.ModelPath = modelPath
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err

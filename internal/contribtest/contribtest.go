@@ -118,7 +118,7 @@ func Model(t testing.TB, name string) string {
 // installed CPU library and [DefaultModel], loaded as "default".
 func Config(t testing.TB) embed.Config {
 	t.Helper()
-	return embed.Config{Library: LibDir(t), Backend: platform.CPU, ModelPath: Model(t, DefaultModel)}
+	return embed.Config{EngineConfig: embed.EngineConfig{Library: LibDir(t), Backend: platform.CPU}, ModelConfig: embed.ModelConfig{ModelPath: Model(t, DefaultModel)}}
 }
 
 // Engine opens an engine with [Config] and closes it when t ends.
