@@ -100,21 +100,29 @@ func (f *File) HeadSize() int {
 	return 0
 }
 
-// Pooling is llama.cpp's pooling type as stored in <arch>.pooling_type.
-type Pooling int
+// Pooling is llama.cpp's enum llama_pooling_type, as stored in
+// <arch>.pooling_type: the one definition, which package llama's
+// PoolingType is (an alias), and package embed converts to its own
+// Pooling where it reads a file or configures a context.
+type Pooling int32
 
 // Pooling types, as llama.cpp numbers them.
 const (
-	PoolingNone Pooling = 0
-	PoolingMean Pooling = 1
-	PoolingCLS  Pooling = 2
-	PoolingLast Pooling = 3
-	PoolingRank Pooling = 4
+	// PoolingUnspecified is llama_context_params' "the model's own"; a
+	// file never stores it.
+	PoolingUnspecified Pooling = -1
+	PoolingNone        Pooling = 0
+	PoolingMean        Pooling = 1
+	PoolingCLS         Pooling = 2
+	PoolingLast        Pooling = 3
+	PoolingRank        Pooling = 4
 )
 
 // String returns the pooling's name.
 func (p Pooling) String() string {
 	switch p {
+	case PoolingUnspecified:
+		return "unspecified"
 	case PoolingNone:
 		return "none"
 	case PoolingMean:
