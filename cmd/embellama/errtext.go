@@ -46,7 +46,7 @@ var errorHints = []struct {
 // packagePrefix matches a Go package's prefix ("embed: ", "platform: ")
 // at the start of the message or of one of its ": "-separated parts: the
 // CLI user reads about the program, not its packages.
-var packagePrefix = regexp.MustCompile(`(^|: )(embed|platform|llama|loader|gguf): `)
+var packagePrefix = regexp.MustCompile(`(^|: )(embed|platform|llama|loader|gguf|download): `)
 
 // configField matches "Config.Field" in a library message.
 var configField = regexp.MustCompile(`Config\.([A-Z][A-Za-z]*)`)
