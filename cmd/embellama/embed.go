@@ -48,6 +48,16 @@ func isPromptSetting(s embed.Setting) bool {
 	return strings.HasPrefix(s.Field, "Prompts") || s.Field == "DefaultPrompt"
 }
 
+// setting returns the row of embed.Settings for field.
+func setting(field string) embed.Setting {
+	for _, s := range embed.Settings() {
+		if s.Field == field {
+			return s
+		}
+	}
+	panic("cmd/embellama: no setting " + field) // a typo in this package
+}
+
 // flagUsage is the help of a setting's flag: the table's line, its
 // variable and its default; -model's default is the CLI's own search.
 func flagUsage(s embed.Setting) string {
