@@ -205,4 +205,3 @@ func Verify(opts Options) (Result, error) {
 	}
 	return Result{Dir: in.dest, Files: m.names()}, nil
 }
-
