@@ -67,37 +67,29 @@ func promptOverride(c *Config, s string) error {
 	return nil
 }
 
-func intField(p func(*Config) *int) func(*Config, string) error {
+// field sets the field p points at to what parse makes of the text;
+// what names the kind of text it wants, for the error.
+func field[T any](parse func(string) (T, error), what string, p func(*Config) *T) func(*Config, string) error {
 	return func(c *Config, s string) error {
-		n, err := strconv.Atoi(s)
+		v, err := parse(s)
 		if err != nil {
-			return errors.New("not an integer")
+			return errors.New("not " + what)
 		}
-		*p(c) = n
+		*p(c) = v
 		return nil
 	}
+}
+
+func intField(p func(*Config) *int) func(*Config, string) error {
+	return field(strconv.Atoi, "an integer", p)
 }
 
 func int64Field(p func(*Config) *int64) func(*Config, string) error {
-	return func(c *Config, s string) error {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return errors.New("not an integer")
-		}
-		*p(c) = n
-		return nil
-	}
+	return field(func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "an integer", p)
 }
 
 func boolField(p func(*Config) *bool) func(*Config, string) error {
-	return func(c *Config, s string) error {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return errors.New("not a boolean")
-		}
-		*p(c) = b
-		return nil
-	}
+	return field(strconv.ParseBool, "a boolean", p)
 }
 
 func stringField(p func(*Config) *string) func(*Config, string) error {
