@@ -232,20 +232,7 @@ func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skip
 	case len(args) > 0:
 		return argRecords(args, skipEmpty), nil
 	}
-	r, name := stdin, ""
-	if file != "" && file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r, name = f, file
-	}
-	o, err := in.options(name, skipEmpty)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := readInputs(r, o)
+	recs, err := readFileInputs(file, stdin, in, skipEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -253,4 +240,23 @@ func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skip
 		return nil, usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
 	}
 	return recs, nil
+}
+
+// readFileInputs reads the records of the file at path (standard input
+// for "" or "-") as in says.
+func readFileInputs(path string, stdin io.Reader, in *inputFlags, skipEmpty bool) ([]record, error) {
+	r, name := stdin, ""
+	if path != "" && path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	o, err := in.options(name, skipEmpty)
+	if err != nil {
+		return nil, err
+	}
+	return readInputs(r, o)
 }
