@@ -118,21 +118,13 @@ const (
 	PoolingRank        Pooling = 4
 )
 
-// String returns the pooling's name.
+// poolingNames are the names of PoolingUnspecified to PoolingRank.
+var poolingNames = [...]string{"unspecified", "none", "mean", "cls", "last", "rank"}
+
+// String returns the pooling's name, or "unknown".
 func (p Pooling) String() string {
-	switch p {
-	case PoolingUnspecified:
-		return "unspecified"
-	case PoolingNone:
-		return "none"
-	case PoolingMean:
-		return "mean"
-	case PoolingCLS:
-		return "cls"
-	case PoolingLast:
-		return "last"
-	case PoolingRank:
-		return "rank"
+	if i := int(p) - int(PoolingUnspecified); i >= 0 && i < len(poolingNames) {
+		return poolingNames[i]
 	}
 	return "unknown"
 }
