@@ -48,7 +48,7 @@ func TestContextPastTrainedPositions(t *testing.T) {
 
 func contextPastTrainedPositions(t *testing.T) {
 	ctx := context.Background()
-	e, err := embed.New(ctx, embed.Config{Library: os.Getenv("EMBELLAMA_TEST_LIB"), Threads: 1})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: os.Getenv("EMBELLAMA_TEST_LIB")}, ModelConfig: embed.ModelConfig{Threads: 1}})
 	require.NoError(t, err)
 	defer e.Close()
 	err = e.LoadModel(ctx, "m", embed.ModelConfig{ModelPath: os.Getenv("EMBELLAMA_TEST_MODEL"), ContextSize: 513, Threads: 1})

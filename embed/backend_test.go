@@ -19,7 +19,7 @@ import (
 // library by default; in the child processes of the tests below, the
 // Vulkan library on lavapipe, or the CUDA library falling back to the CPU.
 func TestBackendInUse(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{Backend: backendUnderTest(t)})
+	e := open(t, "bert-mean", embed.Config{EngineConfig: embed.EngineConfig{Backend: backendUnderTest(t)}})
 	lib := e.Library()
 	switch os.Getenv(testenv.EnvBackend) {
 	case "vulkan":

@@ -64,7 +64,7 @@ func BenchmarkEmbedBatch(b *testing.B) {
 // reading and normalizing the vector, waking the caller.
 func BenchmarkEmbedOne(b *testing.B) {
 	var decode atomic.Int64
-	e := benchEngine(b, embed.Config{OnBatch: func(bi embed.BatchInfo) { decode.Add(int64(bi.Decode)) }})
+	e := benchEngine(b, embed.Config{EngineConfig: embed.EngineConfig{OnBatch: func(bi embed.BatchInfo) { decode.Add(int64(bi.Decode)) }}})
 	texts := shortTexts(b, 16)
 	i := 0
 	decode.Store(0) // warm-up batches do not count

@@ -23,7 +23,7 @@ func TestEmbedChunksMaxInputs(t *testing.T) {
 	ctx := context.Background()
 	for _, late := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "late"}[late], func(t *testing.T) {
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512}})
 			progress := 0
 			opts := []embed.Option{embed.WithMaxInputs(100), embed.WithProgress(func(int, int) { progress++ })}
 			co := embed.ChunkOptions{Size: 8, Overlap: 7, Late: late}
@@ -53,7 +53,7 @@ func TestEmbedChunksMaxInputs(t *testing.T) {
 // call's chunks sum to the document's sequence, evaluated once.
 func TestEmbedChunksUsage(t *testing.T) {
 	ctx := context.Background()
-	cfg := embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512}
+	cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512}}
 	cfg.SetPrompt("query", "search query: ")
 	e := newEngine(t, cfg)
 	for _, c := range []struct {

@@ -31,7 +31,7 @@ func TestEmbedChunksOffsets(t *testing.T) {
 	ctx := context.Background()
 	for _, fixture := range []string{"bert-mean-tiny", "qwen3-last-tiny"} { // bert-bge WordPiece, qwen2 BPE
 		t.Run(fixture, func(t *testing.T) {
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, fixture), ContextSize: 512})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, fixture), ContextSize: 512}})
 			const size, overlap = 24, 6
 			r, err := e.EmbedChunks(ctx, "", []string{chunkText, "short one"}, embed.ChunkOptions{Size: size, Overlap: overlap})
 			require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestLateChunking(t *testing.T) {
 	ctx := context.Background()
 	for _, fixture := range []string{"bert-mean-tiny", "qwen3-last-tiny"} {
 		t.Run(fixture, func(t *testing.T) {
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, fixture), ContextSize: 512})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, fixture), ContextSize: 512}})
 			r, err := e.EmbedChunks(ctx, "", []string{chunkText}, embed.ChunkOptions{Size: 32, Overlap: 8, Late: true})
 			require.NoError(t, err)
 			require.NoError(t, r.Err())
@@ -131,7 +131,7 @@ func TestLateChunking(t *testing.T) {
 
 func TestEmbedChunksErrors(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 64})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 64}})
 	for _, co := range []embed.ChunkOptions{{Size: 0}, {Size: 8, Overlap: 8}, {Size: 64}} {
 		_, err := e.EmbedChunks(ctx, "", []string{"text"}, co)
 		assert.ErrorIs(t, err, embed.ErrInvalidOption, "%+v", co)
@@ -160,7 +160,7 @@ func TestEmbedChunksErrors(t *testing.T) {
 // of which panicked or broke an invariant on the real tokenizers.
 func TestEmbedChunksRegressions(t *testing.T) {
 	ctx := context.Background()
-	qwen := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "qwen3-last-tiny"), ContextSize: 512})
+	qwen := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "qwen3-last-tiny"), ContextSize: 512}})
 	t.Run("white space token in a long unit", func(t *testing.T) {
 		// The cut fell inside " \n " (a token of its own): a panic.
 		r, err := qwen.EmbedChunks(ctx, "", []string{"a \n b"}, embed.ChunkOptions{Size: 1})
@@ -216,7 +216,7 @@ func TestEmbedChunksRegressions(t *testing.T) {
 		}
 	})
 	t.Run("late chunking that is not additive is a chunking error", func(t *testing.T) {
-		spm := open(t, "stories260K", embed.Config{ContextSize: 256})
+		spm := open(t, "stories260K", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 256}})
 		r, err := spm.EmbedChunks(ctx, "", []string{"Lily saw a big dog. The dog was happy."}, embed.ChunkOptions{Size: 4, Late: true})
 		require.NoError(t, err)
 		require.ErrorIs(t, r.Errors[0], embed.ErrNotAdditive)
@@ -228,7 +228,7 @@ func TestEmbedChunksRegressions(t *testing.T) {
 // when its caller leaves: with a 20 ms deadline the call returns within
 // 100 ms (it took 0.4 to 0.9 s in issue 26), plain and late.
 func TestEmbedChunksDeadline(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "qwen3-last-tiny"), ContextSize: 512})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "qwen3-last-tiny"), ContextSize: 512}})
 	doc := strings.Repeat(chunkText, 200) // 250 KB
 	for _, late := range []bool{false, true} {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)

@@ -20,21 +20,21 @@ func TestConfigValidate(t *testing.T) {
 		cfg   embed.Config
 		field string
 	}{
-		{"context too small", embed.Config{ContextSize: 4}, "ContextSize"},
-		{"batch too large", embed.Config{BatchSize: 1 << 21}, "BatchSize"},
-		{"batch below context", embed.Config{ContextSize: 1024, BatchSize: 512}, "BatchSize"},
-		{"more sequences than batch tokens", embed.Config{BatchSize: 64, MaxSequences: 128}, "MaxSequences"},
-		{"ubatch above batch", embed.Config{BatchSize: 512, UBatchSize: 1024}, "UBatchSize"},
-		{"too many sequences", embed.Config{MaxSequences: 257}, "MaxSequences"},
-		{"negative threads", embed.Config{Threads: -2}, "Threads"},
-		{"too many contexts", embed.Config{Contexts: 65}, "Contexts"},
-		{"negative GPU layers", embed.Config{GPULayers: -1}, "GPULayers"},
-		{"unknown pooling", embed.Config{Pooling: embed.Pooling(7)}, "Pooling"},
-		{"p-norm of 0", embed.Config{Normalize: embed.NormalizeP(0)}, "Normalize"},
-		{"unknown truncation", embed.Config{Truncate: embed.Truncation(5)}, "Truncate"},
-		{"negative cache", embed.Config{CacheSize: -1}, "CacheSize"},
-		{"negative memory limit", embed.Config{MemoryLimit: -1}, "MemoryLimit"},
-		{"negative queue", embed.Config{MaxQueue: -1}, "MaxQueue"},
+		{"context too small", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 4}}, "ContextSize"},
+		{"batch too large", embed.Config{ModelConfig: embed.ModelConfig{BatchSize: 1 << 21}}, "BatchSize"},
+		{"batch below context", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 1024, BatchSize: 512}}, "BatchSize"},
+		{"more sequences than batch tokens", embed.Config{ModelConfig: embed.ModelConfig{BatchSize: 64, MaxSequences: 128}}, "MaxSequences"},
+		{"ubatch above batch", embed.Config{ModelConfig: embed.ModelConfig{BatchSize: 512, UBatchSize: 1024}}, "UBatchSize"},
+		{"too many sequences", embed.Config{ModelConfig: embed.ModelConfig{MaxSequences: 257}}, "MaxSequences"},
+		{"negative threads", embed.Config{ModelConfig: embed.ModelConfig{Threads: -2}}, "Threads"},
+		{"too many contexts", embed.Config{ModelConfig: embed.ModelConfig{Contexts: 65}}, "Contexts"},
+		{"negative GPU layers", embed.Config{ModelConfig: embed.ModelConfig{GPULayers: -1}}, "GPULayers"},
+		{"unknown pooling", embed.Config{ModelConfig: embed.ModelConfig{Pooling: embed.Pooling(7)}}, "Pooling"},
+		{"p-norm of 0", embed.Config{ModelConfig: embed.ModelConfig{Normalize: embed.NormalizeP(0)}}, "Normalize"},
+		{"unknown truncation", embed.Config{ModelConfig: embed.ModelConfig{Truncate: embed.Truncation(5)}}, "Truncate"},
+		{"negative cache", embed.Config{EngineConfig: embed.EngineConfig{CacheSize: -1}}, "CacheSize"},
+		{"negative memory limit", embed.Config{EngineConfig: embed.EngineConfig{MemoryLimit: -1}}, "MemoryLimit"},
+		{"negative queue", embed.Config{ModelConfig: embed.ModelConfig{MaxQueue: -1}}, "MaxQueue"},
 		{"padded name", embed.Config{ModelName: " m"}, "ModelName"},
 	}
 	for _, tt := range tests {
@@ -47,7 +47,7 @@ func TestConfigValidate(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.field)
 		})
 	}
-	err := (&embed.Config{Threads: -1, Contexts: -1}).Validate()
+	err := (&embed.Config{ModelConfig: embed.ModelConfig{Threads: -1, Contexts: -1}}).Validate()
 	var n int
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 		var ce *embed.ConfigError
@@ -69,21 +69,29 @@ func TestConfigApplyEnv(t *testing.T) {
 		"EMBELLAMA_CACHE_SIZE": "1000", "EMBELLAMA_MEMORY_LIMIT": "2000", "EMBELLAMA_MAX_QUEUE": "50",
 		"EMBELLAMA_PROMPT_QUERY": "query: ", "EMBELLAMA_PROMPT_DOCUMENT": "passage: ", "EMBELLAMA_DEFAULT_PROMPT": "query",
 	}
-	require.Len(t, env, len(embed.EnvVars()), "every variable is tested")
+	vars := 0
+	for _, s := range embed.Settings() {
+		if s.Env != "" {
+			vars++
+		}
+	}
+	require.Len(t, env, vars, "every variable is tested")
 	var c embed.Config
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
-		Library: "/opt/lib", Backend: platform.Vulkan, ModelPath: "/m.gguf", ModelName: "m", ContextSize: 1024,
-		BatchSize: 2048, UBatchSize: 512, BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff, GPULayers: 10, NoGPU: true, MapModel: true,
-		MainGPU: 1, Pooling: embed.PoolingCLS, Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart,
-		CacheSize: 1000, MemoryLimit: 2000, MaxQueue: 50,
-		Prompts: map[string]string{"query": "query: ", "document": "passage: "}, DefaultPrompt: "query",
+		EngineConfig: embed.EngineConfig{Library: "/opt/lib", Backend: platform.Vulkan, CacheSize: 1000, MemoryLimit: 2000},
+		ModelConfig: embed.ModelConfig{ModelPath: "/m.gguf", ContextSize: 1024, BatchSize: 2048, UBatchSize: 512,
+			BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff,
+			GPULayers: 10, NoGPU: true, MapModel: true, MainGPU: 1, Pooling: embed.PoolingCLS,
+			Normalize: embed.NormalizeP(3), Truncate: embed.TruncateStart, MaxQueue: 50,
+			Prompts: map[string]string{"query": "query: ", "document": "passage: "}, DefaultPrompt: "query"},
+		ModelName: "m",
 	}, c)
 	require.NoError(t, c.Validate())
 
-	keep := embed.Config{Threads: 3}
+	keep := embed.Config{ModelConfig: embed.ModelConfig{Threads: 3}}
 	require.NoError(t, keep.ApplyEnv(func(string) string { return "" }))
-	assert.Equal(t, embed.Config{Threads: 3}, keep, "unset variables change nothing")
+	assert.Equal(t, embed.Config{ModelConfig: embed.ModelConfig{Threads: 3}}, keep, "unset variables change nothing")
 
 	bad := map[string]string{"EMBELLAMA_CTX": "big", "EMBELLAMA_POOLING": "max", "EMBELLAMA_NO_GPU": "maybe", "EMBELLAMA_FLASH_ATTENTION": "fast"}
 	err := (&embed.Config{}).ApplyEnv(func(k string) string { return bad[k] })
@@ -118,38 +126,47 @@ func TestKindsText(t *testing.T) {
 	assert.ErrorIs(t, err, embed.ErrInvalidOption)
 }
 
-// TestSettingsTable checks the one table of settable fields: it names
-// every settable Config field once, each variable and flag once, and
-// handing out copies, it cannot be changed from outside.
+// TestSettingsTable checks the one table of settings: it has a row for
+// every field of Config (of its EngineConfig and ModelConfig too), each
+// once, each variable and flag once, with its help, default and rules;
+// a row without a variable or a flag is one set in code only; and,
+// handing out copies, the table cannot be changed from outside.
 func TestSettingsTable(t *testing.T) {
-	typ := reflect.TypeFor[embed.Config]()
-	notSettable := map[string]bool{"Logger": true, "OnBatch": true}
-	fields, envs, flags := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	rows, envs, flags := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, s := range embed.Settings() {
-		// Prompts.query is the "query" key of the Prompts map.
-		name, _, _ := strings.Cut(s.Field, ".")
-		_, ok := typ.FieldByName(name)
-		assert.True(t, ok, "%s is a Config field", s.Field)
-		assert.False(t, fields[s.Field], "%s once", s.Field)
-		assert.False(t, envs[s.Env], "%s once", s.Env)
-		assert.NotEmpty(t, s.Doc)
-		fields[s.Field], fields[name], envs[s.Env] = true, true, true
+		assert.False(t, rows[s.Field], "%s once", s.Field)
+		rows[s.Field] = true
+		if name, _, ok := strings.Cut(s.Field, "."); ok {
+			assert.True(t, rows[name], "%s comes after its field's own row", s.Field)
+		}
+		assert.NotEmpty(t, s.Doc, s.Field)
+		assert.NotEmpty(t, s.Default, s.Field)
+		assert.NotEmpty(t, s.Rules, s.Field)
+		assert.Equal(t, s.Env != "" || s.Flag != "", s.Settable(), "%s: settable from text exactly when it has a variable or a flag", s.Field)
+		if s.Env != "" {
+			assert.False(t, envs[s.Env], "%s once", s.Env)
+			assert.True(t, strings.HasPrefix(s.Env, "EMBELLAMA_"), s.Env)
+			envs[s.Env] = true
+		}
 		if s.Flag != "" {
 			assert.False(t, flags[s.Flag], "-%s once", s.Flag)
 			flags[s.Flag] = true
 		}
 	}
-	for i := range typ.NumField() {
-		if f := typ.Field(i).Name; !notSettable[f] {
-			assert.True(t, fields[f], "Config.%s has a setting", f)
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[embed.Config]()) {
+		if !f.Anonymous {
+			assert.True(t, rows[f.Name], "Config field %s has a row", f.Name)
 		}
 	}
+	assert.Len(t, rows, len(embed.Settings()))
 	s := embed.Settings()
 	s[0].Env = "CHANGED"
 	assert.NotEqual(t, "CHANGED", embed.Settings()[0].Env, "Settings returns a copy")
-	v := embed.EnvVars()
-	v[0].Name = "CHANGED"
-	assert.NotEqual(t, "CHANGED", embed.EnvVars()[0].Name, "EnvVars returns a copy")
+	for _, s := range embed.Settings() {
+		if !s.Settable() {
+			assert.Error(t, s.Set(&embed.Config{}, "x"), s.Field)
+		}
+	}
 
 	var c embed.Config
 	for _, s := range embed.Settings() {

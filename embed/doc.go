@@ -26,9 +26,9 @@
 // [Model.EmbedBatch], [Model.Info]); the engine-level calls taking a
 // model name ("" for the only one) are the one-model shortcut. Settings
 // come in two types: [EngineConfig] (library, cache) and [ModelConfig]
-// (one model); [Config] holds both for New. Every [Config] field has a
-// documented default and an EMBELLAMA_* environment variable
-// ([Config.ApplyEnv], [EnvVars]). Per-call limits ([WithMaxInputs],
+// (one model); [Config] embeds both for New. Every setting is a row of
+// the one table [Settings], with its default and its EMBELLAMA_*
+// environment variable ([Config.ApplyEnv]). Per-call limits ([WithMaxInputs],
 // [WithMaxTokens], [WithMaxTotalTokens]) are checked after tokenizing,
 // before anything is queued.
 //

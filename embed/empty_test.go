@@ -24,7 +24,7 @@ func TestNoContentToken(t *testing.T) {
 		dropsThem bool
 	}{{"bert-mean.gguf", true}, {"qwen3-last.gguf", false}} {
 		t.Run(tt.model, func(t *testing.T) {
-			e, err := embed.New(ctx, embed.Config{Library: testenv.Library(t), ModelPath: testenv.Model(t, tt.model)})
+			e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.Library(t)}, ModelConfig: embed.ModelConfig{ModelPath: testenv.Model(t, tt.model)}})
 			require.NoError(t, err)
 			defer e.Close()
 			for _, text := range append([]string{"", " \n"}, zeroWidth...) {

@@ -38,7 +38,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := NewEngine(cfg.EngineConfig())
+	e, err := NewEngine(cfg.EngineConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		if name == "" {
 			name = DefaultModelName
 		}
-		if err := e.LoadModel(ctx, name, cfg.ModelConfig()); err != nil {
+		if err := e.LoadModel(ctx, name, cfg.ModelConfig); err != nil {
 			e.Close()
 			return nil, err
 		}
@@ -120,7 +120,7 @@ func findLibrary(cfg *EngineConfig) (platform.Found, error) {
 // Open is New with only a model path: the model is loaded as "default"
 // and every other setting is its default.
 func Open(ctx context.Context, modelPath string) (*Engine, error) {
-	return New(ctx, Config{ModelPath: modelPath})
+	return New(ctx, Config{ModelConfig: ModelConfig{ModelPath: modelPath}})
 }
 
 // LoadModel loads the GGUF file cfg.ModelPath under name. The file is

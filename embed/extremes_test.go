@@ -196,7 +196,7 @@ func runExtreme(c extremeCase) (kind, detail string) {
 	if trained <= 0 {
 		return "WRONG", "the model reports no trained context"
 	}
-	cfg := embed.Config{ModelPath: c.Path}
+	cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: c.Path}}
 	if c.Model == "stories260K" {
 		cfg.Pooling = embed.PoolingLast // it declares none
 	}
@@ -220,7 +220,7 @@ func runExtreme(c extremeCase) (kind, detail string) {
 var trainedContexts = map[string]int{}
 
 func trainedContext(ctx context.Context, path string) (int, error) {
-	e, err := embed.New(ctx, embed.Config{ModelPath: path, Pooling: embed.PoolingLast, Contexts: 1, Threads: 1})
+	e, err := embed.New(ctx, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: path, Pooling: embed.PoolingLast, Contexts: 1, Threads: 1}})
 	if err != nil {
 		return 0, err
 	}

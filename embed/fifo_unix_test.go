@@ -25,7 +25,7 @@ func TestModelNotRegularFile(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		e, err := embed.New(context.Background(), embed.Config{Library: lib, ModelPath: fifo})
+		e, err := embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: fifo}})
 		if e != nil {
 			e.Close()
 		}

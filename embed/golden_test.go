@@ -37,7 +37,7 @@ func TestGoldenFixtures(t *testing.T) {
 			require.NoError(t, json.Unmarshal(b, &g))
 			require.NotEmpty(t, g.Results)
 
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, s.Name)})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, s.Name)}})
 			info, err := e.ModelInfo("")
 			require.NoError(t, err)
 			assert.Equal(t, g.Dim, info.Dim)

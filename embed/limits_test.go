@@ -15,7 +15,7 @@ import (
 // typed error before anything is queued, and an input over WithMaxTokens
 // fails alone.
 func TestCallLimits(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{Threads: 1})
+	e := open(t, "bert-mean", embed.Config{ModelConfig: embed.ModelConfig{Threads: 1}})
 	m := e.Model("")
 	long := strings.Repeat("word ", 40)
 	n, err := m.CountTokens(long)
@@ -63,7 +63,7 @@ func TestCallLimits(t *testing.T) {
 // TestModelHandle checks that a handle and the engine-level calls agree,
 // and that a handle follows its name across unload and load.
 func TestModelHandle(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{Threads: 1})
+	e := open(t, "bert-mean", embed.Config{ModelConfig: embed.ModelConfig{Threads: 1}})
 	ctx := context.Background()
 	h := e.Model(embed.DefaultModelName)
 	assert.Equal(t, embed.DefaultModelName, h.Name())

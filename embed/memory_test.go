@@ -25,7 +25,7 @@ import (
 func TestContextMemoryBound(t *testing.T) {
 	for _, name := range []string{"qwen3-last", "bert-mean"} {
 		t.Run(name, func(t *testing.T) {
-			e := open(t, name, embed.Config{Contexts: 1})
+			e := open(t, name, embed.Config{ModelConfig: embed.ModelConfig{Contexts: 1}})
 			info, err := e.ModelInfo("")
 			require.NoError(t, err)
 			debug.FreeOSMemory()
@@ -53,11 +53,11 @@ func TestSplitDecodeMatchesOneCall(t *testing.T) {
 	bg := context.Background()
 	for _, p := range []embed.Pooling{embed.PoolingLast, embed.PoolingMean, embed.PoolingCLS} {
 		t.Run(p.String(), func(t *testing.T) {
-			split := open(t, "qwen3-last", embed.Config{ContextSize: 1024, Contexts: 1})
+			split := open(t, "qwen3-last", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 1024, Contexts: 1}})
 			info, err := split.ModelInfo("")
 			require.NoError(t, err)
 			require.Less(t, info.UBatchSize, 500, "the long text spans calls")
-			whole := open(t, "qwen3-last", embed.Config{ContextSize: 1024, Contexts: 1, UBatchSize: 1024})
+			whole := open(t, "qwen3-last", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 1024, Contexts: 1, UBatchSize: 1024}})
 			a, err := split.EmbedBatch(bg, "", texts, embed.WithPooling(p))
 			require.NoError(t, err)
 			b, err := whole.EmbedBatch(bg, "", texts, embed.WithPooling(p))
@@ -81,7 +81,7 @@ func TestSplitDecodeMatchesOneCall(t *testing.T) {
 		})
 	}
 	t.Run("rerank", func(t *testing.T) {
-		cfg := embed.Config{ModelPath: testenv.Fixture(t, "qwen3-rerank-tiny"), ContextSize: 1024, Contexts: 1}
+		cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "qwen3-rerank-tiny"), ContextSize: 1024, Contexts: 1}}
 		split := newEngine(t, cfg)
 		cfg.UBatchSize = 1024
 		whole := newEngine(t, cfg)
@@ -110,7 +110,7 @@ func cosine(a, b []float32) float64 {
 // being evaluated frees the model's worker within the ubatch in flight:
 // the next call does not wait for the rest of the abandoned text.
 func TestCanceledDecodeFreesWorker(t *testing.T) {
-	e := open(t, "qwen3-last", embed.Config{Contexts: 1, Threads: 1})
+	e := open(t, "qwen3-last", embed.Config{ModelConfig: embed.ModelConfig{Contexts: 1, Threads: 1}})
 	info, err := e.ModelInfo("")
 	require.NoError(t, err)
 	long := strings.Repeat("llamas eat grass and live in herds. ", info.ContextSize)

@@ -41,7 +41,7 @@ func TestHostileMetadataRefused(t *testing.T) {
 				copyModel(t, src, c.key)(w)
 				require.NoError(t, w.Set(c.key, c.value))
 			})
-			e, err := embed.New(context.Background(), embed.Config{Library: testenv.Library(t), ModelPath: path, ContextSize: 128})
+			e, err := embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.Library(t)}, ModelConfig: embed.ModelConfig{ModelPath: path, ContextSize: 128}})
 			if c.err == nil {
 				require.NoError(t, err)
 				defer e.Close()

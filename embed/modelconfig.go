@@ -10,7 +10,7 @@ import (
 
 // EngineConfig holds the settings of an [Engine] as a whole: the library,
 // the logger, the vector cache, and the defaults of every model's
-// MemoryLimit and OnBatch. [Config] holds the same fields.
+// MemoryLimit and OnBatch. [Config] embeds it.
 type EngineConfig struct {
 	// Library is the llama library file, or a directory holding it.
 	// Default: searched as package platform describes ($EMBELLAMA_LIB_DIR,

@@ -43,7 +43,7 @@ func TestModelFileChangedWhileLoaded(t *testing.T) {
 func modelFileChildMain(t *testing.T) {
 	path := os.Getenv(modelFileChild)
 	ctx := context.Background()
-	e, err := embed.New(ctx, embed.Config{Library: os.Getenv("EMBELLAMA_TEST_LIB"), ModelPath: path})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: os.Getenv("EMBELLAMA_TEST_LIB")}, ModelConfig: embed.ModelConfig{ModelPath: path}})
 	require.NoError(t, err)
 	defer e.Close()
 	texts := []string{"hello world", "The quick brown fox jumps over the lazy dog."}

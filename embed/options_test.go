@@ -177,7 +177,7 @@ func TestTruncation(t *testing.T) {
 }
 
 func TestCache(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{CacheSize: 1 << 20})
+	e := open(t, "bert-mean", embed.Config{EngineConfig: embed.EngineConfig{CacheSize: 1 << 20}})
 	a, err := e.Embed(bg, "", "hello world")
 	require.NoError(t, err)
 	assert.Equal(t, embed.CacheStats{Misses: 1, Entries: 1, Bytes: e.CacheStats().Bytes, Limit: 1 << 20}, e.CacheStats())
@@ -201,8 +201,7 @@ func TestProgress(t *testing.T) {
 	// Progress updates coalesce when the waiting caller is not scheduled
 	// between batches (a busy machine): one context, and a pause after
 	// each batch, let it see them finish one by one.
-	e := open(t, "bert-mean", embed.Config{BatchSize: 512, MaxSequences: 8, Contexts: 1,
-		OnBatch: func(embed.BatchInfo) { time.Sleep(5 * time.Millisecond) }})
+	e := open(t, "bert-mean", embed.Config{EngineConfig: embed.EngineConfig{OnBatch: func(embed.BatchInfo) { time.Sleep(5 * time.Millisecond) }}, ModelConfig: embed.ModelConfig{BatchSize: 512, MaxSequences: 8, Contexts: 1}})
 	texts := make([]string, 100)
 	for i := range texts {
 		texts[i] = strings.Repeat("word ", 1+i%20)
@@ -226,7 +225,7 @@ func TestProgress(t *testing.T) {
 }
 
 func TestMaxQueue(t *testing.T) {
-	e := open(t, "bert-mean", embed.Config{MaxQueue: 10})
+	e := open(t, "bert-mean", embed.Config{ModelConfig: embed.ModelConfig{MaxQueue: 10}})
 	texts := make([]string, 11)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text %d", i)
@@ -266,11 +265,11 @@ func TestEmbedBatchTokens(t *testing.T) {
 func TestStatsAndOnBatch(t *testing.T) {
 	var mu sync.Mutex
 	var infos []embed.BatchInfo
-	e := open(t, "bert-mean", embed.Config{BatchSize: 512, OnBatch: func(b embed.BatchInfo) {
+	e := open(t, "bert-mean", embed.Config{EngineConfig: embed.EngineConfig{OnBatch: func(b embed.BatchInfo) {
 		mu.Lock()
 		infos = append(infos, b)
 		mu.Unlock()
-	}})
+	}}, ModelConfig: embed.ModelConfig{BatchSize: 512}})
 	texts := make([]string, 50)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("%d %s", i, strings.Repeat("word ", 19)) // 22 tokens with [CLS] and [SEP]

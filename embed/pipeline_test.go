@@ -16,8 +16,8 @@ import (
 // are one job, packed together like the texts of EmbedBatch, not one
 // decode per document.
 func TestLateChunksShareDecodes(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512,
-		Contexts: 1, BatchTarget: 512, MaxSequences: 8})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 512,
+		Contexts: 1, BatchTarget: 512, MaxSequences: 8}})
 	docs := []string{"Llamas eat grass. They live in herds.", "The giant panda eats bamboo.",
 		"Embellama turns text into vectors.", "Tokyo is the capital of Japan."}
 	before, err := e.Stats("")
@@ -51,7 +51,7 @@ func TestLateChunksShareDecodes(t *testing.T) {
 // apply with ErrInvalidOption instead of ignoring it, and takes those it
 // applies.
 func TestUnsupportedOptions(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 128})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 128}})
 	ctx := context.Background()
 	m := e.Model("")
 	doc := []string{"Llamas eat grass. They live in herds."}
@@ -100,7 +100,7 @@ func TestUnsupportedOptions(t *testing.T) {
 // bounds the vectors of a response; review R1/R8), and WithMaxTokens
 // bounds a late document as it bounds a plain chunk.
 func TestChunkLimits(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 128})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny"), ContextSize: 128}})
 	ctx := context.Background()
 	doc := strings.Repeat("Llamas eat grass. ", 8)
 	for _, late := range []bool{false, true} {

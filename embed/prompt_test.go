@@ -17,7 +17,7 @@ import (
 func TestPrompts(t *testing.T) {
 	ctx := context.Background()
 	path := testenv.Fixture(t, "nomic-bert-tiny")
-	e := newEngine(t, embed.Config{ModelPath: path})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: path}})
 	info, err := e.ModelInfo("")
 	require.NoError(t, err)
 	byName := map[string]embed.PromptInfo{}
@@ -58,7 +58,7 @@ func TestPrompts(t *testing.T) {
 
 func TestPromptOverrides(t *testing.T) {
 	ctx := context.Background()
-	cfg := embed.Config{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), DefaultPrompt: "document"}
+	cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), DefaultPrompt: "document"}}
 	require.NoError(t, cfg.ApplyEnv(func(k string) string {
 		return map[string]string{"EMBELLAMA_PROMPT_QUERY": "mine: "}[k]
 	}))
@@ -83,7 +83,7 @@ func TestPromptOverrides(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, def, "the default prompt applies when a call names none")
 
-	bad := embed.Config{Prompts: map[string]string{"a b": "x"}, DefaultPrompt: "no spaces"}
+	bad := embed.Config{ModelConfig: embed.ModelConfig{Prompts: map[string]string{"a b": "x"}, DefaultPrompt: "no spaces"}}
 	assert.ErrorIs(t, bad.Validate(), embed.ErrInvalidConfig)
 }
 
@@ -91,7 +91,7 @@ func TestPromptOverrides(t *testing.T) {
 // prompt, from either end.
 func TestPromptNeverTruncated(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 16})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 16}})
 	prompt, err := e.TokenizeWith("", "", embed.TokenizeOptions{Prompt: "query"})
 	require.NoError(t, err)
 	require.NotEmpty(t, prompt)

@@ -220,14 +220,14 @@ func TestOpenErrors(t *testing.T) {
 		cfg  embed.Config
 		want error
 	}{
-		{"missing model", embed.Config{Library: lib, ModelPath: filepath.Join(dir, "nope.gguf")}, embed.ErrModelNotFound},
-		{"model is a directory", embed.Config{Library: lib, ModelPath: dir}, embed.ErrModelLoad},
-		{"library not found", embed.Config{Library: filepath.Join(dir, "nolib"), ModelPath: bert}, embed.ErrLibrary},
-		{"bad context size", embed.Config{Library: lib, ModelPath: bert, ContextSize: 1}, embed.ErrInvalidConfig},
-		{"bad threads", embed.Config{Library: lib, ModelPath: bert, Threads: -1}, embed.ErrInvalidConfig},
-		{"batch below context", embed.Config{Library: lib, ModelPath: bert, ContextSize: 256, BatchSize: 128}, embed.ErrInvalidConfig},
-		{"not an embedding model", embed.Config{Library: lib, ModelPath: testenv.Model(t, "stories260K.gguf")}, embed.ErrNotEmbeddingModel},
-		{"memory limit", embed.Config{Library: lib, ModelPath: bert, MemoryLimit: 1 << 20}, embed.ErrMemoryLimit},
+		{"missing model", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: filepath.Join(dir, "nope.gguf")}}, embed.ErrModelNotFound},
+		{"model is a directory", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: dir}}, embed.ErrModelLoad},
+		{"library not found", embed.Config{EngineConfig: embed.EngineConfig{Library: filepath.Join(dir, "nolib")}, ModelConfig: embed.ModelConfig{ModelPath: bert}}, embed.ErrLibrary},
+		{"bad context size", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: bert, ContextSize: 1}}, embed.ErrInvalidConfig},
+		{"bad threads", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: bert, Threads: -1}}, embed.ErrInvalidConfig},
+		{"batch below context", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: bert, ContextSize: 256, BatchSize: 128}}, embed.ErrInvalidConfig},
+		{"not an embedding model", embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: testenv.Model(t, "stories260K.gguf")}}, embed.ErrNotEmbeddingModel},
+		{"memory limit", embed.Config{EngineConfig: embed.EngineConfig{Library: lib, MemoryLimit: 1 << 20}, ModelConfig: embed.ModelConfig{ModelPath: bert}}, embed.ErrMemoryLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

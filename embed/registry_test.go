@@ -197,7 +197,7 @@ func check1(m string, i int, v []float32, err error, want map[string][][]float32
 // TestCancelPromptly cancels a long EmbedBatch midway: it must return
 // context.Canceled at once, and the engine must keep working.
 func TestCancelPromptly(t *testing.T) {
-	e := open(t, "qwen3-last", embed.Config{ContextSize: 512})
+	e := open(t, "qwen3-last", embed.Config{ModelConfig: embed.ModelConfig{ContextSize: 512}})
 	texts := make([]string, 2000)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("document %d %s", i, strings.Repeat("some words here ", 10))
@@ -234,24 +234,24 @@ func TestDefaultSettings(t *testing.T) {
 		contexts, target, sequences int
 		err                         string
 	}{
-		{"one thread", embed.Config{Threads: 1}, 1, 256, 256, ""},
-		{"two threads", embed.Config{Threads: 2}, 2, 128, 128, ""},
-		{"eight threads", embed.Config{Threads: 8}, 2, 128, 128, ""},
-		{"one context asked for", embed.Config{Threads: 4, Contexts: 1}, 1, 256, 256, ""},
-		{"three contexts on two threads get two", embed.Config{Threads: 2, Contexts: 3}, 2, 128, 128, ""},
-		{"target asked for", embed.Config{Threads: 2, BatchTarget: 64}, 2, 64, 64, ""},
-		{"target not dividing the batch", embed.Config{Threads: 2, BatchTarget: 100}, 2, 100, 64, ""},
-		{"batch of 600", embed.Config{Threads: 1, BatchSize: 600}, 1, 256, 200, ""},
-		{"sequences asked for", embed.Config{Threads: 2, MaxSequences: 32}, 2, 128, 32, ""},
-		{"sequences not dividing the batch", embed.Config{Threads: 2, MaxSequences: 200}, 0, 0, 0, "MaxSequences"},
-		{"sequences above the batch", embed.Config{BatchSize: 64, MaxSequences: 128}, 0, 0, 0, "MaxSequences"},
+		{"one thread", embed.Config{ModelConfig: embed.ModelConfig{Threads: 1}}, 1, 256, 256, ""},
+		{"two threads", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2}}, 2, 128, 128, ""},
+		{"eight threads", embed.Config{ModelConfig: embed.ModelConfig{Threads: 8}}, 2, 128, 128, ""},
+		{"one context asked for", embed.Config{ModelConfig: embed.ModelConfig{Threads: 4, Contexts: 1}}, 1, 256, 256, ""},
+		{"three contexts on two threads get two", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2, Contexts: 3}}, 2, 128, 128, ""},
+		{"target asked for", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2, BatchTarget: 64}}, 2, 64, 64, ""},
+		{"target not dividing the batch", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2, BatchTarget: 100}}, 2, 100, 64, ""},
+		{"batch of 600", embed.Config{ModelConfig: embed.ModelConfig{Threads: 1, BatchSize: 600}}, 1, 256, 200, ""},
+		{"sequences asked for", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2, MaxSequences: 32}}, 2, 128, 32, ""},
+		{"sequences not dividing the batch", embed.Config{ModelConfig: embed.ModelConfig{Threads: 2, MaxSequences: 200}}, 0, 0, 0, "MaxSequences"},
+		{"sequences above the batch", embed.Config{ModelConfig: embed.ModelConfig{BatchSize: 64, MaxSequences: 128}}, 0, 0, 0, "MaxSequences"},
 	}
 	e := newEngine(t, embed.Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.ModelPath = bert
-			err := e.LoadModel(bg, tt.name, cfg.ModelConfig())
+			err := e.LoadModel(bg, tt.name, cfg.ModelConfig)
 			if tt.err != "" {
 				var ce *embed.ConfigError
 				require.ErrorAs(t, err, &ce)

@@ -16,7 +16,7 @@ import (
 // $EMBELLAMA_BENCH_RERANKER names another reranker GGUF (default: the
 // bert-rerank-tiny fixture); $EMBELLAMA_LIB another library.
 func BenchmarkRerank(b *testing.B) {
-	cfg := embed.Config{ModelPath: os.Getenv("EMBELLAMA_BENCH_RERANKER"), ContextSize: 512}
+	cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: os.Getenv("EMBELLAMA_BENCH_RERANKER"), ContextSize: 512}}
 	if cfg.ModelPath == "" {
 		cfg.ModelPath = testenv.Fixture(b, "bert-rerank-tiny")
 	}

@@ -19,7 +19,7 @@ var rerankers = []string{"bert-rerank-tiny", "qwen3-rerank-tiny"}
 
 func rerankEngine(t *testing.T, name string) *embed.Engine {
 	t.Helper()
-	return newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, name), ContextSize: 128})
+	return newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, name), ContextSize: 128}})
 }
 
 // TestRerankTooLongCounts: every too-long error of Rerank reports the
@@ -117,7 +117,7 @@ func TestRerankCancel(t *testing.T) {
 	}
 	for _, name := range rerankers {
 		t.Run(name, func(t *testing.T) {
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, name)})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, name)}})
 			info, err := e.ModelInfo("")
 			require.NoError(t, err)
 			q := query[:info.ContextSize*2] // about half the context

@@ -69,7 +69,7 @@ func TestRerankGolden(t *testing.T) {
 		}
 		t.Run(s.Name, func(t *testing.T) {
 			g := loadRerankGolden(t, s.Name)
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, s.Name), ContextSize: g.Context})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, s.Name), ContextSize: g.Context}})
 			info, err := e.ModelInfo("")
 			require.NoError(t, err)
 			assert.True(t, info.Reranker)
@@ -130,7 +130,7 @@ func checkScore(t *testing.T, s fixtures.Spec, it embed.RerankItem) {
 }
 
 func TestRerankSorted(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny")})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny")}})
 	docs := []string{"alpha beta", "gamma", "delta epsilon zeta", "eta", "theta iota"}
 	r, err := e.Rerank(context.Background(), "", "which letter?", docs)
 	require.NoError(t, err)
@@ -151,7 +151,7 @@ func TestRerankSorted(t *testing.T) {
 
 func TestRerankErrors(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 32})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 32}})
 
 	_, err := e.Embed(ctx, "", "hello")
 	assert.ErrorIs(t, err, embed.ErrNotEmbeddingModel, "a reranker does not embed")
@@ -181,7 +181,7 @@ func TestRerankErrors(t *testing.T) {
 	assert.Equal(t, 32, r.Items[0].Tokens)
 	assert.False(t, r.Items[1].Truncated)
 
-	m := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-mean-tiny")})
+	m := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-mean-tiny")}})
 	_, err = m.Rerank(ctx, "", "q", []string{"d"})
 	assert.ErrorIs(t, err, embed.ErrNotReranker)
 }
@@ -189,7 +189,7 @@ func TestRerankErrors(t *testing.T) {
 // TestRerankConcurrent runs reranks from several goroutines at once:
 // their pairs share decodes, and each call gets its own scores.
 func TestRerankConcurrent(t *testing.T) {
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512}})
 	g := loadRerankGolden(t, "bert-rerank-tiny")
 	scale := 0.0
 	for _, p := range g.Pairs {
@@ -218,7 +218,7 @@ func TestRerankConcurrent(t *testing.T) {
 // engine's for its model.
 func TestModelHandleRetrieval(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512})
+	e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, "bert-rerank-tiny"), ContextSize: 512}})
 	require.NoError(t, e.LoadModel(ctx, "nomic", embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 512}))
 	docs := []string{"alpha beta", "gamma delta"}
 	want, err := e.Rerank(ctx, "default", "q?", docs)

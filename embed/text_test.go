@@ -13,7 +13,7 @@ import (
 func TestTokenizeDetokenize(t *testing.T) {
 	for _, fixture := range []string{"bert-mean-tiny", "qwen3-last-tiny"} {
 		t.Run(fixture, func(t *testing.T) {
-			e := newEngine(t, embed.Config{ModelPath: testenv.Fixture(t, fixture)})
+			e := newEngine(t, embed.Config{ModelConfig: embed.ModelConfig{ModelPath: testenv.Fixture(t, fixture)}})
 			text := "llamas graze 東京 café"
 			plain, err := e.TokenizeWith("", text, embed.TokenizeOptions{})
 			require.NoError(t, err)

@@ -32,27 +32,27 @@ func TestTroubleshootingMessages(t *testing.T) {
 		got    string // what the code says
 	}{
 		{"platform: llama library not found for", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: t.TempDir()})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: t.TempDir()}})
 			return err
 		}())},
 		{"llama: library version mismatch:", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: testenv.StubLibrary(t, "0.4.0", llama.Symbols())})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.StubLibrary(t, "0.4.0", llama.Symbols())}})
 			return err
 		}())},
 		{"embellama is built for \"0.5.0\"", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: testenv.StubLibrary(t, "0.4.0", llama.Symbols())})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.StubLibrary(t, "0.4.0", llama.Symbols())}})
 			return err
 		}())},
 		{"symbol(s):", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: testenv.StubLibrary(t, llama.PinnedVersion, nil)})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.StubLibrary(t, llama.PinnedVersion, nil)}})
 			return err
 		}())},
 		{"embed: not an embedding model:", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: lib, ModelPath: testenv.Model(t, "stories260K.gguf")})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: testenv.Model(t, "stories260K.gguf")}})
 			return err
 		}())},
 		{"declares no pooling", errText(func() error {
-			_, err := embed.New(ctx, embed.Config{Library: lib, ModelPath: testenv.Model(t, "stories260K.gguf")})
+			_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: testenv.Model(t, "stories260K.gguf")}})
 			return err
 		}())},
 		{"embed: input too long:", errText(func() error {
@@ -68,7 +68,7 @@ func TestTroubleshootingMessages(t *testing.T) {
 			require.NoError(t, err)
 			p := filepath.Join(t.TempDir(), "cut.gguf")
 			require.NoError(t, os.WriteFile(p, data[:len(data)/2], 0o644))
-			_, err = embed.New(ctx, embed.Config{Library: lib, ModelPath: p})
+			_, err = embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: p}})
 			return err
 		}())},
 		{"embed: embedding is not finite", embed.ErrNonFinite.Error()},

@@ -65,17 +65,14 @@ const (
 
 // String returns the device type's name.
 func (t DeviceType) String() string {
-	switch t {
-	case DeviceCPU:
-		return "CPU"
-	case DeviceGPU:
-		return "GPU"
-	case DeviceIGPU:
-		return "iGPU"
-	case DeviceAccel:
-		return "accelerator"
-	case DeviceMeta:
-		return "meta"
+	return enumName([]string{"CPU", "GPU", "iGPU", "accelerator", "meta"}, t)
+}
+
+// enumName returns the name of a C enum's value v, names being those of
+// 0, 1, ... in order, or "unknown".
+func enumName[T ~int32](names []string, v T) string {
+	if v >= 0 && int(v) < len(names) {
+		return names[v]
 	}
 	return "unknown"
 }

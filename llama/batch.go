@@ -61,9 +61,6 @@ func NewBatch(capacity int) (*Batch, error) {
 // Len returns the number of tokens in the batch.
 func (b *Batch) Len() int { return int(b.c.nTokens) }
 
-// Cap returns the batch's capacity in tokens.
-func (b *Batch) Cap() int { return b.capacity }
-
 // Clear empties the batch.
 func (b *Batch) Clear() { b.c.nTokens = 0 }
 

@@ -273,12 +273,6 @@ func (l *Library) Version() string { return l.version }
 // built with and uses.
 func (l *Library) SystemInfo() string { return strings.TrimSpace(llamaPrintSystemInfo()) }
 
-// MaxParallelSequences returns llama_max_parallel_sequences().
-func (l *Library) MaxParallelSequences() int { return int(llamaMaxParallelSequences()) }
-
-// SupportsGPUOffload returns llama_supports_gpu_offload().
-func (l *Library) SupportsGPUOffload() bool { return llamaSupportsGPUOffload() }
-
 // Symbols returns the name of every C function embellama binds: the
 // surface a replacement library must export.
 func Symbols() []string {

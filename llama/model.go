@@ -30,8 +30,6 @@ var (
 	llamaModelNParams func(model uintptr) uint64
 	// uint64_t llama_model_size(const struct llama_model * model);
 	llamaModelSize func(model uintptr) uint64
-	// int32_t llama_model_desc(const struct llama_model * model, char * buf, size_t buf_size);
-	llamaModelDesc func(model uintptr, buf *byte, size uintptr) int32
 	// int32_t llama_model_meta_val_str(const struct llama_model * model, const char * key, char * buf, size_t buf_size);
 	llamaModelMetaValStr func(model uintptr, key string, buf *byte, size uintptr) int32
 	// bool llama_model_has_encoder(const struct llama_model * model);
@@ -56,7 +54,6 @@ var modelFuncs = []loader.Binding{
 	{Fn: &llamaModelNHead, Name: "llama_model_n_head"},
 	{Fn: &llamaModelNParams, Name: "llama_model_n_params"},
 	{Fn: &llamaModelSize, Name: "llama_model_size"},
-	{Fn: &llamaModelDesc, Name: "llama_model_desc"},
 	{Fn: &llamaModelMetaValStr, Name: "llama_model_meta_val_str"},
 	{Fn: &llamaModelHasEncoder, Name: "llama_model_has_encoder"},
 	{Fn: &llamaModelHasDecoder, Name: "llama_model_has_decoder"},
@@ -157,16 +154,6 @@ func (m *Model) HasDecoder() bool { return modelInt(m, llamaModelHasDecoder) }
 // "Q8_0".
 func (m *Model) FileType() string {
 	return llamaFtypeName(modelInt(m, llamaModelFtype))
-}
-
-// Desc returns llama.cpp's one-line description of the model.
-func (m *Model) Desc() string {
-	p, done, err := m.handle()
-	if err != nil {
-		return ""
-	}
-	defer done()
-	return cString(func(buf *byte, n uintptr) int32 { return llamaModelDesc(p, buf, n) })
 }
 
 // Meta returns the value of a GGUF metadata key as a string, and whether

@@ -5,6 +5,8 @@ package llama
 // against a C probe compiled with the pinned headers; change them only
 // together with LLAMA_CPP_VERSION.
 
+import "github.com/embellama/embellama/internal/gguf"
+
 // SplitMode is enum llama_split_mode.
 type SplitMode int32
 
@@ -25,37 +27,20 @@ const (
 	LoadModeMmap LoadMode = 1
 )
 
-// PoolingType is enum llama_pooling_type.
-type PoolingType int32
+// PoolingType is enum llama_pooling_type: the pooling type of the GGUF
+// reader (internal/gguf), defined once there, so that what a file
+// declares and what a context is given cannot drift apart.
+type PoolingType = gguf.Pooling
 
 // Pooling types.
 const (
-	PoolingUnspecified PoolingType = -1
-	PoolingNone        PoolingType = 0
-	PoolingMean        PoolingType = 1
-	PoolingCLS         PoolingType = 2
-	PoolingLast        PoolingType = 3
-	PoolingRank        PoolingType = 4
+	PoolingUnspecified = gguf.PoolingUnspecified
+	PoolingNone        = gguf.PoolingNone
+	PoolingMean        = gguf.PoolingMean
+	PoolingCLS         = gguf.PoolingCLS
+	PoolingLast        = gguf.PoolingLast
+	PoolingRank        = gguf.PoolingRank
 )
-
-// String returns the name llama.cpp uses for the pooling type.
-func (p PoolingType) String() string {
-	switch p {
-	case PoolingUnspecified:
-		return "unspecified"
-	case PoolingNone:
-		return "none"
-	case PoolingMean:
-		return "mean"
-	case PoolingCLS:
-		return "cls"
-	case PoolingLast:
-		return "last"
-	case PoolingRank:
-		return "rank"
-	}
-	return "unknown"
-}
 
 // AttentionType is enum llama_attention_type.
 type AttentionType int32

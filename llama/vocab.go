@@ -64,21 +64,7 @@ const (
 
 // String returns llama.cpp's short name for the tokenizer type.
 func (t VocabType) String() string {
-	switch t {
-	case VocabNone:
-		return "none"
-	case VocabSPM:
-		return "spm"
-	case VocabBPE:
-		return "bpe"
-	case VocabWPM:
-		return "wpm"
-	case VocabUGM:
-		return "ugm"
-	case VocabRWKV:
-		return "rwkv"
-	}
-	return "unknown"
+	return enumName([]string{"none", "spm", "bpe", "wpm", "ugm", "rwkv"}, t)
 }
 
 // Vocab is a model's vocabulary. It is valid while its model is open;

@@ -53,6 +53,16 @@ type Pin struct {
 // as "linux-amd64-cpu" (see [LibDirName]).
 func (p Pin) Dir() string { return LibDirName(p.GOOS, p.GOARCH, p.Backend) }
 
+// Specs returns the pin's packages as one line, such as
+// "@node-llama-cpp/linux-x64-cuda@3.22.1 + @node-llama-cpp/linux-x64@3.22.1".
+func (p Pin) Specs() string {
+	specs := make([]string, len(p.Packages))
+	for i, pkg := range p.Packages {
+		specs[i] = pkg.Spec()
+	}
+	return strings.Join(specs, " + ")
+}
+
 // Source is a pinned llama.cpp source: the node-llama-cpp package whose
 // llama/gitRelease.bundle holds it.
 type Source struct {

@@ -87,3 +87,20 @@ func TestParsePinsRejects(t *testing.T) {
 		assert.Error(t, parsePins(text).err, text)
 	}
 }
+
+func TestPinSpecs(t *testing.T) {
+	tests := []struct {
+		name string
+		pkgs []Package
+		want string
+	}{
+		{"none", nil, ""},
+		{"one", []Package{{Name: "@a/x", Version: "1.0"}}, "@a/x@1.0"},
+		{"two", []Package{{Name: "@a/x", Version: "1.0"}, {Name: "y", Version: "2"}}, "@a/x@1.0 + y@2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Pin{Packages: tt.pkgs}.Specs())
+		})
+	}
+}

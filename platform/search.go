@@ -86,8 +86,11 @@ func UserLibDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("platform: user library directory: %w", err)
 	}
-	return filepath.Join(c, "embellama", "lib"), nil
+	return filepath.Join(c, userLibRel), nil
 }
+
+// userLibRel is [UserLibDir] below the user cache directory.
+var userLibRel = filepath.Join("embellama", "lib")
 
 // Candidates returns the places to look for the library, most specific
 // first, each once. An explicit path or the environment variable, when
@@ -123,17 +126,43 @@ func (s Search) Candidates() []Candidate {
 		below(s.EnvDir, s.envName())
 		return c
 	}
-	if s.ExeDir != "" {
-		add(s.ExeDir, "executable directory")
-		add(filepath.Join(s.ExeDir, "..", "lib", name), "executable directory")
-	}
-	if s.UserDir != "" {
-		add(filepath.Join(s.UserDir, name), "user library directory")
-	}
-	if s.Cwd != "" {
-		add(filepath.Join(s.Cwd, "lib", name), "working directory")
+	for _, p := range defaultPlaces {
+		if root := p.root(s); root != "" {
+			add(filepath.Join(root, p.rel(name)), p.source)
+		}
 	}
 	return c
+}
+
+// defaultPlaces are the places searched when neither a path nor the
+// environment variable names one, in order: the one list that both
+// [Search.Candidates] walks and [DescribeSearch] describes.
+var defaultPlaces = []struct {
+	source string                   // Candidate.Source
+	what   string                   // how DescribeSearch names root
+	root   func(s Search) string    // "" when unknown
+	rel    func(name string) string // below root, for the lib/ folder name
+}{
+	{"executable directory", "<executable's directory>", func(s Search) string { return s.ExeDir }, func(string) string { return "" }},
+	{"executable directory", "<executable's directory>", func(s Search) string { return s.ExeDir }, func(n string) string { return filepath.Join("..", "lib", n) }},
+	{"user library directory", "<user cache>/" + filepath.ToSlash(userLibRel), func(s Search) string { return s.UserDir }, func(n string) string { return n }},
+	{"working directory", ".", func(s Search) string { return s.Cwd }, func(n string) string { return filepath.Join("lib", n) }},
+}
+
+// DescribeSearch says in one line where [DefaultSearch] looks for the
+// library when no path is given, in order, as the help of the CLI's -lib
+// and the documentation show it.
+func DescribeSearch() string {
+	places := make([]string, 0, len(defaultPlaces))
+	for _, p := range defaultPlaces {
+		d := p.what
+		if rel := filepath.ToSlash(p.rel("<os>-<arch>-<backend>")); rel != "" {
+			d += "/" + rel
+		}
+		places = append(places, d)
+	}
+	return "$" + EnvLibDir + " alone when set (a file or a directory, with its <os>-<arch>-<backend>/ and lib/<os>-<arch>-<backend>/), else " +
+		strings.Join(places, ", ")
 }
 
 func (s Search) envName() string {

@@ -3,6 +3,7 @@ package platform_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -300,4 +301,23 @@ func TestDefaultSearchEnv(t *testing.T) {
 	s = platform.DefaultSearch("", platform.CPU, "linux", "amd64")
 	assert.Equal(t, "/opt/dir", s.EnvDir, "EMBELLAMA_LIB_DIR wins over its alias")
 	assert.Equal(t, platform.EnvLibDir, s.Candidates()[0].Source)
+}
+
+// TestDescribeSearch: the description of the default places follows the
+// list Candidates walks, in its order, user library folder included.
+func TestDescribeSearch(t *testing.T) {
+	d := platform.DescribeSearch()
+	s := platform.Search{ExeDir: "/e", UserDir: "/u", Cwd: "/c", GOOS: "linux", GOARCH: "amd64"}
+	var sources []string
+	for _, c := range s.Candidates() {
+		sources = append(sources, c.Source)
+	}
+	assert.Equal(t, []string{"executable directory", "executable directory", "user library directory", "working directory"}, sources)
+	last := -1
+	for _, place := range []string{"$" + platform.EnvLibDir, "<executable's directory>, ", "<executable's directory>/../lib/<os>-<arch>-<backend>",
+		"<user cache>/embellama/lib/<os>-<arch>-<backend>", ", ./lib/<os>-<arch>-<backend>"} {
+		i := strings.Index(d[last+1:], place)
+		require.GreaterOrEqual(t, i, 0, "%q comes next in %q", place, d)
+		last += 1 + i
+	}
 }

@@ -18,7 +18,7 @@ import (
 // prefix) is a client error on the chunking field: it answered 500 in
 // issue 26.
 func TestLateChunkingNotAdditive(t *testing.T) {
-	e, err := embed.New(bg, embed.Config{Library: testenv.Library(t)})
+	e, err := embed.New(bg, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.Library(t)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	require.NoError(t, e.LoadModel(bg, "spm", embed.ModelConfig{ModelPath: testenv.Model(t, "stories260K.gguf"),

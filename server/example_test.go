@@ -19,7 +19,7 @@ import (
 // your own routes.
 func ExampleNew() {
 	ctx := context.Background()
-	cfg := embed.Config{ModelPath: filepath.Join(os.Getenv("EMBELLAMA_MODELS"), "bert-mean.gguf")}
+	cfg := embed.Config{ModelConfig: embed.ModelConfig{ModelPath: filepath.Join(os.Getenv("EMBELLAMA_MODELS"), "bert-mean.gguf")}}
 	e, err := embed.New(ctx, cfg)
 	if err != nil {
 		log.Fatal(err)

@@ -166,7 +166,7 @@ func TestHealthHidesModels(t *testing.T) {
 // refused before anything is evaluated, with a 413 even when evaluating
 // it would have run past the timeout (17.2).
 func TestTokenLimitBeforeEvaluation(t *testing.T) {
-	f := start(t, server.Options{MaxRequestTokens: 1000, MaxInputs: 100_000, Timeout: 300 * time.Millisecond}, embed.Config{MaxQueue: 1 << 20})
+	f := start(t, server.Options{MaxRequestTokens: 1000, MaxInputs: 100_000, Timeout: 300 * time.Millisecond}, embed.Config{ModelConfig: embed.ModelConfig{MaxQueue: 1 << 20}})
 	url := f.http.URL + "/v1/embeddings"
 	ids := make([][]int, 5000)
 	for i := range ids {

@@ -133,7 +133,7 @@ func TestHostileLoad(t *testing.T) {
 // reports its peak RSS.
 func hostileServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	e, err := embed.New(ctx, embed.Config{Library: os.Getenv("EMBELLAMA_TEST_LIB"), ModelPath: os.Getenv("EMBELLAMA_TEST_MODEL")})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: os.Getenv("EMBELLAMA_TEST_LIB")}, ModelConfig: embed.ModelConfig{ModelPath: os.Getenv("EMBELLAMA_TEST_MODEL")}})
 	require.NoError(t, err)
 	defer e.Close()
 	require.NoError(t, e.Warmup(ctx, ""))

@@ -28,7 +28,7 @@ import (
 // number of vectors; valid requests may only be refused with 429; nothing
 // may answer 5xx.
 func TestLoad(t *testing.T) {
-	f := start(t, server.Options{MaxInputs: 256, MaxBodyBytes: 1 << 20}, embed.Config{MaxQueue: 400})
+	f := start(t, server.Options{MaxInputs: 256, MaxBodyBytes: 1 << 20}, embed.Config{ModelConfig: embed.ModelConfig{MaxQueue: 400}})
 	url := f.http.URL + "/v1/embeddings"
 	const clients, perClient = 24, 25
 	type outcome struct {

@@ -136,7 +136,7 @@ func timeToIdle(pid int, limit time.Duration) time.Duration {
 // its peak RSS.
 func mixedServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	e, err := embed.New(ctx, embed.Config{Library: os.Getenv("EMBELLAMA_TEST_LIB")})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: os.Getenv("EMBELLAMA_TEST_LIB")}})
 	require.NoError(t, err)
 	defer e.Close()
 	for _, m := range strings.Split(os.Getenv(mixedChild), ",") {

@@ -25,7 +25,7 @@ import (
 // nomic-bert fixture (built-in prompts) as "default".
 func startRetrieval(t *testing.T, opts ...server.Options) (*embed.Engine, *httptest.Server) {
 	t.Helper()
-	e, err := embed.New(bg, embed.Config{Library: testenv.Library(t)})
+	e, err := embed.New(bg, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.Library(t)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	require.NoError(t, e.LoadModel(bg, "default", embed.ModelConfig{ModelPath: testenv.Fixture(t, "nomic-bert-tiny"), ContextSize: 512}))

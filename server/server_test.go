@@ -40,7 +40,7 @@ func start(t *testing.T, opts server.Options, cfg embed.Config) *fixture {
 	e, err := embed.New(bg, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
-	mc := cfg.ModelConfig()
+	mc := cfg.ModelConfig
 	mc.ModelPath = testenv.Model(t, "bert-mean.gguf")
 	require.NoError(t, e.LoadModel(bg, "default", mc))
 	mc.ModelPath, mc.ContextSize = testenv.Model(t, "qwen3-last.gguf"), 2048
@@ -240,7 +240,7 @@ func TestAPIKey(t *testing.T) {
 }
 
 func TestOverloaded(t *testing.T) {
-	f := start(t, server.Options{}, embed.Config{MaxQueue: 20})
+	f := start(t, server.Options{}, embed.Config{ModelConfig: embed.ModelConfig{MaxQueue: 20}})
 	url := f.http.URL + "/v1/embeddings"
 	texts := make([]string, 21)
 	for i := range texts {

@@ -41,7 +41,7 @@ type badEnv struct {
 
 func newBadEnv(t *testing.T) *badEnv {
 	env := &badEnv{t: t, lib: testenv.Library(t), model: testenv.Model(t, "bert-mean.gguf")}
-	e, err := embed.New(context.Background(), embed.Config{Library: env.lib, ModelPath: env.model, MaxQueue: 200_000})
+	e, err := embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: env.lib}, ModelConfig: embed.ModelConfig{ModelPath: env.model, MaxQueue: 200_000}})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	env.engine = e
@@ -317,7 +317,7 @@ func TestBadInput(t *testing.T) {
 			nil},
 		{"a library of the wrong version",
 			func(t *testing.T) {
-				_, err := embed.New(ctx, embed.Config{Library: testenv.StubLibrary(t, "0.4.2", llama.Symbols())})
+				_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.StubLibrary(t, "0.4.2", llama.Symbols())}})
 				assert.ErrorIs(t, err, embed.ErrLibrary)
 				assert.ErrorIs(t, err, llama.ErrVersion)
 			},
@@ -329,7 +329,7 @@ func TestBadInput(t *testing.T) {
 			nil},
 		{"a library missing symbols",
 			func(t *testing.T) {
-				_, err := embed.New(ctx, embed.Config{Library: testenv.StubLibrary(t, llama.PinnedVersion, llama.Symbols()[:10])})
+				_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.StubLibrary(t, llama.PinnedVersion, llama.Symbols()[:10])}})
 				assert.ErrorIs(t, err, embed.ErrLibrary)
 				assert.ErrorIs(t, err, loader.ErrMissingSymbol)
 				assert.Contains(t, err.Error(), "llama_decode")
@@ -346,7 +346,7 @@ func TestBadInput(t *testing.T) {
 				require.NoError(t, os.Mkdir(filepath.Join(d, "libllama.so"), 0o755))
 				// A directory is searched as one (loader.Open itself refuses a
 				// directory with loader.ErrNotLoadable: see the loader tests).
-				_, err := embed.New(ctx, embed.Config{Library: filepath.Join(d, "libllama.so")})
+				_, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: filepath.Join(d, "libllama.so")}})
 				assert.ErrorIs(t, err, embed.ErrLibrary)
 				assert.ErrorIs(t, err, platform.ErrLibraryNotFound)
 				_, err = loader.Open(filepath.Join(d, "libllama.so"))
@@ -388,7 +388,7 @@ func TestBadInput(t *testing.T) {
 			}},
 		{"use after Close",
 			func(t *testing.T) {
-				e, err := embed.New(ctx, embed.Config{Library: env.lib, ModelPath: env.model})
+				e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: env.lib}, ModelConfig: embed.ModelConfig{ModelPath: env.model}})
 				require.NoError(t, err)
 				require.NoError(t, e.Close())
 				_, err = e.Embed(ctx, "", "x")
@@ -397,7 +397,7 @@ func TestBadInput(t *testing.T) {
 			},
 			nil,
 			func(t *testing.T) {
-				e, err := embed.New(ctx, embed.Config{Library: env.lib, ModelPath: env.model})
+				e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: env.lib}, ModelConfig: embed.ModelConfig{ModelPath: env.model}})
 				require.NoError(t, err)
 				s, err := server.New(server.Options{Engine: e})
 				require.NoError(t, err)
@@ -411,7 +411,7 @@ func TestBadInput(t *testing.T) {
 			}},
 		{"concurrent Close during Embed",
 			func(t *testing.T) {
-				e, err := embed.New(ctx, embed.Config{Library: env.lib, ModelPath: env.model})
+				e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: env.lib}, ModelConfig: embed.ModelConfig{ModelPath: env.model}})
 				require.NoError(t, err)
 				var wg sync.WaitGroup
 				errs := make([]error, 16)

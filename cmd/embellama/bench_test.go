@@ -21,7 +21,7 @@ import (
 // the wrong one (raw logits against sigmoids).
 func TestBenchRerank(t *testing.T) {
 	lib, model := testenv.Library(t), testenv.Fixture(t, "bert-rerank-tiny")
-	e, err := embed.New(context.Background(), embed.Config{Library: lib, ModelPath: model})
+	e, err := embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: lib}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	s, err := server.New(server.Options{Engine: e})

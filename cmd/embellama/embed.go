@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/embellama/embellama/embed"
@@ -18,7 +19,7 @@ import (
 // engineFlags are the flags that configure the engine, shared by the
 // commands that run one: one per entry of embed.Settings with a flag, and
 // -dimensions and -v. Unset flags leave the EMBELLAMA_* environment (see
-// embed.EnvVars) in force.
+// embed.Setting.Env) in force.
 type engineFlags struct {
 	fs      *flag.FlagSet
 	given   []givenFlag // the settings' flags, in command-line order
@@ -32,43 +33,51 @@ type givenFlag struct {
 	value string
 }
 
-// flagDefaults says, per flag of embed.Settings, what the CLI does when it
-// is not given.
-var flagDefaults = map[string]string{
-	"model":        "default: $EMBELLAMA_MODEL, or the first embedding model in $" + envModels + " or ../shared/models",
-	"lib":          "default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu",
-	"backend":      "default: $EMBELLAMA_BACKEND, or cpu; a GPU backend without its device falls back to the CPU, with a warning",
-	"ctx":          "default: the model's context, at most 4096",
-	"batch":        "default: max(ctx, 512)",
-	"batch-target": "default 256 with one context, 128 with more",
-	"threads":      "shared by the contexts; default: physical cores",
-	"contexts":     "evaluating batches side by side; default: 2 on the CPU with 2 threads or more, else 1",
-	"pooling":      "default: the model's",
-	"normalize":    "default l2",
-	"truncate":     "texts longer than ctx: end keeps the beginning, start the end; default error",
-	"flash-attn":   "default auto: off on the CPU for heads not a multiple of 16 wide",
-}
-
 // engineUse says which flags beyond embed.Settings' a command honours,
 // and which of those it has no use for: a command does not define a flag
 // it would ignore, so that giving one is a usage error, not a no-op.
 type engineUse struct {
 	calls   bool     // -dimensions and -prompt-name, options of each call (embed)
-	prompts bool     // -prompt and -default-prompt, the model's prompts
+	prompts bool     // the flags of the prompt settings (-prompt, -default-prompt)
 	skip    []string // flags of embed.Settings the command ignores
+}
+
+// isPromptSetting reports the settings of a model's prompts, whose flags
+// only the commands that apply prompts define.
+func isPromptSetting(s embed.Setting) bool {
+	return strings.HasPrefix(s.Field, "Prompts") || s.Field == "DefaultPrompt"
+}
+
+// setting returns the row of embed.Settings for field.
+func setting(field string) embed.Setting {
+	for _, s := range embed.Settings() {
+		if s.Field == field {
+			return s
+		}
+	}
+	panic("cmd/embellama: no setting " + field) // a typo in this package
+}
+
+// flagUsage is the help of a setting's flag: the table's line, its
+// variable and its default; -model's default is the CLI's own search.
+func flagUsage(s embed.Setting) string {
+	def := strings.ReplaceAll(s.Default, "`", "") // flag takes a backquoted word for the argument's name
+	if s.Field == "ModelPath" {
+		def = describeModelSearch()
+	}
+	if s.Env != "" {
+		return fmt.Sprintf("%s ($%s; default: %s)", s.Doc, s.Env, def)
+	}
+	return fmt.Sprintf("%s (default: %s)", s.Doc, def)
 }
 
 func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 	f := &engineFlags{fs: fs}
 	for _, s := range embed.Settings() {
-		if s.Flag == "" || slices.Contains(use.skip, s.Flag) {
+		if s.Flag == "" || slices.Contains(use.skip, s.Flag) || isPromptSetting(s) && !use.prompts {
 			continue
 		}
-		usage := s.Doc
-		if d := flagDefaults[s.Flag]; d != "" {
-			usage += " (" + d + ")"
-		}
-		fs.Func(s.Flag, usage, func(v string) error {
+		fs.Func(s.Flag, flagUsage(s), func(v string) error {
 			f.given = append(f.given, givenFlag{s, v})
 			return nil
 		})
@@ -76,9 +85,6 @@ func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 	if use.calls {
 		fs.IntVar(&f.dims, "dimensions", 0, "keep the first `n` components, then normalize again (0: all)")
 		f.ret.addPromptName(fs)
-	}
-	if use.prompts {
-		f.ret.addPrompts(fs)
 	}
 	fs.BoolVar(&f.verbose, "v", false, "log llama.cpp's informational messages too (errors are always logged)")
 	return f
@@ -114,12 +120,11 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return cfg, err
 	}
-	err := f.apply(&cfg)
-	f.fs.Visit(func(fl *flag.Flag) { f.ret.apply(fl.Name, &cfg) })
-	if err != nil {
+	if err := f.apply(&cfg); err != nil {
 		return cfg, usageError{err}
 	}
 	if cfg.ModelPath == "" {
+		var err error
 		if cfg.ModelPath, err = defaultModel(); err != nil {
 			return cfg, err
 		}
@@ -223,20 +228,7 @@ func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skip
 	case len(args) > 0:
 		return argRecords(args, skipEmpty), nil
 	}
-	r, name := stdin, ""
-	if file != "" && file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r, name = f, file
-	}
-	o, err := in.options(name, skipEmpty)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := readInputs(r, o)
+	recs, err := readFileInputs(file, stdin, in, skipEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -244,4 +236,23 @@ func readTexts(args []string, file string, stdin io.Reader, in *inputFlags, skip
 		return nil, usageError{errors.New("no text given: pass TEXT arguments, -file, or lines on standard input")}
 	}
 	return recs, nil
+}
+
+// readFileInputs reads the records of the file at path (standard input
+// for "" or "-") as in says.
+func readFileInputs(path string, stdin io.Reader, in *inputFlags, skipEmpty bool) ([]record, error) {
+	r, name := stdin, ""
+	if path != "" && path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	o, err := in.options(name, skipEmpty)
+	if err != nil {
+		return nil, err
+	}
+	return readInputs(r, o)
 }

@@ -14,22 +14,17 @@ import (
 // names the flag which helps, and no "embed: " package prefix after the
 // "embellama COMMAND: " one (nor "platform: ", "gguf: " ...).
 
-// configFlags maps the Config fields that have a flag to that flag.
-var configFlags = map[string]string{
-	"ModelPath":      "-model",
-	"Library":        "-lib",
-	"Backend":        "-backend",
-	"ContextSize":    "-ctx",
-	"BatchSize":      "-batch",
-	"BatchTarget":    "-batch-target",
-	"Threads":        "-threads",
-	"Contexts":       "-contexts",
-	"Pooling":        "-pooling",
-	"Normalize":      "-normalize",
-	"Truncate":       "-truncate",
-	"FlashAttention": "-flash-attn",
-	"MaxQueue":       "-max-queue",
-}
+// configFlags maps the Config fields that have a flag to that flag, from
+// the settings table.
+var configFlags = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range embed.Settings() {
+		if s.Flag != "" {
+			m[s.Field] = "-" + s.Flag
+		}
+	}
+	return m
+}()
 
 // errorHints are what a CLI user does about each of the engine's errors,
 // in the order they are tried (the first that matches wins).
@@ -51,7 +46,7 @@ var errorHints = []struct {
 // packagePrefix matches a Go package's prefix ("embed: ", "platform: ")
 // at the start of the message or of one of its ": "-separated parts: the
 // CLI user reads about the program, not its packages.
-var packagePrefix = regexp.MustCompile(`(^|: )(embed|platform|llama|loader|gguf): `)
+var packagePrefix = regexp.MustCompile(`(^|: )(embed|platform|llama|loader|gguf|download): `)
 
 // configField matches "Config.Field" in a library message.
 var configField = regexp.MustCompile(`Config\.([A-Z][A-Za-z]*)`)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,7 +32,6 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := ef.apply(&cfg); err != nil {
 		return usageError{err}
 	}
-	ef.fs.Visit(func(fl *flag.Flag) { ef.ret.apply(fl.Name, &cfg) })
 	flagModel := ""
 	if ef.flag("model") != "" {
 		flagModel = cfg.ModelPath
@@ -84,24 +82,29 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "model\tnone: %s\n", errorText(err))
 	}
 	if modelPath != "" {
-		mc := cfg.ModelConfig()
+		mc := cfg.ModelConfig
 		mc.ModelPath = modelPath
 		if err := e.LoadModel(context.Background(), "model", mc); err != nil {
 			return err
 		}
 		info, _ := e.ModelInfo("model")
-		fmt.Fprintf(w, "model\t%s (%s)\n", info.Path, source)
-		fmt.Fprintf(w, "  architecture\t%s (%s attention)\n", info.Architecture, map[bool]string{true: "causal", false: "bidirectional"}[info.Causal])
-		fmt.Fprintf(w, "  dimensions\t%d\n", info.Dim)
-		fmt.Fprintf(w, "  pooling\t%s (declared: %s)\n", info.Pooling, info.DeclaredPooling)
-		fmt.Fprintf(w, "  context\t%d tokens (trained: %d)\n", info.ContextSize, info.TrainedContext)
-		fmt.Fprintf(w, "  quantization\t%s, %s parameters, %s\n", info.FileType, human(info.Parameters, 1000, ""), human(uint64(info.FileSize), 1024, "B"))
-		fmt.Fprintf(w, "  tokenizer\t%s, %d tokens\n", info.Tokenizer, info.VocabSize)
-		fmt.Fprintf(w, "  batch\t%d tokens (target %d), %d sequences, %d threads over %d contexts\n", info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.Contexts)
-		fmt.Fprintf(w, "  attention\theads of %d values, flash attention %s\n", info.HeadSize, info.FlashAttention)
-		printRetrieval(w, info)
+		printModel(w, info, source)
 	}
 	return w.Flush()
+}
+
+// printModel adds a loaded model's description to info's table.
+func printModel(w *tabwriter.Writer, info embed.ModelInfo, source string) {
+	fmt.Fprintf(w, "model\t%s (%s)\n", info.Path, source)
+	fmt.Fprintf(w, "  architecture\t%s (%s attention)\n", info.Architecture, map[bool]string{true: "causal", false: "bidirectional"}[info.Causal])
+	fmt.Fprintf(w, "  dimensions\t%d\n", info.Dim)
+	fmt.Fprintf(w, "  pooling\t%s (declared: %s)\n", info.Pooling, info.DeclaredPooling)
+	fmt.Fprintf(w, "  context\t%d tokens (trained: %d)\n", info.ContextSize, info.TrainedContext)
+	fmt.Fprintf(w, "  quantization\t%s, %s parameters, %s\n", info.FileType, human(info.Parameters, 1000, ""), human(uint64(info.FileSize), 1024, "B"))
+	fmt.Fprintf(w, "  tokenizer\t%s, %d tokens\n", info.Tokenizer, info.VocabSize)
+	fmt.Fprintf(w, "  batch\t%d tokens (target %d), %d sequences, %d threads over %d contexts\n", info.BatchSize, info.BatchTarget, info.MaxSequences, info.Threads, info.Contexts)
+	fmt.Fprintf(w, "  attention\theads of %d values, flash attention %s\n", info.HeadSize, info.FlashAttention)
+	printRetrieval(w, info)
 }
 
 // infoModel returns the model info describes and where it came from: the

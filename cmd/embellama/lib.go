@@ -81,7 +81,7 @@ flags:
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%s: %d files match the manifest of %s\n", res.Dir, len(res.Files), pinSpecs(p))
+			fmt.Fprintf(stdout, "%s: %d files match the manifest of %s\n", res.Dir, len(res.Files), p.Specs())
 		}
 		return nil
 	case "list":
@@ -152,17 +152,6 @@ func selectPins(goos, goarch, backend string, all bool) ([]platform.Pin, error) 
 	return []platform.Pin{p}, nil
 }
 
-func pinSpecs(p platform.Pin) string {
-	s := ""
-	for i, pkg := range p.Packages {
-		if i > 0 {
-			s += " + "
-		}
-		s += pkg.Spec()
-	}
-	return s
-}
-
 func listPins(w io.Writer, opts libinstall.Options, pins []platform.Pin) error {
 	fmt.Fprintf(w, "library folder: %s\n", opts.LibDir)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -175,7 +164,7 @@ func listPins(w io.Writer, opts libinstall.Options, pins []platform.Pin) error {
 		} else if err != nil {
 			state = "damaged or another version: run install"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Dir(), p.LlamaVersion, pinSpecs(p), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Dir(), p.LlamaVersion, p.Specs(), state)
 	}
 	return tw.Flush()
 }

@@ -47,6 +47,20 @@ func modelSearchPath() []modelSearch {
 	return path
 }
 
+// describeModelSearch says where the default model is looked for, from
+// modelSearchPath itself: the help of -model.
+func describeModelSearch() string {
+	places := make([]string, 0, 2)
+	for _, s := range modelSearchPath() {
+		if s.dir == "" {
+			places = append(places, s.source)
+		} else {
+			places = append(places, s.dir+" ("+s.source+")")
+		}
+	}
+	return "the first embedding model, by file name, in " + strings.Join(places, ", then ")
+}
+
 // modelDirs returns the directories of modelSearchPath that exist.
 func modelDirs() []string {
 	var dirs []string

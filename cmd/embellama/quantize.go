@@ -20,7 +20,7 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "conversion `threads` (default: physical cores)")
 	force := fs.Bool("f", false, "overwrite OUT if it exists")
 	requant := fs.Bool("requantize", false, "convert tensors that are already quantized (their rounding compounds)")
-	lib := fs.String("lib", "", "llama library `path`, file or directory (default: $EMBELLAMA_LIB_DIR, next to the executable, ./lib/<os>-<arch>-cpu)")
+	lib := fs.String("lib", "", flagUsage(setting("Library")))
 	verbose := fs.Bool("v", false, "log llama.cpp's messages, tensor by tensor")
 	// Flags may come before, between or after the two paths.
 	var paths []string

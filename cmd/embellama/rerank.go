@@ -91,20 +91,10 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // readDocuments reads rerank's documents from the file at path, or from
 // stdin for "-", as inf says; a line that is no document fails them all.
 func readDocuments(path string, stdin io.Reader, inf *inputFlags) ([]record, error) {
-	in, name := stdin, ""
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		in, name = f, path
+	if path == "" {
+		return nil, usageError{errors.New("give one FILE, or - for standard input")}
 	}
-	o, err := inf.options(name, true)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := readInputs(in, o)
+	recs, err := readFileInputs(path, stdin, inf, true)
 	if err != nil {
 		return nil, err
 	}

@@ -12,37 +12,15 @@ import (
 
 	"github.com/embellama/embellama/embed"
 	"github.com/embellama/embellama/internal/outfile"
-	"github.com/embellama/embellama/internal/prompts"
 )
 
-// promptFlag collects repeated -prompt name=text flags.
-type promptFlag map[string]string
-
-func (p promptFlag) String() string { return "" }
-
-func (p promptFlag) Set(s string) error {
-	name, text, err := prompts.ParseOverride(s)
-	if err != nil {
-		return err
-	}
-	p[name] = text
-	return nil
-}
-
-// retrievalFlags are the prompt and chunking flags of the commands that
-// run an engine.
+// retrievalFlags are the per-call prompt and the chunking flags of the
+// commands that run an engine (the model's prompts are settings of
+// embed.Settings).
 type retrievalFlags struct {
-	prompts             promptFlag
-	defaultPrompt, name string
-	chunk, overlap      int
-	late                bool
-}
-
-// addPrompts adds the flags of the model's prompts (its configuration).
-func (r *retrievalFlags) addPrompts(fs *flag.FlagSet) {
-	r.prompts = promptFlag{}
-	fs.Var(r.prompts, "prompt", "set the model's prompt `name=text` (repeatable; such as query=\"query: \"); an empty text removes it")
-	fs.StringVar(&r.defaultPrompt, "default-prompt", "", "prompt `name` applied when a call names none")
+	name           string
+	chunk, overlap int
+	late           bool
 }
 
 // addPromptName adds -prompt-name, an option of each call.
@@ -53,7 +31,7 @@ func (r *retrievalFlags) addPromptName(fs *flag.FlagSet) {
 // addChunkFlags adds the flags of embed's chunking.
 func (r *retrievalFlags) addChunkFlags(fs *flag.FlagSet) {
 	fs.IntVar(&r.chunk, "chunk", 0, "split each text into chunks of at most `n` tokens, one vector per chunk with its byte offsets (JSON lines)")
-	fs.IntVar(&r.overlap, "overlap", 0, "with -chunk: `tokens` each chunk shares with the one before")
+	fs.IntVar(&r.overlap, "overlap", 0, "with -chunk: at most `tokens` each chunk shares with the one before (the words at the edge decide)")
 	fs.BoolVar(&r.late, "late", false, "with -chunk: late chunking, each chunk pooled from the whole text's token vectors")
 }
 
@@ -86,18 +64,6 @@ func (r *retrievalFlags) checkChunkContext(contextSize int) error {
 		return usageError{fmt.Errorf("-chunk %d: chunks must fit the model's context of %d tokens", r.chunk, contextSize)}
 	}
 	return nil
-}
-
-// apply sets the configuration a visited flag names.
-func (r *retrievalFlags) apply(name string, cfg *embed.Config) {
-	switch name {
-	case "prompt":
-		for n, t := range r.prompts {
-			cfg.SetPrompt(n, t)
-		}
-	case "default-prompt":
-		cfg.DefaultPrompt = r.defaultPrompt
-	}
 }
 
 // options returns the per-call options of the flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,20 +18,65 @@ import (
 	"github.com/embellama/embellama/server"
 )
 
-func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// serveFlags are serve's own flags: where it listens, what it loads
+// beyond -model, and the server.Options.
+type serveFlags struct {
+	addr, models, apiKey, aliases    string
+	maxBody, maxPending, minRate     int64
+	maxInputs, maxTokens, maxInBytes int
+	grace, timeout                   time.Duration
+}
+
+func (f *serveFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen `address` (the default accepts local connections only)")
+	fs.StringVar(&f.models, "models", "", "more models to load, as `name=path,...`; -model is loaded as $EMBELLAMA_MODEL_NAME, or \"default\"")
+	fs.StringVar(&f.apiKey, "api-key", os.Getenv("EMBELLAMA_API_KEY"), "require this bearer `key` (default: $EMBELLAMA_API_KEY; none: no authentication)")
+	fs.Int64Var(&f.maxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body in `bytes` (413 above)")
+	fs.IntVar(&f.maxInputs, "max-inputs", server.DefaultMaxInputs, "most inputs per request (413 above)")
+	fs.IntVar(&f.maxTokens, "max-tokens", 0, "most tokens per request (413 above; 0: no bound)")
+	fs.IntVar(&f.maxInBytes, "max-input-bytes", server.DefaultMaxInputBytes, "longest text in `bytes` (413 above)")
+	fs.Int64Var(&f.maxPending, "max-pending", 0, "most request body `bytes` handled at once (429 above; 0: 4 × -max-body)")
+	fs.Int64Var(&f.minRate, "min-body-rate", server.DefaultMinBodyRate, "slowest a request body may arrive once -body-grace has passed, in `bytes` per second (408 and the connection closed below; negative: no minimum)")
+	fs.DurationVar(&f.grace, "body-grace", server.DefaultBodyGrace, "time a request body has before -min-body-rate applies")
+	fs.StringVar(&f.aliases, "alias", "", "more names clients may use for loaded models, as `alias=model,...` (e.g. text-embedding-3-small=default)")
+	fs.DurationVar(&f.timeout, "timeout", server.DefaultTimeout, "longest time to answer a request (503 after)")
+}
+
+// options returns the server's options for engine e, which will load the
+// models named.
+func (f *serveFlags) options(e server.Engine, names []string, alias map[string]string, log *slog.Logger) server.Options {
+	return server.Options{
+		Engine: e, APIKey: f.apiKey, MaxBodyBytes: f.maxBody, MaxInputs: f.maxInputs, MaxInputBytes: f.maxInBytes,
+		MaxRequestTokens: f.maxTokens, MaxPendingBytes: f.maxPending, MinBodyRate: f.minRate, BodyGrace: f.grace,
+		Timeout: f.timeout, Aliases: alias, Models: names, Logger: log,
+	}
+}
+
+// loadList returns the models to load, as name and path, -model's first
+// (under $EMBELLAMA_MODEL_NAME, as embed.New loads Config.ModelPath, or
+// "default"), and the aliases of -alias.
+func (f *serveFlags) loadList(cfg embed.Config) ([][2]string, map[string]string, error) {
+	name := cfg.ModelName
+	if name == "" {
+		name = embed.DefaultModelName
+	}
+	extra, err := parseModels(f.models, name)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	load := append([][2]string{{name, cfg.ModelPath}}, extra...)
+	alias, err := parseAliases(f.aliases, load)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return load, alias, nil
+}
+
+func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	fs := newFlagSet("serve", "", stderr)
 	ef := addEngineFlags(fs, engineUse{prompts: true})
-	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (the default accepts local connections only)")
-	models := fs.String("models", "", "more models to load, as `name=path,...`; -model is loaded as $EMBELLAMA_MODEL_NAME, or \"default\"")
-	apiKey := fs.String("api-key", os.Getenv("EMBELLAMA_API_KEY"), "require this bearer `key` (default: $EMBELLAMA_API_KEY; none: no authentication)")
-	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in `bytes` (413 above)")
-	maxInputs := fs.Int("max-inputs", server.DefaultMaxInputs, "most inputs per request (413 above)")
-	maxTokens := fs.Int("max-tokens", 0, "most tokens per request (413 above; 0: no bound)")
-	maxInputBytes := fs.Int("max-input-bytes", server.DefaultMaxInputBytes, "longest text in `bytes` (413 above)")
-	maxPending := fs.Int64("max-pending", 0, "most request body `bytes` handled at once (429 above; 0: 4 × -max-body)")
-	aliases := fs.String("alias", "", "more names clients may use for loaded models, as `alias=model,...` (e.g. text-embedding-3-small=default)")
-	maxQueue := fs.Int("max-queue", 65536, "most texts waiting per model (429 above)")
-	timeout := fs.Duration("timeout", server.DefaultTimeout, "longest time to answer a request (503 after)")
+	var sf serveFlags
+	sf.add(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,24 +87,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.MaxQueue = *maxQueue
-	// -model is loaded under $EMBELLAMA_MODEL_NAME, as embed.New loads
-	// Config.ModelPath, or "default".
-	name := cfg.ModelName
-	if name == "" {
-		name = embed.DefaultModelName
-	}
-	extra, err := parseModels(*models, name)
+	load, alias, err := sf.loadList(cfg)
 	if err != nil {
-		return usageError{err}
-	}
-	load := append([][2]string{{name, cfg.ModelPath}}, extra...)
-	alias, err := parseAliases(*aliases, load)
-	if err != nil {
-		return usageError{err}
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -72,11 +105,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	for i, m := range load {
 		names[i] = m[0]
 	}
-	srv, err := server.New(server.Options{
-		Engine: e, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxInputs: *maxInputs, MaxInputBytes: *maxInputBytes,
-		MaxRequestTokens: *maxTokens, MaxPendingBytes: *maxPending, Timeout: *timeout, Logger: log,
-		Aliases: alias, Models: names,
-	})
+	srv, err := server.New(sf.options(e, names, alias, log))
 	if errors.Is(err, server.ErrInvalidAPIKey) {
 		return usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
 	}
@@ -88,11 +117,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-
 	errc := make(chan error, 1)
 	listening := make(chan net.Addr, 1)
 	go func() {
-		errc <- srv.ListenAndServe(ctx, *addr, 30*time.Second, func(a net.Addr) { listening <- a })
+		errc <- srv.ListenAndServe(ctx, sf.addr, 30*time.Second, func(a net.Addr) { listening <- a })
 	}()
 	select {
 	case err := <-errc:
@@ -100,22 +128,30 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	case a := <-listening:
 		log.Info("listening; loading models", "addr", a.String())
 	}
-
-	for _, m := range load {
-		mc := cfg.ModelConfig()
-		mc.ModelPath = m[1]
-		if err := e.LoadModel(ctx, m[0], mc); err != nil {
-			stop()
-			<-errc
-			return fmt.Errorf("model %s: %w", m[0], err)
-		}
-		info, _ := e.ModelInfo(m[0])
-		log.Info("model loaded", "name", m[0], "path", absPath(info.Path), "arch", info.Architecture, "dim", info.Dim, "context", info.ContextSize, "pooling", info.Pooling.String())
+	if err := loadModels(ctx, e, cfg.ModelConfig, load, log); err != nil {
+		stop()
+		<-errc
+		return err
 	}
 	log.Info("ready")
 	err = <-errc
 	log.Info("stopped")
 	return err
+}
+
+// loadModels loads each model of load with the settings of mc, and logs
+// what it loaded, with the memory bound of each of its contexts.
+func loadModels(ctx context.Context, e *embed.Engine, mc embed.ModelConfig, load [][2]string, log *slog.Logger) error {
+	for _, m := range load {
+		mc.ModelPath = m[1]
+		if err := e.LoadModel(ctx, m[0], mc); err != nil {
+			return fmt.Errorf("model %s: %w", m[0], err)
+		}
+		info, _ := e.ModelInfo(m[0])
+		log.Info("model loaded", "name", m[0], "path", absPath(info.Path), "arch", info.Architecture, "dim", info.Dim,
+			"context", info.ContextSize, "pooling", info.Pooling.String(), "context_memory", info.ContextMemory)
+	}
+	return nil
 }
 
 // parseModels parses name=path,name=path; main is the name of -model's

@@ -59,4 +59,5 @@ func TestServeLogsModelPaths(t *testing.T) {
 	log := stderr.String()
 	assert.Contains(t, log, `msg="model loaded" name=default path=`+absPath(bert)+" ")
 	assert.Contains(t, log, `msg="model loaded" name=qwen path=`+absPath(qwen)+" ")
+	assert.Regexp(t, `msg="model loaded" name=qwen .* context_memory=[1-9][0-9]{6,}\n`, log, "the memory bound of a context, in bytes")
 }

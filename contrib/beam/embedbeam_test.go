@@ -16,7 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	embedbeam "github.com/embellama/embellama/contrib/beam"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 func TestMain(m *testing.M) { ptest.Main(m) }
@@ -42,11 +43,10 @@ func readJSONL[T any](t *testing.T, path string) []T {
 // against the engine's own in this process.
 func TestJSONLPipeline(t *testing.T) {
 	ctx := context.Background()
-	cfg := contribtest.Config(t)
-	engine := contribtest.Engine(t)
+	engine := testenv.Open(t, openEngine)
 	dir := t.TempDir()
 
-	texts := contribtest.Texts(300)
+	texts := testenv.Texts(300)
 	in, err := os.Create(filepath.Join(dir, "in.jsonl"))
 	require.NoError(t, err)
 	enc := json.NewEncoder(in)
@@ -61,7 +61,7 @@ func TestJSONLPipeline(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, in.Close())
 
-	fn := embedbeam.EmbedFn{Config: embedbeam.Config{ModelPath: cfg.ModelPath, Library: cfg.Library, Backend: "cpu"}, BatchSize: 64}
+	fn := embedbeam.EmbedFn{Config: embedbeam.Config{ModelPath: testenv.Model(t, testenv.DefaultModel), Library: testenv.Library(t), Backend: "cpu"}, BatchSize: 64}
 	out, dead := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "dead.jsonl")
 	_, err = direct.Execute(ctx, embedbeam.JSONL(fn, filepath.Join(dir, "in.jsonl"), out, dead))
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestJSONLPipeline(t *testing.T) {
 		require.NoError(t, err, v.ID)
 		require.False(t, seen[v.ID], "duplicate %s", v.ID)
 		seen[v.ID] = true
-		assert.GreaterOrEqual(t, contribtest.Cosine(v.Vector, want.Vectors[i]), 0.9999, "vector of %s", v.ID)
+		assert.GreaterOrEqual(t, testenv.CosineOf(v.Vector, want.Vectors[i]), 0.9999, "vector of %s", v.ID)
 	}
 
 	failures := readJSONL[embedbeam.Failure](t, dead)
@@ -101,4 +101,9 @@ func TestJSONLPipeline(t *testing.T) {
 func TestSetupNeedsAModel(t *testing.T) {
 	err := (&embedbeam.EmbedFn{}).Setup(context.Background())
 	assert.ErrorContains(t, err, "ModelPath is required")
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

@@ -31,7 +31,7 @@ func acquire(ctx context.Context, cfg Config) (*embed.Engine, error) {
 		s.refs++
 		return s.e, nil
 	}
-	ec := embed.Config{Library: cfg.Library, ModelPath: cfg.ModelPath, Threads: cfg.Threads}
+	ec := embed.Config{EngineConfig: embed.EngineConfig{Library: cfg.Library}, ModelConfig: embed.ModelConfig{ModelPath: cfg.ModelPath, Threads: cfg.Threads}}
 	if cfg.Backend != "" {
 		b, err := platform.ParseBackend(cfg.Backend)
 		if err != nil {

@@ -8,15 +8,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embellama/embellama/embed"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // TestOneEnginePerWorker checks that the DoFn instances of a process
 // share one engine, closed after the last Teardown.
 func TestOneEnginePerWorker(t *testing.T) {
 	ctx := context.Background()
-	c := contribtest.Config(t)
-	cfg := Config{ModelPath: c.ModelPath, Library: c.Library, Backend: "cpu"}
+	model := testenv.Model(t, testenv.DefaultModel)
+	cfg := Config{ModelPath: model, Library: testenv.Library(t), Backend: "cpu"}
 	a, b := &EmbedFn{Config: cfg}, &EmbedFn{Config: cfg}
 	require.NoError(t, a.Setup(ctx))
 	require.NoError(t, b.Setup(ctx))
@@ -29,6 +29,6 @@ func TestOneEnginePerWorker(t *testing.T) {
 	_, err = e.Embed(ctx, "", "closed")
 	assert.ErrorIs(t, err, embed.ErrClosed)
 
-	bad := &EmbedFn{Config: Config{ModelPath: c.ModelPath, Backend: "no-such-backend"}}
+	bad := &EmbedFn{Config: Config{ModelPath: model, Backend: "no-such-backend"}}
 	assert.Error(t, bad.Setup(ctx))
 }

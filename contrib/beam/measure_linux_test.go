@@ -11,7 +11,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/stretchr/testify/require"
 
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // envMeasure turns TestThroughput on; it is a measurement, not a check.
@@ -31,8 +31,8 @@ func TestThroughput(t *testing.T) {
 	if !inPrivateNetwork(t) {
 		return
 	}
-	engine := contribtest.Engine(t)
-	good := contribtest.Texts(prismTexts)
+	engine := testenv.Open(t, openEngine)
+	good := testenv.Texts(prismTexts)
 	_, err = engine.EmbedBatch(t.Context(), "", good[:256]) // warm up
 	require.NoError(t, err)
 	rate := func(took time.Duration) float64 { return float64(len(good)) / took.Seconds() }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // envNetns is set, in the re-executed test binary, to the network
@@ -47,10 +47,10 @@ func inPrivateNetwork(t *testing.T) bool {
 	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
-		contribtest.Missing(t, "unshare (util-linux), to run prism in a private network namespace: %v", err)
+		testenv.Missing(t, "unshare (util-linux), to run prism in a private network namespace: %v", err)
 	}
 	if out, err := exec.Command(unshare, "--net", "--map-root-user", "true").CombinedOutput(); err != nil {
-		contribtest.Missing(t, "unshare --net --map-root-user (user namespaces): %v: %s", err, out)
+		testenv.Missing(t, "unshare --net --map-root-user (user namespaces): %v: %s", err, out)
 	}
 	exe, err := os.Executable()
 	require.NoError(t, err)

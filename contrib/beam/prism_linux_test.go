@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	embedbeam "github.com/embellama/embellama/contrib/beam"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // Sizes of the prism run: texts the engine embeds, and the input shards
@@ -106,7 +106,7 @@ func init() {
 // round robin into n shards, and the bad ones in the middle of the
 // shards, one a shard.
 func shardedInputs(n int) (good []string, shards [][]embedbeam.Text) {
-	good = contribtest.Texts(prismTexts)
+	good = testenv.Texts(prismTexts)
 	shards = make([][]embedbeam.Text, n)
 	for i, text := range good {
 		shards[i%n] = append(shards[i%n], embedbeam.Text{ID: "t" + strconv.Itoa(i), Text: text})
@@ -143,8 +143,7 @@ type runner func(context.Context, *beam.Pipeline) (beam.PipelineResult, error)
 // and returns its outputs and how long the run took.
 func runSharded(t *testing.T, run runner, n int) (good []string, vectors []embedbeam.Vector, failures []embedbeam.Failure, took time.Duration) {
 	t.Helper()
-	cfg := contribtest.Config(t)
-	fn := embedbeam.EmbedFn{Config: embedbeam.Config{ModelPath: cfg.ModelPath, Library: cfg.Library, Backend: "cpu"}, BatchSize: 256}
+	fn := embedbeam.EmbedFn{Config: embedbeam.Config{ModelPath: testenv.Model(t, testenv.DefaultModel), Library: testenv.Library(t), Backend: "cpu"}, BatchSize: 256}
 	good, shards := shardedInputs(n)
 	dir := t.TempDir()
 	out, dead := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "dead.jsonl")
@@ -202,7 +201,7 @@ func checkOutputs(t *testing.T, good []string, vectors []embedbeam.Vector, failu
 	require.Len(t, seen, len(good)+len(badTexts), "no ID beside the inputs'")
 	require.Len(t, vectors, len(good))
 
-	ref, err := contribtest.Engine(t).EmbedBatch(t.Context(), "", good)
+	ref, err := testenv.Open(t, openEngine).EmbedBatch(t.Context(), "", good)
 	require.NoError(t, err)
 	require.NoError(t, ref.Err())
 	for _, v := range vectors {
@@ -230,7 +229,7 @@ func assertSameVector(t *testing.T, want, got []float32, id string) {
 		worst = max(worst, float64(abs32(want[d]-got[d])))
 	}
 	assert.LessOrEqual(t, worst, 1e-3, "%s: largest difference from the library's vector", id)
-	assert.GreaterOrEqual(t, contribtest.Cosine(want, got), 0.9999, "%s: cosine with the library's vector", id)
+	assert.GreaterOrEqual(t, testenv.CosineOf(want, got), 0.9999, "%s: cosine with the library's vector", id)
 }
 
 func abs32(x float32) float32 {

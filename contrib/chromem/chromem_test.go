@@ -12,7 +12,7 @@ import (
 
 	embchromem "github.com/embellama/embellama/contrib/chromem"
 	"github.com/embellama/embellama/embed"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 func norm(v []float32) float64 {
@@ -26,12 +26,10 @@ func norm(v []float32) float64 {
 // engineNoNorm opens an engine configured not to normalize, to check the
 // adapter normalizes anyway.
 func engineNoNorm(t *testing.T) *embed.Engine {
-	cfg := contribtest.Config(t)
-	cfg.Normalize = embed.NormalizeNone
-	e, err := embed.New(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return testenv.Open(t, func(library, model string) (*embed.Engine, error) {
+		return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library},
+			ModelConfig: embed.ModelConfig{ModelPath: model, Normalize: embed.NormalizeNone}})
+	})
 }
 
 func TestPersistentDBAddReopenQuery(t *testing.T) {
@@ -39,7 +37,7 @@ func TestPersistentDBAddReopenQuery(t *testing.T) {
 	e := engineNoNorm(t)
 	fn := embchromem.EmbeddingFunc(e, "")
 	dir := t.TempDir()
-	texts := contribtest.Texts(12)
+	texts := testenv.Texts(12)
 
 	db, err := chromem.NewPersistentDB(dir, false)
 	require.NoError(t, err)
@@ -67,7 +65,7 @@ func TestPersistentDBAddReopenQuery(t *testing.T) {
 		stored, err := c2.GetByID(ctx, "doc"+strconv.Itoa(i))
 		require.NoError(t, err)
 		assert.InDelta(t, 1, norm(stored.Embedding), 1e-5, "chromem-go needs unit vectors")
-		assert.GreaterOrEqual(t, contribtest.Cosine(stored.Embedding, batch.Vectors[i]), 0.9999, "one at a time vs EmbedBatch, doc %d", i)
+		assert.GreaterOrEqual(t, testenv.CosineOf(stored.Embedding, batch.Vectors[i]), 0.9999, "one at a time vs EmbedBatch, doc %d", i)
 
 		res, err := c2.Query(ctx, text, 3, nil, nil)
 		require.NoError(t, err)
@@ -85,7 +83,7 @@ func TestPersistentDBAddReopenQuery(t *testing.T) {
 
 func TestErrorsSurfaceThroughChromem(t *testing.T) {
 	ctx := context.Background()
-	e := contribtest.Engine(t)
+	e := testenv.Open(t, openEngine)
 	db := chromem.NewDB()
 	c, err := db.CreateCollection("docs", nil, embchromem.EmbeddingFunc(e, ""))
 	require.NoError(t, err)
@@ -101,4 +99,9 @@ func TestErrorsSurfaceThroughChromem(t *testing.T) {
 
 	_, err = embchromem.EmbeddingFunc(e, "missing")(ctx, "hi")
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/embellama/embellama v0.0.0
-	github.com/embellama/embellama/internal/contribtest v0.0.0
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -17,5 +16,4 @@ require (
 
 replace (
 	github.com/embellama/embellama => ../..
-	github.com/embellama/embellama/internal/contribtest => ../../internal/contribtest
 )

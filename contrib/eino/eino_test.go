@@ -13,7 +13,7 @@ import (
 
 	"github.com/embellama/embellama/contrib/eino"
 	"github.com/embellama/embellama/embed"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // chain compiles the smallest Eino program around the adapter: a chain
@@ -26,9 +26,9 @@ func chain(t *testing.T, e *eino.Embedder) compose.Runnable[[]string, [][]float6
 
 func TestChainEmbedsLikeTheEngine(t *testing.T) {
 	ctx := context.Background()
-	engine := contribtest.Engine(t)
+	engine := testenv.Open(t, openEngine)
 	r := chain(t, eino.New(engine, ""))
-	texts := contribtest.Texts(16)
+	texts := testenv.Texts(16)
 
 	var started []string
 	var ended *embedding.CallbackOutput
@@ -62,14 +62,14 @@ func TestChainEmbedsLikeTheEngine(t *testing.T) {
 		for j, x := range got[i] {
 			v[j] = float32(x)
 		}
-		assert.GreaterOrEqual(t, contribtest.Cosine(v, single), 0.9999, "batch vs single, text %d", i)
+		assert.GreaterOrEqual(t, testenv.CosineOf(v, single), 0.9999, "batch vs single, text %d", i)
 
 		// A query equal to a document ranks that document first.
 		q, err := r.Invoke(ctx, []string{text})
 		require.NoError(t, err)
 		best, bestSim := -1, -2.0
 		for j := range got {
-			if s := contribtest.Cosine64(q[0], got[j]); s > bestSim {
+			if s := testenv.CosineOf(q[0], got[j]); s > bestSim {
 				best, bestSim = j, s
 			}
 		}
@@ -79,7 +79,7 @@ func TestChainEmbedsLikeTheEngine(t *testing.T) {
 
 func TestErrorsSurfaceThroughEino(t *testing.T) {
 	ctx := context.Background()
-	r := chain(t, eino.New(contribtest.Engine(t), ""))
+	r := chain(t, eino.New(testenv.Open(t, openEngine), ""))
 
 	var failed error
 	h := callbacks.NewHandlerBuilder().OnErrorFn(func(ctx context.Context, info *callbacks.RunInfo, err error) context.Context {
@@ -98,4 +98,9 @@ func TestErrorsSurfaceThroughEino(t *testing.T) {
 	got, err := r.Invoke(ctx, []string{"hi"}, compose.WithEmbeddingOption(embedding.WithModel("default")))
 	require.NoError(t, err)
 	assert.Len(t, got, 1)
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

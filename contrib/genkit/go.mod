@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/embellama/embellama v0.0.0
-	github.com/embellama/embellama/internal/contribtest v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -39,5 +38,4 @@ require (
 
 replace (
 	github.com/embellama/embellama => ../..
-	github.com/embellama/embellama/internal/contribtest => ../../internal/contribtest
 )

@@ -12,11 +12,11 @@ import (
 
 	embgenkit "github.com/embellama/embellama/contrib/genkit"
 	"github.com/embellama/embellama/embed"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 func initGenkit(t *testing.T) (*genkit.Genkit, *embed.Engine) {
-	e := contribtest.Engine(t)
+	e := testenv.Open(t, openEngine)
 	return genkit.Init(context.Background(), genkit.WithPlugins(&embgenkit.Plugin{Engine: e})), e
 }
 
@@ -26,7 +26,7 @@ func TestGenkitEmbedMatchesEngine(t *testing.T) {
 	emb := genkit.LookupEmbedder(g, embgenkit.EmbedderName("default"))
 	require.NotNil(t, emb, "the plugin registered the default model")
 
-	texts := contribtest.Texts(8)
+	texts := testenv.Texts(8)
 	res, err := genkit.Embed(ctx, g, ai.WithEmbedderName("embellama/default"), ai.WithTextDocs(texts...))
 	require.NoError(t, err)
 	require.Len(t, res.Embeddings, len(texts))
@@ -36,7 +36,7 @@ func TestGenkitEmbedMatchesEngine(t *testing.T) {
 		require.Len(t, res.Embeddings[i].Embedding, info.Dim)
 		single, err := e.Embed(ctx, "", text)
 		require.NoError(t, err)
-		assert.GreaterOrEqual(t, contribtest.Cosine(res.Embeddings[i].Embedding, single), 0.9999, "batch vs single, text %d", i)
+		assert.GreaterOrEqual(t, testenv.CosineOf(res.Embeddings[i].Embedding, single), 0.9999, "batch vs single, text %d", i)
 	}
 
 	// A document of several text parts is embedded as their concatenation.
@@ -45,7 +45,7 @@ func TestGenkitEmbedMatchesEngine(t *testing.T) {
 	require.NoError(t, err)
 	whole, err := e.Embed(ctx, "", "hello world")
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, contribtest.Cosine(res.Embeddings[0].Embedding, whole), 0.9999)
+	assert.GreaterOrEqual(t, testenv.CosineOf(res.Embeddings[0].Embedding, whole), 0.9999)
 }
 
 func TestLocalVectorStoreRetrievesEachDocumentFirst(t *testing.T) {
@@ -55,7 +55,7 @@ func TestLocalVectorStoreRetrievesEachDocumentFirst(t *testing.T) {
 		Dir: t.TempDir(), Embedder: genkit.LookupEmbedder(g, embgenkit.EmbedderName("default")),
 	}, nil)
 	require.NoError(t, err)
-	texts := contribtest.Texts(8)
+	texts := testenv.Texts(8)
 	docs := make([]*ai.Document, len(texts))
 	for i, text := range texts {
 		docs[i] = ai.DocumentFromText(text, map[string]any{"n": i})
@@ -86,7 +86,7 @@ func TestErrorsSurfaceThroughGenkit(t *testing.T) {
 
 	// A plugin restricted to a model the engine lacks registers an
 	// embedder whose calls fail with the engine's error.
-	e := contribtest.Engine(t)
+	e := testenv.Open(t, openEngine)
 	g2 := genkit.Init(ctx, genkit.WithPlugins(&embgenkit.Plugin{Engine: e, Models: []string{"other"}}))
 	_, err = genkit.Embed(ctx, g2, ai.WithEmbedderName("embellama/other"), ai.WithTextDocs("hi"))
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
@@ -94,4 +94,9 @@ func TestErrorsSurfaceThroughGenkit(t *testing.T) {
 	// A plugin without an engine registers nothing instead of panicking.
 	g3 := genkit.Init(ctx, genkit.WithPlugins(&embgenkit.Plugin{}))
 	assert.Nil(t, genkit.LookupEmbedder(g3, embgenkit.EmbedderName("default")))
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

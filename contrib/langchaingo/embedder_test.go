@@ -14,7 +14,7 @@ import (
 
 	"github.com/embellama/embellama/contrib/langchaingo"
 	"github.com/embellama/embellama/embed"
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // memoryStore is an in-process vectorstores.VectorStore: LangChainGo
@@ -52,7 +52,7 @@ func (s *memoryStore) SimilaritySearch(ctx context.Context, q string, n int, opt
 	}
 	var out []schema.Document
 	for i, d := range s.docs {
-		d.Score = float32(contribtest.Cosine(qv, s.vecs[i]))
+		d.Score = float32(testenv.CosineOf(qv, s.vecs[i]))
 		if d.Score >= o.ScoreThreshold {
 			out = append(out, d)
 		}
@@ -80,7 +80,7 @@ var corpus = []string{
 
 func TestRetrieverFindsEachDocumentFirst(t *testing.T) {
 	ctx := context.Background()
-	emb := langchaingo.New(contribtest.Engine(t), "")
+	emb := langchaingo.New(testenv.Open(t, openEngine), "")
 	store := &memoryStore{embedder: emb}
 	docs := make([]schema.Document, len(corpus))
 	for i, text := range corpus {
@@ -103,8 +103,8 @@ func TestRetrieverFindsEachDocumentFirst(t *testing.T) {
 
 func TestBatchMatchesSingle(t *testing.T) {
 	ctx := context.Background()
-	emb := langchaingo.New(contribtest.Engine(t), "")
-	texts := contribtest.Texts(16)
+	emb := langchaingo.New(testenv.Open(t, openEngine), "")
+	texts := testenv.Texts(16)
 	batch, err := emb.EmbedDocuments(ctx, texts)
 	require.NoError(t, err)
 	require.Len(t, batch, len(texts))
@@ -120,14 +120,14 @@ func TestBatchMatchesSingle(t *testing.T) {
 	for i, text := range texts {
 		single, err := emb.EmbedQuery(ctx, text)
 		require.NoError(t, err)
-		assert.GreaterOrEqual(t, contribtest.Cosine(batch[i], single), 0.9999, "text %d", i)
-		assert.GreaterOrEqual(t, contribtest.Cosine(viaImpl[i], single), 0.9999, "text %d", i)
+		assert.GreaterOrEqual(t, testenv.CosineOf(batch[i], single), 0.9999, "text %d", i)
+		assert.GreaterOrEqual(t, testenv.CosineOf(viaImpl[i], single), 0.9999, "text %d", i)
 	}
 }
 
 func TestErrorsSurfaceThroughLangChainGo(t *testing.T) {
 	ctx := context.Background()
-	emb := langchaingo.New(contribtest.Engine(t), "")
+	emb := langchaingo.New(testenv.Open(t, openEngine), "")
 	impl, err := embeddings.NewEmbedder(emb)
 	require.NoError(t, err)
 
@@ -139,7 +139,7 @@ func TestErrorsSurfaceThroughLangChainGo(t *testing.T) {
 	require.True(t, errors.As(err, &inErr))
 	assert.Equal(t, 1, inErr.Index)
 
-	_, err = langchaingo.New(contribtest.Engine(t), "no-such-model").EmbedQuery(ctx, "hi")
+	_, err = langchaingo.New(testenv.Open(t, openEngine), "no-such-model").EmbedQuery(ctx, "hi")
 	assert.ErrorIs(t, err, embed.ErrUnknownModel)
 
 	store := &memoryStore{embedder: impl}
@@ -149,4 +149,9 @@ func TestErrorsSurfaceThroughLangChainGo(t *testing.T) {
 	got, err := emb.EmbedDocuments(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

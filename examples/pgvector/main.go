@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.model == "" || o.size <= 0 || o.overlap < 0 || o.overlap >= o.size || o.k <= 0 {
 		return errors.New("-model is required; -chunk > -overlap >= 0; -k > 0")
 	}
-	e, err := embed.New(ctx, embed.Config{ModelPath: o.model, Library: o.lib})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: o.lib}, ModelConfig: embed.ModelConfig{ModelPath: o.model}})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // TestIndexAndQuery runs the example against a real PostgreSQL server:
@@ -23,14 +24,13 @@ import (
 func TestIndexAndQuery(t *testing.T) {
 	ctx := context.Background()
 	dsn := startPostgres(t)
-	cfg := contribtest.Config(t)
-	engine := contribtest.Engine(t)
+	engine := testenv.Open(t, openEngine)
 
 	docs := t.TempDir()
 	files := map[string]string{
-		"a.txt":     strings.Join(contribtest.Texts(60), ". "),
-		"b.md":      "# Notes\n\n" + strings.Join(contribtest.Texts(25), "\n"),
-		"sub/c.txt": "Café déjà vu — ünïcödé " + strings.Join(contribtest.Texts(30)[10:], " "),
+		"a.txt":     strings.Join(testenv.Texts(60), ". "),
+		"b.md":      "# Notes\n\n" + strings.Join(testenv.Texts(25), "\n"),
+		"sub/c.txt": "Café déjà vu — ünïcödé " + strings.Join(testenv.Texts(30)[10:], " "),
 	}
 	for name, text := range files {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(docs, name)), 0o755))
@@ -38,7 +38,7 @@ func TestIndexAndQuery(t *testing.T) {
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(docs, "skip.bin"), []byte("not indexed"), 0o644))
 
-	flags := []string{"-dsn", dsn, "-model", cfg.ModelPath, "-lib", cfg.Library, "-chunk", "300", "-overlap", "60", "-k", "3"}
+	flags := []string{"-dsn", dsn, "-model", testenv.Model(t, testenv.DefaultModel), "-lib", testenv.Library(t), "-chunk", "300", "-overlap", "60", "-k", "3"}
 	var out bytes.Buffer
 	require.NoError(t, run(ctx, append(flags, "index", docs), &out))
 	assert.Equal(t, 3, strings.Count(out.String(), " chunks\n"), out.String())
@@ -77,7 +77,7 @@ func TestIndexAndQuery(t *testing.T) {
 	want, err := engine.EmbedBatch(ctx, "", contents)
 	require.NoError(t, err)
 	for i, r := range stored {
-		assert.GreaterOrEqual(t, contribtest.Cosine(r.vec, want.Vectors[i]), 0.9999, "%s at %d", r.path, r.start)
+		assert.GreaterOrEqual(t, testenv.CosineOf(r.vec, want.Vectors[i]), 0.9999, "%s at %d", r.path, r.start)
 	}
 
 	for _, i := range []int{0, len(stored) / 2, len(stored) - 1} {
@@ -103,4 +103,9 @@ func TestUsageErrors(t *testing.T) {
 	} {
 		assert.Error(t, run(ctx, args, &bytes.Buffer{}), "%q", args)
 	}
+}
+
+// openEngine opens an engine on the tests' library and model (testenv.Open).
+func openEngine(library, model string) (*embed.Engine, error) {
+	return embed.New(context.Background(), embed.Config{EngineConfig: embed.EngineConfig{Library: library}, ModelConfig: embed.ModelConfig{ModelPath: model}})
 }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/embellama/embellama/internal/contribtest"
+	"github.com/embellama/embellama/internal/testenv"
 )
 
 // pgPort is the port of the throwaway cluster. It only names the Unix
@@ -47,7 +47,7 @@ func startPostgres(t *testing.T) string {
 	t.Helper()
 	bin := pgBin()
 	if bin == "" {
-		contribtest.Missing(t, "PostgreSQL server programs (initdb, pg_ctl) under /usr/lib/postgresql/*/bin: make test-deps installs Debian's postgresql")
+		testenv.Missing(t, "PostgreSQL server programs (initdb, pg_ctl) under /usr/lib/postgresql/*/bin: make test-deps installs Debian's postgresql")
 	}
 	dir, err := os.MkdirTemp("", "embellama-pg-")
 	if err != nil {

@@ -21,7 +21,7 @@ var families = []string{"wordpiece", "bpe", "sentencepiece"}
 // skips, or fails under CI=true, without the library or the models.
 func realTokenizers(tb testing.TB) []chunk.Tokenizer {
 	tb.Helper()
-	e, err := embed.New(ctx, embed.Config{Library: testenv.Library(tb)})
+	e, err := embed.New(ctx, embed.Config{EngineConfig: embed.EngineConfig{Library: testenv.Library(tb)}})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { e.Close() })
 	models := []embed.ModelConfig{

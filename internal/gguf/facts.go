@@ -100,31 +100,31 @@ func (f *File) HeadSize() int {
 	return 0
 }
 
-// Pooling is llama.cpp's pooling type as stored in <arch>.pooling_type.
-type Pooling int
+// Pooling is llama.cpp's enum llama_pooling_type, as stored in
+// <arch>.pooling_type: the one definition, which package llama's
+// PoolingType is (an alias), and package embed converts to its own
+// Pooling where it reads a file or configures a context.
+type Pooling int32
 
 // Pooling types, as llama.cpp numbers them.
 const (
-	PoolingNone Pooling = 0
-	PoolingMean Pooling = 1
-	PoolingCLS  Pooling = 2
-	PoolingLast Pooling = 3
-	PoolingRank Pooling = 4
+	// PoolingUnspecified is llama_context_params' "the model's own"; a
+	// file never stores it.
+	PoolingUnspecified Pooling = -1
+	PoolingNone        Pooling = 0
+	PoolingMean        Pooling = 1
+	PoolingCLS         Pooling = 2
+	PoolingLast        Pooling = 3
+	PoolingRank        Pooling = 4
 )
 
-// String returns the pooling's name.
+// poolingNames are the names of PoolingUnspecified to PoolingRank.
+var poolingNames = [...]string{"unspecified", "none", "mean", "cls", "last", "rank"}
+
+// String returns the pooling's name, or "unknown".
 func (p Pooling) String() string {
-	switch p {
-	case PoolingNone:
-		return "none"
-	case PoolingMean:
-		return "mean"
-	case PoolingCLS:
-		return "cls"
-	case PoolingLast:
-		return "last"
-	case PoolingRank:
-		return "rank"
+	if i := int(p) - int(PoolingUnspecified); i >= 0 && i < len(poolingNames) {
+		return poolingNames[i]
 	}
 	return "unknown"
 }

@@ -66,3 +66,12 @@ func TestOpenDirectory(t *testing.T) {
 	_, err = gguf.Open(filepath.Join(t.TempDir(), "absent.gguf"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestPoolingNames: the one pooling enum (package llama's PoolingType is
+// an alias of it) names every value llama.cpp defines.
+func TestPoolingNames(t *testing.T) {
+	for p, want := range map[gguf.Pooling]string{gguf.PoolingUnspecified: "unspecified", gguf.PoolingNone: "none",
+		gguf.PoolingMean: "mean", gguf.PoolingCLS: "cls", gguf.PoolingLast: "last", gguf.PoolingRank: "rank", 5: "unknown"} {
+		assert.Equal(t, want, p.String(), int32(p))
+	}
+}

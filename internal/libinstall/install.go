@@ -95,10 +95,10 @@ func Install(ctx context.Context, opts Options) (Result, error) {
 		in.say("%s: removed %s, left by an install that was stopped\n", in.opts.LibDir, name)
 	}
 	if m, err := readManifest(in.dest); err == nil && m.matches(opts.Pin) && m.fullCheck(in.dest) == nil {
-		in.say("%s: up to date (%s), nothing to do\n", in.dest, packagesLine(opts.Pin))
+		in.say("%s: up to date (%s), nothing to do\n", in.dest, opts.Pin.Specs())
 		return Result{Dir: in.dest, UpToDate: true, Files: m.names()}, nil
 	}
-	in.say("%s: installing %s\n", in.dest, packagesLine(opts.Pin))
+	in.say("%s: installing %s\n", in.dest, opts.Pin.Specs())
 	var tarballs []string
 	for _, pkg := range opts.Pin.Packages {
 		t, err := in.tarball(ctx, pkg)
@@ -211,21 +211,10 @@ func Verify(opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("%w: %s: %w", ErrNotInstalled, in.dest, err)
 	}
 	if !m.matches(opts.Pin) {
-		return Result{}, fmt.Errorf("%w: %s holds %s, pinned %s", ErrModified, in.dest, m.packagesLine(), packagesLine(opts.Pin))
+		return Result{}, fmt.Errorf("%w: %s holds %s, pinned %s", ErrModified, in.dest, m.packagesLine(), opts.Pin.Specs())
 	}
 	if err := m.fullCheck(in.dest); err != nil {
 		return Result{}, err
 	}
 	return Result{Dir: in.dest, Files: m.names()}, nil
-}
-
-func packagesLine(p platform.Pin) string {
-	s := ""
-	for i, pkg := range p.Packages {
-		if i > 0 {
-			s += " + "
-		}
-		s += pkg.Spec()
-	}
-	return s
 }

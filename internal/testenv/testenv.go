@@ -1,7 +1,10 @@
 // Package testenv finds the native library and the models for tests, the
 // same way users find them, and decides what happens when one is missing:
 // the test is skipped on a developer's machine but fails when CI=true, so
-// CI can never pass by skipping.
+// CI can never pass by skipping. It is the one package of test helpers,
+// for the root module and for the modules beside it (contrib/*,
+// examples/*), and imports nothing above package platform: a helper that
+// needs an engine takes a function that makes one ([Open]).
 package testenv
 
 import (
@@ -34,7 +37,9 @@ func Missing(t testing.TB, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
-// RepoRoot returns the repository root (the directory holding go.mod).
+// RepoRoot returns the root of the repository: the nearest directory
+// above the working directory whose go.mod declares the root module (the
+// modules beside it, contrib/* and examples/*, have go.mod files too).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -42,15 +47,28 @@ func RepoRoot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if isRootModule(filepath.Join(dir, "go.mod")) {
 			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("testenv: go.mod not found above the working directory")
+			t.Fatal("testenv: the go.mod of github.com/embellama/embellama is not above the working directory")
 		}
 		dir = parent
 	}
+}
+
+func isRootModule(gomod string) bool {
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.TrimSpace(rest) == "github.com/embellama/embellama"
+		}
+	}
+	return false
 }
 
 // EnvBackend names the environment variable that selects the library the
