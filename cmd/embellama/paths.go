@@ -2,10 +2,6 @@ package main
 
 import "github.com/embellama/embellama/internal/outfile"
 
-// errNotRegular marks an output path that holds something other than a
-// regular file.
-var errNotRegular = outfile.ErrNotRegularFile
-
 // checkOutputPath refuses a path that holds anything but a regular file
 // (a missing path is fine). A file renamed over the path would replace a
 // device (/dev/null, for root), a FIFO or a socket; opening one blocks or
