@@ -49,8 +49,14 @@ func (b *benchFlags) check() error {
 	switch {
 	case b.soak > 0 && (b.file != "" || b.vsServer != "" || b.skipEngine):
 		return usageError{errors.New("-soak runs the engine on the generated corpus: it takes no -file, -vs-server or -server-only")}
+	case b.n < 1:
+		return usageError{errors.New("-n must be at least 1")}
 	case b.perRequest < 1:
 		return usageError{errors.New("-request must be at least 1")}
+	case b.latency < 0 || b.clients < 0 || b.soak < 0 || b.warm < 0:
+		return usageError{errors.New("-latency, -clients, -soak and -warm may not be negative")}
+	case b.rounds < 1:
+		return usageError{errors.New("-rounds must be at least 1")}
 	case b.clientRequest < 1:
 		return usageError{errors.New("-client-request must be at least 1")}
 	case b.serverScores != "raw" && b.serverScores != "relevance":

@@ -55,3 +55,23 @@ func TestBenchRerank(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
 	}
 }
+
+// TestBenchRefusesBadCounts: a count no run can use is a usage error
+// before anything is loaded (review R17: -n -5 printed -24,271,844
+// texts/s).
+func TestBenchRefusesBadCounts(t *testing.T) {
+	tests := []struct{ flag, value, want string }{
+		{"-n", "-5", "-n must be at least 1"},
+		{"-n", "0", "-n must be at least 1"},
+		{"-latency", "-1", "may not be negative"},
+		{"-clients", "-2", "may not be negative"},
+		{"-warmup", "-1", "may not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag+" "+tt.value, func(t *testing.T) {
+			code, _, stderr := runCLI(t, "", "bench", "-model", "missing.gguf", tt.flag, tt.value)
+			assert.Equal(t, exitUsage, code, stderr)
+			assert.Contains(t, stderr, tt.want)
+		})
+	}
+}
