@@ -33,7 +33,7 @@ var errorHints = []struct {
 	hint string
 }{
 	{embed.ErrNotEmbeddingModel, "set -pooling mean, cls or last to embed with it anyway"},
-	{embed.ErrTooLong, "use -truncate end, or split the text"},
+	{embed.ErrTooLong, "use -truncate end (without -chunk), or split the text"},
 	{embed.ErrEmptyInput, "remove it, or pass -skip-empty to leave blank lines out"},
 	{embed.ErrInvalidUTF8, "convert the input to UTF-8"},
 	{embed.ErrNULByte, "remove the NUL bytes"},

@@ -21,7 +21,7 @@ func TestErrorText(t *testing.T) {
 	}{
 		{"too long names -truncate",
 			&embed.InputError{Index: 0, Tokens: 2002, Limit: 512, Err: embed.ErrTooLong},
-			"input too long: 2002 tokens, limit 512 (use -truncate end, or split the text)"},
+			"input too long: 2002 tokens, limit 512 (use -truncate end (without -chunk), or split the text)"},
 		{"empty input names -skip-empty",
 			&embed.InputError{Index: 3, Err: embed.ErrEmptyInput},
 			"empty input (remove it, or pass -skip-empty to leave blank lines out)"},

@@ -49,6 +49,8 @@ func (r *retrievalFlags) checkChunking(fs *flag.FlagSet) error {
 		return usageError{errors.New("-overlap and -late apply to chunks: give -chunk too")}
 	case r.chunk > 0 && given["format"]:
 		return usageError{errors.New("-format does not apply with -chunk, which writes a JSON line per chunk")}
+	case r.chunk > 0 && given["truncate"]:
+		return usageError{errors.New("-truncate does not apply with -chunk: chunks fit the context by construction, and late chunking needs the whole document")}
 	case r.overlap < 0 || r.overlap >= max(r.chunk, 1):
 		return usageError{fmt.Errorf("-overlap %d: want 0 to -chunk minus one (%d)", r.overlap, r.chunk-1)}
 	}

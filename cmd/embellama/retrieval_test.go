@@ -127,6 +127,7 @@ func TestEmbedChunkFlagsChecked(t *testing.T) {
 		{"overlap without chunk", []string{"-overlap", "2"}, "-chunk"},
 		{"late without chunk", []string{"-late"}, "-chunk"},
 		{"-format with chunk", []string{"-chunk", "8", "-format", "npy"}, "-format"},
+		{"-truncate with chunk", []string{"-chunk", "8", "-truncate", "end"}, "-truncate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
