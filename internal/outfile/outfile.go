@@ -71,7 +71,8 @@ func regular(path string, fi fs.FileInfo) error {
 // File is an output being written: a temporary file beside its path.
 type File struct {
 	*os.File
-	path string
+	path      string
+	committed bool
 }
 
 // Create checks path as [Check] does and creates an empty temporary file
@@ -133,14 +134,16 @@ func (f *File) Commit() error {
 		os.Remove(f.Name())
 		return err
 	}
+	f.committed = true
 	return nil
 }
 
 // Abort closes and removes the temporary file: the path keeps what it
 // held. It may be called after Commit, and then does nothing.
 func (f *File) Abort() {
-	f.File.Close()
-	if _, err := os.Lstat(f.Name()); err == nil {
-		os.Remove(f.Name())
+	if f.committed {
+		return
 	}
+	f.File.Close()
+	os.Remove(f.Name())
 }
