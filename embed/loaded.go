@@ -61,6 +61,10 @@ type ModelInfo struct {
 	// FlashAttention is the attention kernel the engine asked llama.cpp
 	// for: on, off, or auto when llama.cpp decides (Config.FlashAttention).
 	FlashAttention FlashAttention
+	// Deterministic reports that each text is evaluated alone, so that its
+	// vector (or a pair's score) is bit-identical whatever shares the call
+	// (ModelConfig.Deterministic).
+	Deterministic bool
 	// HeadSize is the width of one attention head's values.
 	HeadSize int
 	// EstimatedMemory is the footprint checked against ModelConfig.MemoryLimit:

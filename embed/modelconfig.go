@@ -85,7 +85,7 @@ type ModelConfig struct {
 	// of UBatchSize up to BatchTarget (only one long text makes a batch
 	// fuller than that) and 256 (llama.cpp's limit). llama.cpp keeps an
 	// output row of vocabulary size per sequence in every context, so it
-	// costs memory.
+	// costs memory. With Deterministic on (the default) it is 1.
 	MaxSequences int
 	// Threads is the number of CPU threads the model's decodes use, shared
 	// by its contexts: a batch evaluated alone gets all of them (a single
@@ -94,10 +94,19 @@ type ModelConfig struct {
 	Threads int
 	// FlashAttention selects the attention kernel. Default: auto, which
 	// turns it off on the CPU for models whose heads are not a multiple
-	// of 16 values wide, where ggml's kernel is slow, and for rerankers,
-	// whose scores would move with what shares their decode (ggml's CPU
-	// kernel accumulates in F16), and otherwise lets llama.cpp decide.
+	// of 16 values wide, where ggml's kernel is slow, and for rerankers
+	// with Deterministic off, whose scores would move with what shares
+	// their decode (ggml's CPU kernel accumulates in F16), and otherwise
+	// lets llama.cpp decide.
 	FlashAttention FlashAttention
+	// Deterministic makes a text's vector, and a query-document pair's
+	// score, bit-identical whatever else is in the call or in concurrent
+	// calls, whatever the call's size, Contexts and Threads, on a given
+	// library and CPU variant: each text is evaluated alone (MaxSequences
+	// 1; see [Determinism]). Default (auto): on, for rerankers too,
+	// unless MaxSequences is set above 1, which asks for packing.
+	// DeterminismOff packs texts into shared decodes.
+	Deterministic Determinism
 	// Contexts is the number of llama contexts, each with its own
 	// goroutine, that evaluate a model's batches side by side. On the CPU,
 	// two decodes with half the threads each outrun one with all of them
@@ -200,6 +209,12 @@ func (c *ModelConfig) validate() []error {
 	}
 	if !c.FlashAttention.valid() {
 		bad("FlashAttention", c.FlashAttention, "unknown setting")
+	}
+	if !c.Deterministic.valid() {
+		bad("Deterministic", c.Deterministic, "unknown setting")
+	}
+	if c.Deterministic == DeterminismOn && c.MaxSequences > 1 {
+		bad("MaxSequences", c.MaxSequences, "must be 0 or 1 with Deterministic on: each text is evaluated alone")
 	}
 	if !c.Truncate.valid() {
 		bad("Truncate", c.Truncate, "unknown truncation")

@@ -47,6 +47,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
+	det := planDeterminism(&cfg)
 	train := f.ContextLength()
 	if err := planContext(&cfg, train, absolutePositions(f)); err != nil {
 		return plan{}, err
@@ -82,6 +83,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		Contexts:         cfg.Contexts,
 		HeadSize:         f.HeadSize(),
 		FlashAttention:   chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu),
+		Deterministic:    det,
 		EstimatedMemory:  estimateMemory(f, cfg, causal),
 		ContextMemory:    contextMemory(f, cfg, causal),
 	}
@@ -97,11 +99,27 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 				Reason: fmt.Sprintf("the model has no prompt of that name (it has %v)", ret.prompts.Names())}
 		}
 	}
-	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
-		info.FlashAttention = FlashAttentionOff // a reranker's scores move when packed with it (retrieval.go)
+	if ret.rank && !det && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
+		info.FlashAttention = FlashAttentionOff // a packed reranker's scores move with flash attention (retrieval.go)
 	}
 	ret.describe(&info)
 	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, clamped: clamped}, nil
+}
+
+// planDeterminism resolves Deterministic and reports whether it is on.
+// Deterministic mode evaluates each text alone: MaxSequences is 1, so
+// that every llama.cpp call holds the tokens of one text and ggml's
+// kernels see the same shapes at the same offsets whatever else is
+// evaluated (see [Determinism]). Auto is on unless MaxSequences is set
+// above 1, which asks for packing; on with such a MaxSequences is
+// refused before (ModelConfig.Validate).
+func planDeterminism(cfg *ModelConfig) bool {
+	if cfg.Deterministic == DeterminismOff || cfg.MaxSequences > 1 {
+		cfg.Deterministic = DeterminismOff
+		return false
+	}
+	cfg.Deterministic, cfg.MaxSequences = DeterminismOn, 1
+	return true
 }
 
 // choosePooling returns the pooling used when a call names none: the

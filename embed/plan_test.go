@@ -76,8 +76,10 @@ func TestPlanner(t *testing.T) {
 		err  string
 	}{
 		{name: "bert defaults on 2 cores", h: bert, host: cpu2, pool: PoolingMean,
+			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 1}},
+		{name: "bert packed on 2 cores", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: cpu2, pool: PoolingMean,
 			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 128}},
-		{name: "bert on one core", h: bert, host: host{cpu: true, cores: 1}, pool: PoolingMean,
+		{name: "bert packed on one core", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: host{cpu: true, cores: 1}, pool: PoolingMean,
 			want: ModelConfig{Threads: 1, Contexts: 1, BatchTarget: 256, MaxSequences: 256}},
 		{name: "bert on a GPU", h: bert, host: host{cores: 8}, pool: PoolingMean, want: ModelConfig{Threads: 8, Contexts: 1}},
 		{name: "bert without its tensor still has absolute positions", h: header{arch: "bert", train: 512, pooling: 2},
@@ -91,7 +93,7 @@ func TestPlanner(t *testing.T) {
 			cfg: ModelConfig{ContextSize: 2048}, host: cpu2, want: ModelConfig{ContextSize: 2048, BatchSize: 2048}, pool: PoolingLast},
 		{name: "qwen default context is capped", h: qwen, host: cpu2, pool: PoolingLast,
 			want: ModelConfig{ContextSize: DefaultContextSize, BatchSize: DefaultContextSize, UBatchSize: DefaultContextSize}},
-		{name: "causal ubatch kept", h: qwen, cfg: ModelConfig{ContextSize: 1024, UBatchSize: 256}, host: cpu2,
+		{name: "causal ubatch kept", h: qwen, cfg: ModelConfig{ContextSize: 1024, UBatchSize: 256, Deterministic: DeterminismOff}, host: cpu2,
 			want: ModelConfig{UBatchSize: 256, BatchSize: 1024, MaxSequences: 128}, pool: PoolingLast},
 		{name: "encoder ubatch is the batch", h: bert, cfg: ModelConfig{BatchSize: 1024, UBatchSize: 64}, host: cpu2,
 			want: ModelConfig{UBatchSize: 1024}, pool: PoolingMean},
@@ -132,9 +134,13 @@ func TestPlanner(t *testing.T) {
 		{name: "configured pooling wins", h: bert, cfg: ModelConfig{Pooling: PoolingCLS}, host: cpu2, pool: PoolingCLS},
 		{name: "no pooling declared", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
 		{name: "pooling none declared", h: header{arch: "llama", train: 512, pooling: 0}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
-		// A reranker loads (Engine.Rerank scores pairs with it), without
+		// A reranker loads (Engine.Rerank scores pairs with it),
+		// deterministic with llama.cpp's kernel choice, and packed without
 		// flash attention on the CPU (retrieval.go says why).
-		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionOff},
+		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionAuto,
+			want: ModelConfig{MaxSequences: 1}},
+		{name: "rank pooling packed", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOff},
+			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 128}},
 		{name: "pooling given to a model without one", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes},
 			cfg: ModelConfig{Pooling: PoolingLast}, host: cpu2, pool: PoolingLast},
 		{name: "memory limit", h: bert, cfg: ModelConfig{MemoryLimit: 1 << 20}, host: cpu2, err: "!" + ErrMemoryLimit.Error()},
@@ -166,6 +172,43 @@ func TestPlanner(t *testing.T) {
 				assert.Equal(t, tt.pool, p.info.Pooling)
 			}
 			assert.Equal(t, tt.fa, p.info.FlashAttention)
+		})
+	}
+}
+
+// TestPlanDeterminism pins how Deterministic resolves: auto is on (each
+// text alone, MaxSequences 1) unless MaxSequences asks for packing, off
+// packs, and on with packing is refused.
+func TestPlanDeterminism(t *testing.T) {
+	cpu2 := host{cpu: true, cores: 2}
+	tests := []struct {
+		name string
+		cfg  ModelConfig
+		det  bool
+		seqs int
+		err  string
+	}{
+		{name: "auto is on", det: true, seqs: 1},
+		{name: "on", cfg: ModelConfig{Deterministic: DeterminismOn}, det: true, seqs: 1},
+		{name: "on with one sequence", cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 1}, det: true, seqs: 1},
+		{name: "off packs", cfg: ModelConfig{Deterministic: DeterminismOff}, seqs: 128},
+		{name: "auto with packing asked for", cfg: ModelConfig{MaxSequences: 8}, seqs: 8},
+		{name: "on with packing asked for", cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 8}, err: "MaxSequences"},
+		{name: "unknown", cfg: ModelConfig{Deterministic: 7}, err: "Deterministic"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planModel(bert.write(t), tt.cfg, cpu2)
+			if tt.err != "" {
+				var ce *ConfigError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, tt.err, ce.Field)
+				return
+			}
+			require.NoError(t, err)
+			checkPlan(t, p, ModelConfig{MaxSequences: tt.seqs})
+			assert.Equal(t, tt.det, p.info.Deterministic)
+			assert.Equal(t, tt.det, p.cfg.Deterministic == DeterminismOn, "the resolved setting")
 		})
 	}
 }

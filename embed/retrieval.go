@@ -103,11 +103,13 @@ func (r *retrieval) describe(info *ModelInfo) {
 	}
 }
 
-// Rerankers run without flash attention on the CPU unless
-// Config.FlashAttention asks for it (loadModel): ggml's
+// Rerankers with Deterministic off run without flash attention on the
+// CPU unless Config.FlashAttention asks for it (planModel): ggml's
 // CPU flash-attention kernel accumulates values in F16, and a pair packed
 // with others then scored differently from the same pair alone (measured
 // on the bert-rerank-tiny fixture: logits moved by up to 0.007, 4% of
 // one; without it packed and single scores agree to 1e-6). A reranker's
 // single logit has no other components to average that out, as a
-// vector's cosine does.
+// vector's cosine does. In deterministic mode (the default) each pair is
+// evaluated alone, so its score is bit-identical packed or not with
+// either kernel, and llama.cpp's choice stands.

@@ -30,6 +30,9 @@ type Setting struct {
 	Default string
 	// Rules says which values are accepted, and what else to know.
 	Rules string
+	// Switch marks a setting whose flag may be given alone, meaning on
+	// (-flag, -flag=off), as a boolean flag is.
+	Switch bool
 
 	set func(c *Config, s string) error
 }
@@ -144,16 +147,21 @@ var settings = []Setting{
 		Rules:   tokenRange + ", at most BatchSize (refused at load above it, on every model); used by causal models only",
 		set:     intField(func(c *Config) *int { return &c.UBatchSize })},
 	{Field: "MaxSequences", Env: "EMBELLAMA_MAX_SEQUENCES", Doc: "most texts in one decode",
-		Default: fmt.Sprintf("the largest divisor of UBatchSize up to min(%d, BatchTarget)", DefaultMaxSequences),
+		Default: fmt.Sprintf("1 with Deterministic on (the default), else the largest divisor of UBatchSize up to min(%d, BatchTarget)", DefaultMaxSequences),
 		Rules:   fmt.Sprintf("1 to %d, at most BatchSize, must divide UBatchSize (llama.cpp aborts otherwise when it prepares mean pooling)", DefaultMaxSequences),
 		set:     intField(func(c *Config) *int { return &c.MaxSequences })},
 	{Field: "Threads", Env: "EMBELLAMA_THREADS", Flag: "threads", Doc: "CPU `threads`, shared by the contexts",
 		Default: "physical cores", Rules: "1 to 1024; a batch evaluated alone gets all of them, batches side by side split them",
 		set: intField(func(c *Config) *int { return &c.Threads })},
 	{Field: "FlashAttention", Env: "EMBELLAMA_FLASH_ATTENTION", Flag: "flash-attn", Doc: "attention kernel: auto, on or off",
-		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers (exact packed scores), otherwise llama.cpp's choice",
+		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers with Deterministic off (closer packed scores), otherwise llama.cpp's choice",
 		Rules:   "`auto`, `on`, `off`",
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
+	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic", Switch: true,
+		Doc:     "evaluate each text alone, so that its vector (a pair's score) is bit-identical whatever shares the call: auto, on or off",
+		Default: "auto: on, unless MaxSequences is set above 1 (packing)",
+		Rules:   "`auto`, `on`, `off` (also true, false); on needs MaxSequences 0 or 1; the flag alone means on",
+		set:     textOf(func(c *Config) textField { return &c.Deterministic })},
 	{Field: "Contexts", Env: "EMBELLAMA_CONTEXTS", Flag: "contexts", Doc: "llama contexts per model, evaluating batches side by side",
 		Default: "2 on the CPU with at least 2 threads, otherwise 1", Rules: "1 to 64",
 		set: intField(func(c *Config) *int { return &c.Contexts })},

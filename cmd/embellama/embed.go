@@ -77,7 +77,11 @@ func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 		if s.Flag == "" || slices.Contains(use.skip, s.Flag) || isPromptSetting(s) && !use.prompts {
 			continue
 		}
-		fs.Func(s.Flag, flagUsage(s), func(v string) error {
+		add := fs.Func
+		if s.Switch {
+			add = fs.BoolFunc // -deterministic alone means on
+		}
+		add(s.Flag, flagUsage(s), func(v string) error {
 			f.given = append(f.given, givenFlag{s, v})
 			return nil
 		})

@@ -1,0 +1,255 @@
+package embed_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embellama/embellama/embed"
+	"github.com/embellama/embellama/internal/corpus"
+	"github.com/embellama/embellama/internal/testenv"
+)
+
+// detSetups are the three ways a model is loaded for the determinism
+// tests, all in deterministic mode (the default, auto): one context with
+// one thread, two contexts sharing two threads (a batch alone gets both,
+// side by side one each), and one context with two threads. A text's
+// bytes must not depend on which of them evaluates it.
+var detSetups = []embed.ModelConfig{
+	{Threads: 1, Contexts: 1},
+	{Threads: 2, Contexts: 2},
+	{Threads: 2, Contexts: 1},
+}
+
+// detRounds is how many rounds of concurrent packings each test runs per
+// fixture, and detClients the concurrent calls of a round: every round
+// starts detClients calls at once, each on a setup and with a packing of
+// its own, so detRounds*detClients packings are compared per fixture.
+const detClients = 4
+
+// detCorpus returns n texts of 2 to about 300 tokens: the short corpus,
+// and every fifth text the concatenation of four, so that packings mix
+// lengths as real calls do.
+func detCorpus(n int) []string {
+	short := corpus.Generate(corpus.Short, 4*n, 7)
+	out := make([]string, n)
+	for i := range out {
+		out[i] = short[i]
+		if i%5 == 4 {
+			out[i] = strings.Join(short[n+4*i/5:n+4*i/5+4], " ")
+		}
+	}
+	out[0] = "a" // the shortest text: CLS, one token, SEP
+	return out
+}
+
+// packing returns a random call over n texts: 1 to 2n indices drawn
+// with repetition (a text may come twice in one call), in random order.
+func packing(rng *rand.Rand, n int) []int {
+	idx := make([]int, 1+rng.IntN(2*n))
+	for i := range idx {
+		idx[i] = rng.IntN(n)
+	}
+	return idx
+}
+
+// loadSetups loads fixture once per detSetups entry, named "s0", "s1"...
+func loadSetups(t *testing.T, fixture string) (*embed.Engine, []string) {
+	t.Helper()
+	e := newEngine(t, embed.Config{})
+	var names []string
+	for i, cfg := range detSetups {
+		cfg.ModelPath = testenv.Fixture(t, fixture)
+		name := fmt.Sprintf("s%d", i)
+		require.NoError(t, e.LoadModel(context.Background(), name, cfg))
+		info, err := e.Model(name).Info()
+		require.NoError(t, err)
+		require.True(t, info.Deterministic, "deterministic mode is the default")
+		require.Equal(t, 1, info.MaxSequences)
+		names = append(names, name)
+	}
+	return e, names
+}
+
+// runRounds runs rounds of detClients concurrent calls; call evaluates
+// one packing on one setup and returns what differs from the texts
+// evaluated alone ("" when nothing does).
+func runRounds(rounds int, seed uint64, setups, n int, call func(setup int, idx []int) string) []string {
+	var mu sync.Mutex
+	var bad []string
+	for r := range rounds {
+		var wg sync.WaitGroup
+		for c := range detClients {
+			rng := rand.New(rand.NewPCG(seed, uint64(r*detClients+c)))
+			setup, idx := rng.IntN(setups), packing(rng, n)
+			wg.Go(func() {
+				if msg := call(setup, idx); msg != "" {
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("round %d, setup %d, %d texts: %s", r, setup, len(idx), msg))
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return bad
+}
+
+// TestDeterministicBytes proves ModelConfig.Deterministic's claim by
+// comparing bytes (math.Float32bits of every component), never by a
+// tolerance.
+//
+// Design: each text of a corpus of 24 (lengths 3 to about 300 tokens,
+// the shortest a one-word text) is embedded alone, one call per text, on
+// the first setup of detSetups: that is the reference. Then rounds of
+// detClients concurrent calls run; each call takes a random setup (one
+// context and one thread; two contexts sharing two threads; one context
+// with two threads) and a random packing (1 to 48 texts drawn with
+// repetition, in random order), so that the texts share calls with
+// different neighbours, in different positions, while other calls run on
+// the same model and on other loads of it, with 1 or 2 threads. Every
+// vector of every call must be bit-identical to its text's reference.
+// Packings compared: 10 rounds x 4 = 40 calls per fixture on the tiny
+// BERT (mean pooling, F32 weights), 6 x 4 = 24 on the MiniLM-L6 shape in
+// F16 and in Q8_0 (whose activations ggml quantizes and multiplies by
+// repacked or tinyBLAS kernels): 88 calls, about 2,000 vectors.
+//
+// The same packings with Deterministic off are not asserted (they are
+// what the mode exists to avoid: 0 of 40 MiniLM vectors were
+// bit-identical packed and alone); the test logs how many differ, which
+// shows that its packings reach the batch-dependent paths.
+func TestDeterministicBytes(t *testing.T) {
+	for _, c := range []struct {
+		fixture string
+		rounds  int
+	}{
+		{"bert-mean-tiny", 10},
+		{"minilm-l6-f16", 6},
+		{"minilm-l6-q8_0", 6},
+	} {
+		t.Run(c.fixture, func(t *testing.T) {
+			ctx := context.Background()
+			texts := detCorpus(24)
+			e, names := loadSetups(t, c.fixture)
+			ref := make([][]float32, len(texts))
+			for i, text := range texts {
+				v, err := e.Model(names[0]).Embed(ctx, text)
+				require.NoError(t, err)
+				ref[i] = v
+			}
+			bad := runRounds(c.rounds, 1, len(names), len(texts), func(setup int, idx []int) string {
+				in := make([]string, len(idx))
+				for k, i := range idx {
+					in[k] = texts[i]
+				}
+				res, err := e.Model(names[setup]).EmbedBatch(ctx, in)
+				if err != nil {
+					return err.Error()
+				}
+				for k, i := range idx {
+					if d := bitsDiffer(ref[i], res.Vectors[k]); d != "" {
+						return fmt.Sprintf("text %d at position %d: %s", i, k, d)
+					}
+				}
+				return ""
+			})
+			assert.Empty(t, bad, "vectors that moved with their packing")
+			logPackedControl(t, e, c.fixture, texts, ref)
+		})
+	}
+}
+
+// logPackedControl embeds texts in one call with Deterministic off and
+// logs how many vectors differ from ref, the texts alone.
+func logPackedControl(t *testing.T, e *embed.Engine, fixture string, texts []string, ref [][]float32) {
+	t.Helper()
+	err := e.LoadModel(context.Background(), "packed", embed.ModelConfig{ModelPath: testenv.Fixture(t, fixture), Deterministic: embed.DeterminismOff})
+	require.NoError(t, err)
+	info, err := e.Model("packed").Info()
+	require.NoError(t, err)
+	require.False(t, info.Deterministic)
+	res, err := e.Model("packed").EmbedBatch(context.Background(), texts)
+	require.NoError(t, err)
+	moved, worst := 0, 0.0
+	for i, v := range res.Vectors {
+		if bitsDiffer(ref[i], v) != "" {
+			moved++
+		}
+		for k := range v {
+			worst = max(worst, math.Abs(float64(v[k]-ref[i][k])))
+		}
+	}
+	t.Logf("control, Deterministic off, %d texts in one call: %d vectors not bit-identical to alone, max abs difference %.3g", len(texts), moved, worst)
+}
+
+// bitsDiffer returns "" when a and b hold the same bits, else the first
+// component that differs.
+func bitsDiffer(a, b []float32) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("lengths %d and %d", len(a), len(b))
+	}
+	for k := range a {
+		if math.Float32bits(a[k]) != math.Float32bits(b[k]) {
+			return fmt.Sprintf("component %d: %08x (%g) alone, %08x (%g) packed", k, math.Float32bits(a[k]), a[k], math.Float32bits(b[k]), b[k])
+		}
+	}
+	return ""
+}
+
+// TestDeterministicRerankBytes is TestDeterministicBytes for rerankers,
+// at their defaults (deterministic, flash attention as llama.cpp
+// chooses): a query's score against each of 16 documents, one document
+// per call, is the reference, and rounds of detClients concurrent calls
+// score random packings of the documents (1 to 32 with repetition) on
+// random setups; every score's bits (math.Float64bits of Raw, the
+// classifier's output) must equal the reference. Packings compared: 8 x 4
+// = 32 calls on the tiny BERT cross-encoder, 4 x 4 = 16 on the
+// MiniLM-L6-shaped one.
+func TestDeterministicRerankBytes(t *testing.T) {
+	for _, c := range []struct {
+		fixture string
+		rounds  int
+	}{
+		{"bert-rerank-tiny", 8},
+		{"minilm-l6-rerank-f16", 4},
+	} {
+		t.Run(c.fixture, func(t *testing.T) {
+			ctx := context.Background()
+			docs := detCorpus(16)
+			const query = "which river runs past the old stone harbor"
+			e, names := loadSetups(t, c.fixture)
+			ref := make([]uint64, len(docs))
+			for i, d := range docs {
+				res, err := e.Model(names[0]).Rerank(ctx, query, []string{d})
+				require.NoError(t, err)
+				require.NoError(t, res.Err())
+				ref[i] = math.Float64bits(res.Items[0].Raw)
+			}
+			bad := runRounds(c.rounds, 2, len(names), len(docs), func(setup int, idx []int) string {
+				in := make([]string, len(idx))
+				for k, i := range idx {
+					in[k] = docs[i]
+				}
+				res, err := e.Model(names[setup]).Rerank(ctx, query, in)
+				if err != nil {
+					return err.Error()
+				}
+				for k, i := range idx {
+					if got := math.Float64bits(res.Items[k].Raw); got != ref[i] {
+						return fmt.Sprintf("document %d at position %d: %v alone, %v packed", i, k,
+							math.Float64frombits(ref[i]), res.Items[k].Raw)
+					}
+				}
+				return ""
+			})
+			assert.Empty(t, bad, "scores that moved with their packing")
+		})
+	}
+}
