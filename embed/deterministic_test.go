@@ -60,13 +60,14 @@ func packing(rng *rand.Rand, n int) []int {
 	return idx
 }
 
-// loadSetups loads fixture once per detSetups entry, named "s0", "s1"...
-func loadSetups(t *testing.T, fixture string) (*embed.Engine, []string) {
+// loadSetups loads fixture once per detSetups entry, named "s0", "s1"...,
+// with the flash attention setting fa.
+func loadSetups(t *testing.T, fixture string, fa embed.FlashAttention) (*embed.Engine, []string) {
 	t.Helper()
 	e := newEngine(t, embed.Config{})
 	var names []string
 	for i, cfg := range detSetups {
-		cfg.ModelPath = testenv.Fixture(t, fixture)
+		cfg.ModelPath, cfg.FlashAttention = testenv.Fixture(t, fixture), fa
 		name := fmt.Sprintf("s%d", i)
 		require.NoError(t, e.LoadModel(context.Background(), name, cfg))
 		info, err := e.Model(name).Info()
@@ -137,7 +138,7 @@ func TestDeterministicBytes(t *testing.T) {
 		t.Run(c.fixture, func(t *testing.T) {
 			ctx := context.Background()
 			texts := detCorpus(24)
-			e, names := loadSetups(t, c.fixture)
+			e, names := loadSetups(t, c.fixture, embed.FlashAttentionAuto)
 			ref := make([][]float32, len(texts))
 			for i, text := range texts {
 				v, err := e.Model(names[0]).Embed(ctx, text)
@@ -204,27 +205,31 @@ func bitsDiffer(a, b []float32) string {
 }
 
 // TestDeterministicRerankBytes is TestDeterministicBytes for rerankers,
-// at their defaults (deterministic, flash attention as llama.cpp
-// chooses): a query's score against each of 16 documents, one document
-// per call, is the reference, and rounds of detClients concurrent calls
+// at their defaults (deterministic, flash attention off: ggml's plain
+// attention path) and with flash attention on, which moved packed logits
+// by up to 0.007 before (embed/retrieval.go). A query's score against
+// each of 16 documents, one document per call, is the reference, and
+// rounds of detClients concurrent calls
 // score random packings of the documents (1 to 32 with repetition) on
 // random setups; every score's bits (math.Float64bits of Raw, the
 // classifier's output) must equal the reference. Packings compared: 8 x 4
-// = 32 calls on the tiny BERT cross-encoder, 4 x 4 = 16 on the
-// MiniLM-L6-shaped one.
+// = 32 calls on the tiny BERT cross-encoder and 4 x 4 = 16 with flash
+// attention on, 4 x 4 = 16 on the MiniLM-L6-shaped one: 64 calls.
 func TestDeterministicRerankBytes(t *testing.T) {
 	for _, c := range []struct {
 		fixture string
 		rounds  int
+		fa      embed.FlashAttention
 	}{
-		{"bert-rerank-tiny", 8},
-		{"minilm-l6-rerank-f16", 4},
+		{"bert-rerank-tiny", 8, embed.FlashAttentionAuto},
+		{"bert-rerank-tiny", 4, embed.FlashAttentionOn},
+		{"minilm-l6-rerank-f16", 4, embed.FlashAttentionAuto},
 	} {
-		t.Run(c.fixture, func(t *testing.T) {
+		t.Run(c.fixture+"/flash-attention-"+c.fa.String(), func(t *testing.T) {
 			ctx := context.Background()
 			docs := detCorpus(16)
 			const query = "which river runs past the old stone harbor"
-			e, names := loadSetups(t, c.fixture)
+			e, names := loadSetups(t, c.fixture, c.fa)
 			ref := make([]uint64, len(docs))
 			for i, d := range docs {
 				res, err := e.Model(names[0]).Rerank(ctx, query, []string{d})

@@ -99,8 +99,8 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 				Reason: fmt.Sprintf("the model has no prompt of that name (it has %v)", ret.prompts.Names())}
 		}
 	}
-	if ret.rank && !det && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
-		info.FlashAttention = FlashAttentionOff // a packed reranker's scores move with flash attention (retrieval.go)
+	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
+		info.FlashAttention = FlashAttentionOff // F16 keys and values move a reranker's one logit (retrieval.go)
 	}
 	ret.describe(&info)
 	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, clamped: clamped}, nil

@@ -103,13 +103,17 @@ func (r *retrieval) describe(info *ModelInfo) {
 	}
 }
 
-// Rerankers with Deterministic off run without flash attention on the
-// CPU unless Config.FlashAttention asks for it (planModel): ggml's
+// Rerankers run without flash attention on the CPU unless
+// Config.FlashAttention asks for it (planModel): ggml's
 // CPU flash-attention kernel accumulates values in F16, and a pair packed
 // with others then scored differently from the same pair alone (measured
 // on the bert-rerank-tiny fixture: logits moved by up to 0.007, 4% of
 // one; without it packed and single scores agree to 1e-6). A reranker's
 // single logit has no other components to average that out, as a
-// vector's cosine does. In deterministic mode (the default) each pair is
-// evaluated alone, so its score is bit-identical packed or not with
-// either kernel, and llama.cpp's choice stands.
+// vector's cosine does. Deterministic mode (the default) is what makes
+// packed scores equal single-pair scores, bit for bit, with either
+// kernel (each pair is evaluated alone); flash attention stays off at
+// auto because llama.cpp casts an encoder's keys and values to F16 for
+// it, and the scores then stray from the exact kernel's (llama.cpp's
+// reference scores, testdata/golden, recorded without it) by more than
+// the 1e-3 the golden tests allow (the packed measurement above).

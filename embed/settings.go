@@ -154,7 +154,7 @@ var settings = []Setting{
 		Default: "physical cores", Rules: "1 to 1024; a batch evaluated alone gets all of them, batches side by side split them",
 		set: intField(func(c *Config) *int { return &c.Threads })},
 	{Field: "FlashAttention", Env: "EMBELLAMA_FLASH_ATTENTION", Flag: "flash-attn", Doc: "attention kernel: auto, on or off",
-		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers with Deterministic off (closer packed scores), otherwise llama.cpp's choice",
+		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers (scores closer to the exact kernel's), otherwise llama.cpp's choice",
 		Rules:   "`auto`, `on`, `off`",
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
 	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic", Switch: true,
