@@ -37,8 +37,9 @@ type Determinism int
 
 // Determinism settings.
 const (
-	// DeterminismAuto is the default: deterministic (see BENCHMARKS.md,
-	// "Deterministic mode", for what it costs).
+	// DeterminismAuto is the default: off, since evaluating texts alone
+	// cost 2 to 3.4 times the time on the MiniLM shape (BENCHMARKS.md,
+	// "Deterministic mode").
 	DeterminismAuto Determinism = iota
 	// DeterminismOn evaluates each text alone: bit-identical vectors
 	// and scores whatever shares the call.

@@ -18,7 +18,7 @@ import (
 )
 
 // detSetups are the three ways a model is loaded for the determinism
-// tests, all in deterministic mode (the default, auto): one context with
+// tests, all with Deterministic on: one context with
 // one thread, two contexts sharing two threads (a batch alone gets both,
 // side by side one each), and one context with two threads. A text's
 // bytes must not depend on which of them evaluates it.
@@ -67,12 +67,12 @@ func loadSetups(t *testing.T, fixture string, fa embed.FlashAttention) (*embed.E
 	e := newEngine(t, embed.Config{})
 	var names []string
 	for i, cfg := range detSetups {
-		cfg.ModelPath, cfg.FlashAttention = testenv.Fixture(t, fixture), fa
+		cfg.ModelPath, cfg.FlashAttention, cfg.Deterministic = testenv.Fixture(t, fixture), fa, embed.DeterminismOn
 		name := fmt.Sprintf("s%d", i)
 		require.NoError(t, e.LoadModel(context.Background(), name, cfg))
 		info, err := e.Model(name).Info()
 		require.NoError(t, err)
-		require.True(t, info.Deterministic, "deterministic mode is the default")
+		require.True(t, info.Deterministic)
 		require.Equal(t, 1, info.MaxSequences)
 		names = append(names, name)
 	}
@@ -205,8 +205,8 @@ func bitsDiffer(a, b []float32) string {
 }
 
 // TestDeterministicRerankBytes is TestDeterministicBytes for rerankers,
-// at their defaults (deterministic, flash attention off: ggml's plain
-// attention path) and with flash attention on, which moved packed logits
+// with their default kernel (flash attention off: ggml's plain attention
+// path) and with flash attention on, which moved packed logits
 // by up to 0.007 before (embed/retrieval.go). A query's score against
 // each of 16 documents, one document per call, is the reference, and
 // rounds of detClients concurrent calls

@@ -85,7 +85,7 @@ type ModelConfig struct {
 	// of UBatchSize up to BatchTarget (only one long text makes a batch
 	// fuller than that) and 256 (llama.cpp's limit). llama.cpp keeps an
 	// output row of vocabulary size per sequence in every context, so it
-	// costs memory. With Deterministic on (the default) it is 1.
+	// costs memory. With Deterministic on it is 1.
 	MaxSequences int
 	// Threads is the number of CPU threads the model's decodes use, shared
 	// by its contexts: a batch evaluated alone gets all of them (a single
@@ -102,9 +102,9 @@ type ModelConfig struct {
 	// score, bit-identical whatever else is in the call or in concurrent
 	// calls, whatever the call's size, Contexts and Threads, on a given
 	// library and CPU variant: each text is evaluated alone (MaxSequences
-	// 1; see [Determinism]). Default (auto): on, for rerankers too,
-	// unless MaxSequences is set above 1, which asks for packing.
-	// DeterminismOff packs texts into shared decodes.
+	// 1; see [Determinism]). Default (auto): off, texts are packed into
+	// shared decodes: on cost 2 to 3.4 times the time (BENCHMARKS.md).
+	// DeterminismOn needs MaxSequences 0 or 1.
 	Deterministic Determinism
 	// Contexts is the number of llama contexts, each with its own
 	// goroutine, that evaluate a model's batches side by side. On the CPU,

@@ -110,11 +110,12 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 // Deterministic mode evaluates each text alone: MaxSequences is 1, so
 // that every llama.cpp call holds the tokens of one text and ggml's
 // kernels see the same shapes at the same offsets whatever else is
-// evaluated (see [Determinism]). Auto is on unless MaxSequences is set
-// above 1, which asks for packing; on with such a MaxSequences is
+// evaluated (see [Determinism]). Auto is off: it cost 2 to 3.4 times the
+// time on the MiniLM shape (BENCHMARKS.md, "Deterministic mode"), far
+// above the 5% a default may cost. On with MaxSequences above 1 is
 // refused before (ModelConfig.Validate).
 func planDeterminism(cfg *ModelConfig) bool {
-	if cfg.Deterministic == DeterminismOff || cfg.MaxSequences > 1 {
+	if cfg.Deterministic != DeterminismOn {
 		cfg.Deterministic = DeterminismOff
 		return false
 	}

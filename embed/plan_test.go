@@ -76,9 +76,9 @@ func TestPlanner(t *testing.T) {
 		err  string
 	}{
 		{name: "bert defaults on 2 cores", h: bert, host: cpu2, pool: PoolingMean,
-			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 1}},
-		{name: "bert packed on 2 cores", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: cpu2, pool: PoolingMean,
 			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 128}},
+		{name: "bert deterministic on 2 cores", h: bert, cfg: ModelConfig{Deterministic: DeterminismOn}, host: cpu2, pool: PoolingMean,
+			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 1}},
 		{name: "bert packed on one core", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: host{cpu: true, cores: 1}, pool: PoolingMean,
 			want: ModelConfig{Threads: 1, Contexts: 1, BatchTarget: 256, MaxSequences: 256}},
 		{name: "bert on a GPU", h: bert, host: host{cores: 8}, pool: PoolingMean, want: ModelConfig{Threads: 8, Contexts: 1}},
@@ -134,13 +134,13 @@ func TestPlanner(t *testing.T) {
 		{name: "configured pooling wins", h: bert, cfg: ModelConfig{Pooling: PoolingCLS}, host: cpu2, pool: PoolingCLS},
 		{name: "no pooling declared", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
 		{name: "pooling none declared", h: header{arch: "llama", train: 512, pooling: 0}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
-		// A reranker loads (Engine.Rerank scores pairs with it),
-		// deterministic, without flash attention on the CPU (retrieval.go
-		// says why), packed or not.
+		// A reranker loads (Engine.Rerank scores pairs with it), without
+		// flash attention on the CPU (retrieval.go says why), packed or
+		// deterministic.
 		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionOff,
-			want: ModelConfig{MaxSequences: 1}},
-		{name: "rank pooling packed", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOff},
-			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 128}},
+			want: ModelConfig{MaxSequences: 128}},
+		{name: "rank pooling deterministic", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOn},
+			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 1}},
 		{name: "pooling given to a model without one", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes},
 			cfg: ModelConfig{Pooling: PoolingLast}, host: cpu2, pool: PoolingLast},
 		{name: "memory limit", h: bert, cfg: ModelConfig{MemoryLimit: 1 << 20}, host: cpu2, err: "!" + ErrMemoryLimit.Error()},
@@ -176,9 +176,9 @@ func TestPlanner(t *testing.T) {
 	}
 }
 
-// TestPlanDeterminism pins how Deterministic resolves: auto is on (each
-// text alone, MaxSequences 1) unless MaxSequences asks for packing, off
-// packs, and on with packing is refused.
+// TestPlanDeterminism pins how Deterministic resolves: on evaluates each
+// text alone (MaxSequences 1), auto and off pack, and on with packing is
+// refused.
 func TestPlanDeterminism(t *testing.T) {
 	cpu2 := host{cpu: true, cores: 2}
 	tests := []struct {
@@ -188,11 +188,12 @@ func TestPlanDeterminism(t *testing.T) {
 		seqs int
 		err  string
 	}{
-		{name: "auto is on", det: true, seqs: 1},
+		{name: "auto is off", seqs: 128},
 		{name: "on", cfg: ModelConfig{Deterministic: DeterminismOn}, det: true, seqs: 1},
 		{name: "on with one sequence", cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 1}, det: true, seqs: 1},
 		{name: "off packs", cfg: ModelConfig{Deterministic: DeterminismOff}, seqs: 128},
 		{name: "auto with packing asked for", cfg: ModelConfig{MaxSequences: 8}, seqs: 8},
+		{name: "auto with one sequence", cfg: ModelConfig{MaxSequences: 1}, seqs: 1},
 		{name: "on with packing asked for", cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 8}, err: "MaxSequences"},
 		{name: "unknown", cfg: ModelConfig{Deterministic: 7}, err: "Deterministic"},
 	}

@@ -36,8 +36,8 @@ func TestRegistry(t *testing.T) {
 		Name: "a", Path: bert, Architecture: "bert", Dim: 128, ContextSize: 512, TrainedContext: 512,
 		Pooling: embed.PoolingMean, DeclaredPooling: "mean", IsEmbeddingModel: true, Causal: false,
 		FileType: "F16", Parameters: ia.Parameters, FileSize: 9112288, VocabSize: 30522, Tokenizer: "bert",
-		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 128, MaxSequences: 1, Threads: 2, Contexts: 2,
-		Deterministic: true, HeadSize: 32, EstimatedMemory: ia.EstimatedMemory, ContextMemory: ia.ContextMemory, UBatchSize: 512,
+		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 128, MaxSequences: 128, Threads: 2, Contexts: 2,
+		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory, ContextMemory: ia.ContextMemory, UBatchSize: 512,
 	}, ia)
 	assert.Greater(t, ia.Parameters, uint64(4_000_000))
 	assert.Greater(t, ia.EstimatedMemory, ia.FileSize)
@@ -251,7 +251,6 @@ func TestDefaultSettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.ModelPath = bert
-			cfg.Deterministic = embed.DeterminismOff // the packing defaults
 			err := e.LoadModel(bg, tt.name, cfg.ModelConfig)
 			if tt.err != "" {
 				var ce *embed.ConfigError
