@@ -110,7 +110,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 // Deterministic mode evaluates each text alone: MaxSequences is 1, so
 // that every llama.cpp call holds the tokens of one text and ggml's
 // kernels see the same shapes at the same offsets whatever else is
-// evaluated (see [Determinism]). Auto is off: it cost 2 to 3.4 times the
+// evaluated (see [Determinism]). Auto is off: it cost 2.2 to 3.8 times the
 // time on the MiniLM shape (BENCHMARKS.md, "Deterministic mode"), far
 // above the 5% a default may cost. On with MaxSequences above 1 is
 // refused before (ModelConfig.Validate).

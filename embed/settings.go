@@ -159,7 +159,7 @@ var settings = []Setting{
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
 	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic", Switch: true,
 		Doc:     "evaluate each text alone, so that its vector (a pair's score) is bit-identical whatever shares the call: auto, on or off",
-		Default: "auto: off (on cost 2–3.4× the time, BENCHMARKS.md)",
+		Default: "auto: off (on cost 2.2–3.8× the time on short texts, BENCHMARKS.md)",
 		Rules:   "`auto`, `on`, `off` (also true, false); on needs MaxSequences 0 or 1; the flag alone means on",
 		set:     textOf(func(c *Config) textField { return &c.Deterministic })},
 	{Field: "Contexts", Env: "EMBELLAMA_CONTEXTS", Flag: "contexts", Doc: "llama contexts per model, evaluating batches side by side",
