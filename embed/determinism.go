@@ -38,8 +38,8 @@ type Determinism int
 // Determinism settings.
 const (
 	// DeterminismAuto is the default: off, since evaluating texts alone
-	// cost 2.2 (F16) to 3.8 (Q8_0) times the time on short texts of the MiniLM shape (BENCHMARKS.md,
-	// "Deterministic mode").
+	// cost 2.2 (F16) to 3.8 (Q8_0) times the time on short texts of the
+	// MiniLM shape (BENCHMARKS.md, "Deterministic mode").
 	DeterminismAuto Determinism = iota
 	// DeterminismOn evaluates each text alone: bit-identical vectors
 	// and scores whatever shares the call.

@@ -103,7 +103,8 @@ type ModelConfig struct {
 	// calls, whatever the call's size, Contexts and Threads, on a given
 	// library and CPU variant: each text is evaluated alone (MaxSequences
 	// 1; see [Determinism]). Default (auto): off, texts are packed into
-	// shared decodes: on cost 2.2 to 3.8 times the time on short texts (BENCHMARKS.md).
+	// shared decodes: on cost 2.2 to 3.8 times the time on short texts
+	// (BENCHMARKS.md).
 	// DeterminismOn needs MaxSequences 0 or 1.
 	Deterministic Determinism
 	// Contexts is the number of llama contexts, each with its own
