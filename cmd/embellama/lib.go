@@ -51,6 +51,7 @@ flags:
 	cache := fs.String("cache", "", "download cache `folder` (default: the user cache directory's embellama/npm)")
 	jobs := fs.Int("jobs", 0, "with build: parallel compile `jobs` (default: the number of CPUs)")
 	model := fs.String("model", "", "with build: the embedding model `file` the measurement uses (default: the first found)")
+	rebuild := fs.Bool("rebuild", false, "with build: build again even when an intact build is installed (after moving to another CPU or compiler)")
 	rounds := fs.Int("rounds", 3, "with build: alternating rounds of the measurement against the prebuilt library (0: do not measure)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -71,7 +72,7 @@ flags:
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		return libBuild(ctx, stdout, stderr, libBuildFlags{libDir: libDir, cache: *cache, model: *model, jobs: *jobs, rounds: *rounds})
+		return libBuild(ctx, stdout, stderr, libBuildFlags{libDir: libDir, cache: *cache, model: *model, jobs: *jobs, rounds: *rounds, rebuild: *rebuild})
 	}
 	pins, err := selectPins(*goos, *goarch, *backend, *all || sub == "list")
 	if err != nil {
@@ -134,7 +135,7 @@ func checkLibFlags(fs *flag.FlagSet, sub string, all bool) error {
 			return usageError{fmt.Errorf("-%s: lib build compiles the native library for this machine only", f)}
 		}
 	}
-	for _, f := range []string{"jobs", "model", "rounds"} {
+	for _, f := range []string{"jobs", "model", "rounds", "rebuild"} {
 		if given[f] && sub != "build" {
 			return usageError{fmt.Errorf("-%s applies to lib build", f)}
 		}

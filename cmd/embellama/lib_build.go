@@ -22,6 +22,7 @@ import (
 type libBuildFlags struct {
 	libDir, cache, model string
 	jobs, rounds         int
+	rebuild              bool
 }
 
 // measuredKey is the manifest note in which lib build records how much
@@ -35,6 +36,10 @@ func libBuild(ctx context.Context, stdout, stderr io.Writer, f libBuildFlags) er
 	pin, err := platform.NativePin(runtime.GOOS, runtime.GOARCH)
 	if err != nil {
 		return err
+	}
+	if v, err := libinstall.Verify(libinstall.Options{Pin: pin, LibDir: f.libDir}); err == nil && !f.rebuild {
+		fmt.Fprintf(stderr, "lib build: %s holds a build of %s with every file intact; nothing to do (-rebuild builds it again: after a CPU or compiler change)\n", v.Dir, pin.Specs())
+		return nil
 	}
 	res, err := nativebuild.Build(ctx, nativebuild.Options{Pin: pin, LibDir: f.libDir, CacheDir: f.cache, Jobs: f.jobs, Progress: stderr})
 	if err != nil {
