@@ -31,14 +31,15 @@ type libRounds struct {
 }
 
 // newLibRounds builds the comparison that `bench -vs-lib` asks for: the
-// flags given are passed on, except those it sets itself.
-func newLibRounds(fs *flag.FlagSet, vsLib string, rounds int) (*libRounds, error) {
+// flags given (args, as parsed by fs) are passed on, except those it sets
+// itself.
+func newLibRounds(fs *flag.FlagSet, args []string, vsLib string, rounds int) (*libRounds, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench -vs-lib runs this command once per round: %w", err)
 	}
 	lr := &libRounds{exe: exe, rounds: rounds}
-	lr.args, lr.libs[0] = childArgs(fs)
+	lr.args, lr.libs[0] = childArgs(fs, args)
 	lr.libs[1] = vsLib
 	for i, l := range lr.libs {
 		if l == "" {
@@ -51,20 +52,38 @@ func newLibRounds(fs *flag.FlagSet, vsLib string, rounds int) (*libRounds, error
 	return lr, nil
 }
 
-// childArgs returns the flags given to fs as -name=value, without those
-// a round sets itself (-lib, -vs-lib, -rounds, -latency, -clients,
-// -client-request), and the value of -lib.
-func childArgs(fs *flag.FlagSet) (args []string, lib string) {
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "lib":
-			lib = f.Value.String()
-		case "vs-lib", "rounds", "latency", "clients", "client-request":
-		default:
-			args = append(args, "-"+f.Name+"="+f.Value.String())
+// childArgs returns the flags of args (which fs parsed without error)
+// as they were given, without those a round sets itself (-lib, -vs-lib,
+// -rounds, -latency, -clients, -client-request), and the value of -lib.
+// It reads args rather than the flag values because a flag defined with
+// FlagSet.Func cannot print its value back.
+func childArgs(fs *flag.FlagSet, args []string) (out []string, lib string) {
+	drop := map[string]bool{"vs-lib": true, "rounds": true, "latency": true, "clients": true, "client-request": true}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			break
 		}
-	})
-	return append(args, "-latency=0"), lib
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && bf.IsBoolFlag()) && i+1 < len(args) {
+			i++
+			value, hasValue = args[i], true
+		}
+		switch {
+		case name == "lib":
+			lib = value
+		case drop[name]:
+		case hasValue:
+			out = append(out, "-"+name+"="+value)
+		default:
+			out = append(out, "-"+name)
+		}
+	}
+	return append(out, "-latency=0"), lib
 }
 
 // label names library i in the report.

@@ -64,13 +64,13 @@ cat "` + dir + `/$(basename "$lib").out"
 
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.String("lib", "", "")
-	fs.String("model", "", "")
-	fs.String("vs-lib", "", "")
-	fs.Int("rounds", 1, "")
-	fs.Int("n", 1000, "")
-	require.NoError(t, fs.Parse([]string{"-lib", "/libs/native", "-model", "m.gguf", "-vs-lib", "/libs/prebuilt", "-rounds", "3", "-n", "300"}))
-	lr, err := newLibRounds(fs, "/libs/prebuilt", 3)
+	ef := addEngineFlags(fs, engineUse{prompts: true})
+	var b benchFlags
+	b.add(fs)
+	args := []string{"-lib", "/libs/native", "-model", "m.gguf", "-vs-lib", "/libs/prebuilt", "-rounds", "3", "--n=300", "-v", "-latency", "5"}
+	require.NoError(t, parse(fs, args))
+	require.NotNil(t, ef)
+	lr, err := newLibRounds(fs, args, b.vsLib, b.rounds)
 	require.NoError(t, err)
 	lr.exe = exe
 
@@ -83,7 +83,7 @@ cat "` + dir + `/$(basename "$lib").out"
 	for i, l := range lines {
 		want := []string{"/libs/native", "/libs/prebuilt"}[i%2]
 		assert.True(t, strings.HasSuffix(l, "-lib="+want), "run %d alternates: %s", i, l)
-		assert.Contains(t, l, "bench -model=m.gguf -n=300 -latency=0")
+		assert.Contains(t, l, "bench -model=m.gguf -n=300 -v -latency=0 -lib=")
 		assert.NotContains(t, l, "-rounds")
 		assert.NotContains(t, l, "-vs-lib")
 	}

@@ -120,7 +120,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if b.vsLib != "" {
-		lr, err := newLibRounds(fs, b.vsLib, b.rounds)
+		lr, err := newLibRounds(fs, args, b.vsLib, b.rounds)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ flags:
 	}
 	goos := fs.String("os", runtime.GOOS, "target operating `system` (linux, darwin, windows)")
 	goarch := fs.String("arch", runtime.GOARCH, "target `architecture` (amd64, arm64)")
-	backend := fs.String("backend", "", "`backend`: cpu, cuda, metal or vulkan (default: cpu, or metal on darwin/arm64)")
+	backend := fs.String("backend", "", "`backend`: cpu, cuda, metal or vulkan, or native (verify; lib build makes it) (default: cpu, or metal on darwin/arm64)")
 	all := fs.Bool("all", false, "every pinned library (install, verify)")
 	dir := fs.String("dir", "", "library `folder` holding <os>-<arch>-<backend> folders")
 	cache := fs.String("cache", "", "download cache `folder` (default: the user cache directory's embellama/npm)")
