@@ -200,7 +200,8 @@ func (b *build) compile(ctx context.Context, srcDir, buildDir string) (string, e
 	}
 	log := filepath.Join(b.work, "build.log")
 	args := append([]string{"-S", srcDir, "-B", buildDir,
-		"-DCMAKE_C_COMPILER=" + b.tools.CC, "-DCMAKE_CXX_COMPILER=" + b.tools.CXX}, b.args...)
+		"-DCMAKE_C_COMPILER=" + b.tools.CC, "-DCMAKE_CXX_COMPILER=" + b.tools.CXX}, rpathArgs(runtime.GOOS)...)
+	args = append(args, b.args...)
 	b.say("configuring with %s (%s)", b.tools.CMake, b.compiler)
 	if err := b.cmake(ctx, log, args...); err != nil {
 		return "", err
@@ -285,3 +286,16 @@ func (b *build) collect(srcDir, binDir string) ([]string, error) {
 
 // licenceName is the name llama.cpp's licence is installed under.
 const licenceName = "LICENSE.llama.cpp"
+
+// rpathArgs makes the libraries find each other in the folder they are
+// installed in: the build tree's own run path names the build folder,
+// which is removed, so libllama would not find libggml once installed.
+func rpathArgs(goos string) []string {
+	switch goos {
+	case "windows":
+		return nil // a DLL's dependencies are looked up beside it
+	case "darwin", "ios":
+		return []string{"-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON", "-DCMAKE_INSTALL_RPATH=@loader_path", "-DCMAKE_INSTALL_NAME_DIR=@rpath"}
+	}
+	return []string{"-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON", "-DCMAKE_INSTALL_RPATH=$ORIGIN"}
+}

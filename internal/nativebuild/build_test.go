@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -130,6 +131,12 @@ func TestBuildTinyProject(t *testing.T) {
 		target, err := os.Readlink(filepath.Join(res.Dir, "libllama.so.0"))
 		require.NoError(t, err, "the versioned names stay links")
 		assert.Equal(t, "libllama.so.0.0.1", target)
+		f, err := elf.Open(filepath.Join(res.Dir, target))
+		require.NoError(t, err)
+		defer f.Close()
+		rpath, err := f.DynString(elf.DT_RUNPATH)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"$ORIGIN"}, rpath, "libllama finds libggml-base beside it once the build folder is gone")
 	}
 	lic, err := os.ReadFile(filepath.Join(res.Dir, "LICENSE.llama.cpp"))
 	require.NoError(t, err)
