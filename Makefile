@@ -23,7 +23,7 @@ export CI
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all run lib lib-dist test-arm64 test-wine test-wine-noruntime headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-contrib test-cpu-variants test-deps fuzz check cross tidy clean image image-context image-deps test-image
+.PHONY: all run lib lib-dist test-arm64 test-wine test-wine-noruntime headers fixtures bench-fixtures llama golden golden-rerank bench dist build test test-unit test-race test-once test-fuzz test-native-build test-contrib test-cpu-variants test-deps fuzz check cross tidy clean image image-context image-deps test-image
 
 all: build
 
@@ -39,10 +39,11 @@ run: lib build
 LIBINSTALL := CGO_ENABLED=0 $(GO) run ./cmd/embellama lib install
 
 ## lib: install the pinned prebuilt llama.cpp libraries into lib/<goos>-<goarch>-<backend>
-##      with `embellama lib install` (BACKEND=native builds the pinned source for this CPU instead)
+##      with `embellama lib install` (BACKEND=native: `embellama lib build` compiles the pinned
+##      source for this CPU instead; minutes, once)
 lib:
 ifeq ($(BACKEND),native)
-	scripts/install-native.sh
+	CGO_ENABLED=0 $(GO) run ./cmd/embellama lib build -rounds 0
 else
 	@echo "lib: $(GOOS)/$(GOARCH)/$(BACKEND) library (every command and test loads it): pinned npm package into $(LIBDIR)"
 	$(LIBINSTALL) -os $(GOOS) -arch $(GOARCH) -backend $(BACKEND)
@@ -129,6 +130,13 @@ test-once:
 
 test-fuzz:
 	$(MAKE) fuzz FUZZTIME=10s
+
+## test-native-build: `embellama lib build` end to end: compile the pinned llama.cpp source
+##                    for this CPU (the library targets only), load it and reproduce a
+##                    fixture's golden vectors (TestRealBuild; ~8 min on 2 busy cores)
+test-native-build: fixtures
+	EMBELLAMA_TEST_NATIVE_BUILD=1 CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '^TestRealBuild$$' -v ./internal/nativebuild \
+		| grep -vE '\[ *[0-9]+%\]'; test $${PIPESTATUS[0]} -eq 0
 
 ## test-cpu-variants: run the suite once per ggml CPU variant this machine can execute,
 ##                    the library restricted to that variant, and print variant -> pass/fail

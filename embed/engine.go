@@ -75,7 +75,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, fmt.Errorf("%w: %w", ErrLibrary, err)
 	}
 	e := &Engine{cfg: cfg, lib: lib, cache: newCache(cfg.CacheSize), models: map[string]*loaded{}, backend: cfg.Backend}
-	if cfg.Backend != platform.CPU && !lib.HasGPU() {
+	if cfg.Backend.GPU() && !lib.HasGPU() {
 		// The GPU packages carry the CPU backends too: the engine works,
 		// on the CPU. Say why the GPU backend is missing.
 		e.backend = platform.CPU
@@ -106,11 +106,10 @@ func findLibrary(cfg *EngineConfig) (platform.Found, error) {
 		return search(cfg.Backend)
 	}
 	if cfg.Library == "" {
-		for _, b := range platform.Preferred(platform.ProbeHardware(runtime.GOOS, runtime.GOARCH)) {
-			if found, err := search(b); err == nil {
-				cfg.Backend = b
-				return found, nil
-			}
+		s := platform.DefaultSearch("", platform.Backend{}, runtime.GOOS, runtime.GOARCH)
+		if found, b, err := platform.FindFirst(s, platform.Preferred(platform.ProbeHardware(runtime.GOOS, runtime.GOARCH))); err == nil {
+			cfg.Backend = b
+			return found, nil
 		}
 	}
 	cfg.Backend = platform.CPU

@@ -38,6 +38,9 @@ var (
 	// ErrModified: [Verify] found installed files that differ from what
 	// was installed; call [Library] again, which reinstalls them.
 	ErrModified = libinstall.ErrModified
+	// ErrBuildOnly: the backend is platform.Native, which no package
+	// ships: `embellama lib build` compiles it for the CPU it runs on.
+	ErrBuildOnly = libinstall.ErrBuildOnly
 	// ErrNoUserDir: the user cache directory, the default library folder
 	// and download cache, is unknown (no HOME, XDG_CACHE_HOME or
 	// LocalAppData); set Options.LibDir and Options.CacheDir.

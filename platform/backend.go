@@ -11,8 +11,8 @@ import (
 var ErrUnknownBackend = errors.New("platform: unknown backend")
 
 // Backend is a compute backend of ggml. The set is closed: the only values
-// are [CPU], [CUDA], [Metal] and [Vulkan], and the zero value, which means
-// "not chosen".
+// are [CPU], [Native], [CUDA], [Metal] and [Vulkan], and the zero value,
+// which means "not chosen".
 type Backend struct{ name string }
 
 // The backends embellama knows how to install and load.
@@ -21,11 +21,15 @@ var (
 	CUDA   = Backend{"cuda"}
 	Metal  = Backend{"metal"}
 	Vulkan = Backend{"vulkan"}
+	// Native is the CPU library `embellama lib build` compiles from the
+	// pinned llama.cpp source for the machine it runs on (GGML_NATIVE):
+	// no package ships it, and it is never downloaded.
+	Native = Backend{"native"}
 )
 
 // Backends returns every backend, in the order they are preferred when more
 // than one is available.
-func Backends() []Backend { return []Backend{CUDA, Metal, Vulkan, CPU} }
+func Backends() []Backend { return []Backend{CUDA, Metal, Vulkan, Native, CPU} }
 
 // ParseBackend returns the backend named s, ignoring case.
 func ParseBackend(s string) (Backend, error) {
@@ -34,11 +38,15 @@ func ParseBackend(s string) (Backend, error) {
 			return b, nil
 		}
 	}
-	return Backend{}, fmt.Errorf("%w: %q (want one of cpu, cuda, metal, vulkan)", ErrUnknownBackend, s)
+	return Backend{}, fmt.Errorf("%w: %q (want one of cpu, native, cuda, metal, vulkan)", ErrUnknownBackend, s)
 }
 
 // String returns the lower-case name of the backend, or "" for the zero value.
 func (b Backend) String() string { return b.name }
+
+// GPU reports whether b is a GPU backend (CUDA, Metal, Vulkan): one whose
+// library can find no device and run on the CPU instead.
+func (b Backend) GPU() bool { return b == CUDA || b == Metal || b == Vulkan }
 
 // IsZero reports whether b is the zero value.
 func (b Backend) IsZero() bool { return b.name == "" }

@@ -20,6 +20,7 @@ func TestParseBackend(t *testing.T) {
 		{"CUDA", platform.CUDA, false},
 		{"Metal", platform.Metal, false},
 		{"vulkan", platform.Vulkan, false},
+		{"Native", platform.Native, false},
 		{"", platform.Backend{}, true},
 		{"rocm", platform.Backend{}, true},
 		{"cpu ", platform.Backend{}, true},
@@ -64,6 +65,7 @@ func FuzzParseBackend(f *testing.F) {
 	for _, s := range []string{"cpu", "CUDA", "metal", "Vulkan", "", "x"} {
 		f.Add(s)
 	}
+	f.Add("native")
 	f.Fuzz(func(t *testing.T, s string) {
 		b, err := platform.ParseBackend(s)
 		if err != nil {

@@ -30,7 +30,8 @@ func ProbeHardware(goos, goarch string) Hardware {
 
 // Preferred returns the backends worth trying on h, best first: CUDA with
 // an NVIDIA driver, Metal on Apple silicon, Vulkan with a GPU render
-// node, and always CPU last. A backend is used only if its library is
+// node, then the library built for this CPU ([Native]), and always CPU
+// last. A backend is used only if its library is
 // installed; a GPU library that finds no device runs on the CPU.
 func Preferred(h Hardware) []Backend {
 	var bs []Backend
@@ -43,5 +44,5 @@ func Preferred(h Hardware) []Backend {
 	if h.GPURenderNode {
 		bs = append(bs, Vulkan)
 	}
-	return append(bs, CPU)
+	return append(bs, Native, CPU)
 }

@@ -15,12 +15,12 @@ func TestPreferred(t *testing.T) {
 		hw   platform.Hardware
 		want []platform.Backend
 	}{
-		{"plain linux", platform.Hardware{GOOS: "linux", GOARCH: "amd64"}, []platform.Backend{platform.CPU}},
+		{"plain linux", platform.Hardware{GOOS: "linux", GOARCH: "amd64"}, []platform.Backend{platform.Native, platform.CPU}},
 		{"nvidia", platform.Hardware{GOOS: "linux", GOARCH: "amd64", NVIDIADriver: true, GPURenderNode: true},
-			[]platform.Backend{platform.CUDA, platform.Vulkan, platform.CPU}},
-		{"amd or intel gpu", platform.Hardware{GOOS: "linux", GOARCH: "arm64", GPURenderNode: true}, []platform.Backend{platform.Vulkan, platform.CPU}},
-		{"apple silicon", platform.Hardware{GOOS: "darwin", GOARCH: "arm64"}, []platform.Backend{platform.Metal, platform.CPU}},
-		{"intel mac", platform.Hardware{GOOS: "darwin", GOARCH: "amd64"}, []platform.Backend{platform.CPU}},
+			[]platform.Backend{platform.CUDA, platform.Vulkan, platform.Native, platform.CPU}},
+		{"amd or intel gpu", platform.Hardware{GOOS: "linux", GOARCH: "arm64", GPURenderNode: true}, []platform.Backend{platform.Vulkan, platform.Native, platform.CPU}},
+		{"apple silicon", platform.Hardware{GOOS: "darwin", GOARCH: "arm64"}, []platform.Backend{platform.Metal, platform.Native, platform.CPU}},
+		{"intel mac", platform.Hardware{GOOS: "darwin", GOARCH: "amd64"}, []platform.Backend{platform.Native, platform.CPU}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,9 @@ func (e *NotFoundError) Hint() string {
 	if len(e.Existing) > 0 {
 		exists = fmt.Sprintf("%s exists but holds no llama library for %s; ", strings.Join(e.Existing, ", "), e.GOOS)
 	}
+	if e.Backend == Native && !e.Explicit && e.Env == "" {
+		return exists + "build it for this CPU with `embellama lib build` (it needs CMake and a C++ compiler)"
+	}
 	flags := ""
 	if b := backendOrCPU(e.Backend); b != CPU {
 		flags = " -backend " + b.String()

@@ -141,6 +141,9 @@ func PinFor(goos, goarch string, b Backend) (Pin, error) {
 	if b.IsZero() {
 		b = CPU
 	}
+	if b == Native {
+		return NativePin(goos, goarch)
+	}
 	var have []string
 	for _, p := range Pins() {
 		if p.GOOS == goos && p.GOARCH == goarch && p.Backend == b {
@@ -162,4 +165,34 @@ func LlamaVersions(goos, goarch string) []string {
 		}
 	}
 	return vs
+}
+
+// NativePin returns the pin of the [Native] library of goos and goarch:
+// the pinned source of the llama.cpp release that the platform's
+// prebuilt libraries were built from (the first one, as pins.txt lists
+// them), as its one package. `embellama lib build` compiles it; its
+// manifest names that package like an installed library's, so the same
+// checks hold. The error matches [ErrNotPinned].
+func NativePin(goos, goarch string) (Pin, error) {
+	vs := LlamaVersions(goos, goarch)
+	if len(vs) == 0 {
+		return Pin{}, fmt.Errorf("%w for %s/%s: no library is pinned there, so no source either", ErrNotPinned, goos, goarch)
+	}
+	src, err := SourceFor(vs[0])
+	if err != nil {
+		return Pin{}, err
+	}
+	return Pin{GOOS: goos, GOARCH: goarch, Backend: Native, Packages: []Package{src.Package}, LlamaVersion: src.LlamaVersion}, nil
+}
+
+// SourceFor returns the pinned source of llama.cpp version v (what
+// llama_version() returns, such as "0.5.0"). The error matches
+// [ErrNotPinned].
+func SourceFor(v string) (Source, error) {
+	for _, s := range Sources() {
+		if s.LlamaVersion == v {
+			return s, nil
+		}
+	}
+	return Source{}, fmt.Errorf("%w: no source pinned for llama.cpp %s", ErrNotPinned, v)
 }

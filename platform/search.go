@@ -251,3 +251,31 @@ func Find(s Search) (Found, error) {
 	}
 	return Found{}, nf
 }
+
+// FindFirst returns the library of the first backend of bs that [Find]
+// finds with s (s.Backend is ignored), and that backend: the automatic
+// choice, walked over [Preferred]. A [Native] library counts only from
+// its own <os>-<arch>-native folder, so that a library beside the
+// executable or named by the environment is never taken for one built
+// for this CPU. With none found it returns the error of the last
+// backend's search.
+func FindFirst(s Search, bs []Backend) (Found, Backend, error) {
+	var err error
+	for _, b := range bs {
+		s.Backend = b
+		var f Found
+		f, err = Find(s)
+		if err != nil {
+			continue
+		}
+		if b == Native && filepath.Base(f.Dir) != LibDirName(s.GOOS, s.GOARCH, Native) {
+			err = &NotFoundError{GOOS: s.GOOS, GOARCH: s.GOARCH, Backend: b, Tried: []string{f.Dir}}
+			continue
+		}
+		return f, b, nil
+	}
+	if err == nil {
+		err = &NotFoundError{GOOS: s.GOOS, GOARCH: s.GOARCH}
+	}
+	return Found{}, Backend{}, err
+}

@@ -321,3 +321,59 @@ func TestDescribeSearch(t *testing.T) {
 		last += 1 + i
 	}
 }
+
+func TestFindFirstPrefersNative(t *testing.T) {
+	const native, cpu = "linux-amd64-native", "linux-amd64-cpu"
+	order := []platform.Backend{platform.Native, platform.CPU}
+	tests := []struct {
+		name    string
+		files   []string
+		order   []platform.Backend
+		want    string
+		backend platform.Backend
+	}{
+		{"native and prebuilt: native wins", []string{"cache/" + native + "/libllama.so", "cache/" + cpu + "/libllama.v0.5.0.so"},
+			order, "cache/" + native + "/libllama.so", platform.Native},
+		{"native in the user folder beats prebuilt in the working directory", []string{"cache/" + native + "/libllama.so", "cwd/lib/" + cpu + "/libllama.so"},
+			order, "cache/" + native + "/libllama.so", platform.Native},
+		{"prebuilt only", []string{"cache/" + cpu + "/libllama.v0.5.0.so"},
+			order, "cache/" + cpu + "/libllama.v0.5.0.so", platform.CPU},
+		{"a library beside the executable is no native build", []string{"bin/libllama.so", "cache/" + native + "/libllama.so"},
+			order, "bin/libllama.so", platform.CPU},
+		{"-backend cpu still chooses the prebuilt", []string{"cache/" + native + "/libllama.so", "cache/" + cpu + "/libllama.so"},
+			[]platform.Backend{platform.CPU}, "cache/" + cpu + "/libllama.so", platform.CPU},
+		{"nothing", nil, order, "", platform.Backend{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, f := range tt.files {
+				touch(t, filepath.Join(root, f))
+			}
+			s := platform.Search{ExeDir: root + "/bin", UserDir: root + "/cache", Cwd: root + "/cwd", GOOS: "linux", GOARCH: "amd64"}
+			got, b, err := platform.FindFirst(s, tt.order)
+			if tt.want == "" {
+				require.ErrorIs(t, err, platform.ErrLibraryNotFound)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, filepath.Join(root, tt.want), got.Llama)
+			assert.Equal(t, tt.backend, b)
+		})
+	}
+}
+
+func TestNativePin(t *testing.T) {
+	p, err := platform.PinFor("linux", "amd64", platform.Native)
+	require.NoError(t, err)
+	cpu, err := platform.PinFor("linux", "amd64", platform.CPU)
+	require.NoError(t, err)
+	assert.Equal(t, cpu.LlamaVersion, p.LlamaVersion, "the native build is the source of the prebuilt library")
+	require.Len(t, p.Packages, 1)
+	src, err := platform.SourceFor(p.LlamaVersion)
+	require.NoError(t, err)
+	assert.Equal(t, src.Package, p.Packages[0])
+	assert.Equal(t, "linux-amd64-native", p.Dir())
+	_, err = platform.PinFor("plan9", "amd64", platform.Native)
+	assert.ErrorIs(t, err, platform.ErrNotPinned)
+}

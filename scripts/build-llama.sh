@@ -3,7 +3,7 @@
 # for this CPU into build/llama.cpp: shared libllama/ggml (GGML_NATIVE=ON;
 # ggml cannot load a native CPU backend as a module), llama-server and
 # llama-embedding. They are the reference the benchmarks and golden vectors
-# are measured against, and `make lib BACKEND=native` installs the libraries.
+# are measured against, and `make lib BACKEND=native` (`embellama lib build`) builds the same libraries into lib/.
 # Nothing built here is committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -179,20 +179,22 @@ func benchRounds(ctx context.Context, stdout, stderr io.Writer, targets []target
 		ratios = append(ratios, rate[0]/rate[1])
 		fmt.Fprintf(stderr, "round %d: %.1f vs %.1f texts/s (%.2fx)\n", r+1, rate[0], rate[1], rate[0]/rate[1])
 	}
-	median := func(v []float64) float64 {
-		s := append([]float64(nil), v...)
-		sort.Float64s(s)
-		if len(s)%2 == 1 {
-			return s[len(s)/2]
-		}
-		return (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
 	fmt.Fprintf(stdout, "corpus: %d %s texts (seed %d), %d per request, %d alternating rounds; %s\n", n, kind, seed, perRequest, rounds, settings)
 	for i, t := range targets {
 		fmt.Fprintf(stdout, "%s: median %.1f texts/s (rounds: %s)\n", t.name(), median(per[i]), floats(per[i]))
 	}
 	fmt.Fprintf(stdout, "ratio (first/second): median %.2fx (rounds: %s)\n", median(ratios), floats(ratios))
 	return nil
+}
+
+// median returns the median of v.
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func floats(v []float64) string {
@@ -210,10 +212,18 @@ func floats(v []float64) string {
 func checkBenchFlags(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	for _, f := range []string{"server-model", "rounds", "server-scores", "server-only"} {
+	for _, f := range []string{"server-model", "server-scores", "server-only"} {
 		if given[f] && !given["vs-server"] {
 			return usageError{fmt.Errorf("-%s applies to -vs-server: give it too", f)}
 		}
+	}
+	switch {
+	case given["rounds"] && !given["vs-server"] && !given["vs-lib"]:
+		return usageError{errors.New("-rounds applies to -vs-server and -vs-lib: give one of them")}
+	case given["vs-lib"] && given["vs-server"]:
+		return usageError{errors.New("-vs-lib compares two libraries, -vs-server the library with a server: give one of them")}
+	case given["vs-lib"] && (given["soak"] || given["clients"] || given["rerank"]):
+		return usageError{errors.New("-vs-lib compares throughput: it takes no -soak, -clients or -rerank")}
 	}
 	switch {
 	case given["client-request"] && !given["clients"]:

@@ -19,6 +19,7 @@ import (
 // benchFlags are bench's own flags.
 type benchFlags struct {
 	kind, file, vsServer, serverModel, serverScores string
+	vsLib                                           string
 	n, perRequest, latency, clients, clientRequest  int
 	warm, soak, rounds                              int
 	seed                                            uint64
@@ -41,7 +42,8 @@ func (b *benchFlags) add(fs *flag.FlagSet) {
 	fs.IntVar(&b.soak, "soak", 0, "instead of the throughput run: embed this many generated texts, streamed so the bench holds none of them, and report the engine's resident memory every tenth of the way")
 	fs.BoolVar(&b.rerank, "rerank", false, "measure reranking instead: each call scores its texts as documents against one generated query (the model must be a reranker; -vs-server takes the server's rerank `URL`, …/v1/rerank, and the two sides' scores are compared)")
 	fs.StringVar(&b.serverScores, "server-scores", "raw", "with -rerank -vs-server: what the server's relevance_score is, raw (llama.cpp's score: llama-server) or relevance (the family's score, a cross-encoder's sigmoid: embellama serve); the engine's scores are compared in the same kind")
-	fs.IntVar(&b.rounds, "rounds", 1, "with -vs-server: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
+	fs.StringVar(&b.vsLib, "vs-lib", "", "compare the library (-lib, else the one the search finds) with the llama library in this `path` (a file or folder, such as ~/.cache/embellama/lib/linux-amd64-cpu): each round runs this command once per library, alternating, and the ratio of the medians is reported")
+	fs.IntVar(&b.rounds, "rounds", 1, "with -vs-server or -vs-lib: measure throughput in this many alternating rounds (engine, server, engine, …) and report medians, which a noisy machine needs")
 }
 
 // check refuses values no run can use.
@@ -116,6 +118,15 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if err := b.check(); err != nil {
 		return err
+	}
+	if b.vsLib != "" {
+		lr, err := newLibRounds(fs, args, b.vsLib, b.rounds)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return lr.run(ctx, stdout, stderr)
 	}
 	texts, k, err := b.texts()
 	if err != nil {

@@ -40,8 +40,11 @@ var notRun = map[string]string{
 	"curl -s localhost:8080/v1/rerank -H 'Content-Type: application/json' -d '{\"model\":\"reranker\",\"query\":\"what do llamas eat?\",\"documents\":[\"grass\",\"rocks\"],\"top_n\":1}'": "needs a reranker loaded; TestRerankHTTP serves the bert-rerank-tiny fixture",
 	"scripts/bench-formats.sh .cache/fixtures/minilm-l6 5": "needs make bench-fixtures and benchmarks for minutes: by hand, figures in docs/performance.md",
 	"make build bench-fixtures":                            "writes 400 MB of fixtures into the checkout (minutes): by hand, before the rows below",
-	"embellama lib install":                                "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
-	"make lib BACKEND=native":                              "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
+	"bin/embellama lib build":                              "compiles llama.cpp for minutes: make test-native-build (TestRealBuild) builds, verifies, loads it; TestBuildTinyProject runs every step on a tiny CMake project",
+	"bin/embellama lib verify -backend native":             "needs a native build (minutes): TestRealBuild and TestBuildTinyProject verify theirs",
+	"bin/embellama bench -model model.gguf -lib lib/linux-amd64-native -vs-lib lib/linux-amd64-cpu -rounds 5": "needs a native build (minutes): TestLibRoundsAlternate runs the comparison against a fake command; the figures in docs/performance.md come from it",
+	"embellama lib install":   "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
+	"make lib BACKEND=native": "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
 }
 
 // notRunScripts lists the scripts whose documented commands

@@ -57,6 +57,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "backend choice\t%s, as configured\n", requested)
 	}
 	fmt.Fprintf(w, "backend in use\t%s\n", e.Backend())
+	nativeLine(w)
 	if why := e.Fallback(); why != "" {
 		fmt.Fprintf(w, "fallback\t%s\n", why)
 	}
@@ -66,7 +67,7 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "CPU variant\t%s (the best ggml found for this CPU)\n", v)
 	}
 	fmt.Fprintf(w, "CPU features\t%s\n", lib.SystemInfo())
-	if e.Backend() == platform.CPU {
+	if !e.Backend().GPU() {
 		fastestFormat(w, lib.SystemInfo())
 	}
 	fmt.Fprintf(w, "physical cores\t%d (default threads)\n", platform.PhysicalCores())
@@ -118,4 +119,21 @@ func infoModel(flagModel, envModel string) (path, source string, err error) {
 	}
 	path, err = defaultModel()
 	return path, "the default: the first embedding model found", err
+}
+
+// nativeLine adds where the library built for this CPU (`lib build`) is
+// and how much faster it measured than the prebuilt one, or how to build
+// one.
+func nativeLine(w io.Writer) {
+	s := platform.DefaultSearch("", platform.Native, runtime.GOOS, runtime.GOARCH)
+	found, _, err := platform.FindFirst(s, []platform.Backend{platform.Native})
+	if err != nil {
+		fmt.Fprintf(w, "native build\tnone (embellama lib build compiles llama.cpp for this CPU; docs/performance.md)\n")
+		return
+	}
+	note := nativeNote(found.Dir)
+	if note == "" {
+		note = "not measured"
+	}
+	fmt.Fprintf(w, "native build\t%s: %s\n", found.Dir, note)
 }

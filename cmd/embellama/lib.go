@@ -16,8 +16,8 @@ import (
 	"github.com/embellama/embellama/platform"
 )
 
-// runLib is `embellama lib install|list|verify`: the pinned native
-// libraries, installed without a shell or make.
+// runLib is `embellama lib install|build|list|verify`: the pinned native
+// libraries, installed without a shell or make, or built for this CPU.
 func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	sub := ""
 	if len(args) > 0 {
@@ -25,10 +25,14 @@ func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	fs := newFlagSet("lib "+sub, "", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: embellama lib install|list|verify [flags]
+		fmt.Fprint(stderr, `usage: embellama lib install|build|list|verify [flags]
 
   install  download the pinned library package(s) with npm pack, check their
            sha256 and install the shared libraries into DIR/<os>-<arch>-<backend>
+  build    compile the pinned llama.cpp source (sha256-checked like a package)
+           for this CPU with CMake and the system compiler into
+           DIR/<os>-<arch>-native, which the library search then prefers; then
+           measure it against the prebuilt library (docs/performance.md)
   list     show every pinned library and whether it is installed in DIR
   verify   check an installed library file by file against its manifest
 
@@ -41,10 +45,14 @@ flags:
 	}
 	goos := fs.String("os", runtime.GOOS, "target operating `system` (linux, darwin, windows)")
 	goarch := fs.String("arch", runtime.GOARCH, "target `architecture` (amd64, arm64)")
-	backend := fs.String("backend", "", "`backend`: cpu, cuda, metal or vulkan (default: cpu, or metal on darwin/arm64)")
+	backend := fs.String("backend", "", "`backend`: cpu, cuda, metal or vulkan, or native (verify; lib build makes it) (default: cpu, or metal on darwin/arm64)")
 	all := fs.Bool("all", false, "every pinned library (install, verify)")
 	dir := fs.String("dir", "", "library `folder` holding <os>-<arch>-<backend> folders")
 	cache := fs.String("cache", "", "download cache `folder` (default: the user cache directory's embellama/npm)")
+	jobs := fs.Int("jobs", 0, "with build: parallel compile `jobs` (default: the number of CPUs)")
+	model := fs.String("model", "", "with build: the embedding model `file` the measurement uses (default: the first found)")
+	rebuild := fs.Bool("rebuild", false, "with build: build again even when an intact build is installed (after moving to another CPU or compiler)")
+	rounds := fs.Int("rounds", 3, "with build: alternating rounds of the measurement against the prebuilt library (0: do not measure)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +65,14 @@ flags:
 	libDir, err := libFolder(*dir)
 	if err != nil {
 		return err
+	}
+	if sub == "build" {
+		if *jobs < 0 || *rounds < 0 {
+			return usageError{errors.New("-jobs and -rounds may not be negative")}
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return libBuild(ctx, stdout, stderr, libBuildFlags{libDir: libDir, cache: *cache, model: *model, jobs: *jobs, rounds: *rounds, rebuild: *rebuild})
 	}
 	pins, err := selectPins(*goos, *goarch, *backend, *all || sub == "list")
 	if err != nil {
@@ -85,20 +101,24 @@ flags:
 		}
 		return nil
 	case "list":
+		if p, err := platform.NativePin(runtime.GOOS, runtime.GOARCH); err == nil {
+			pins = append(pins, p) // built here, not installed: lib build
+		}
 		return listPins(stdout, opts, pins)
 	case "", "-h", "-help", "--help", "help":
 		fs.Usage()
 		if sub == "" {
-			return usageError{errors.New("lib needs install, list or verify")}
+			return usageError{errors.New("lib needs install, build, list or verify")}
 		}
 		return flag.ErrHelp
 	}
-	return usageError{fmt.Errorf("unknown lib command %q (want install, list or verify)", sub)}
+	return usageError{fmt.Errorf("unknown lib command %q (want install, build, list or verify)", sub)}
 }
 
 // checkLibFlags refuses flags that sub would ignore: a target (-os,
 // -arch, -backend) with list or -all, which take every pinned library,
-// and -cache outside install, the only one that downloads.
+// or with build, which builds for this machine; -cache outside install
+// and build, the ones that download; and build's own flags elsewhere.
 func checkLibFlags(fs *flag.FlagSet, sub string, all bool) error {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
@@ -107,8 +127,18 @@ func checkLibFlags(fs *flag.FlagSet, sub string, all bool) error {
 			return usageError{fmt.Errorf("-%s names one target; lib list and -all take every pinned library", f)}
 		}
 	}
-	if given["cache"] && sub != "install" {
-		return usageError{errors.New("-cache is where lib install downloads; lib " + sub + " downloads nothing")}
+	if given["cache"] && sub != "install" && sub != "build" {
+		return usageError{errors.New("-cache is where lib install and lib build download; lib " + sub + " downloads nothing")}
+	}
+	for _, f := range []string{"os", "arch", "backend", "all"} {
+		if given[f] && sub == "build" {
+			return usageError{fmt.Errorf("-%s: lib build compiles the native library for this machine only", f)}
+		}
+	}
+	for _, f := range []string{"jobs", "model", "rounds", "rebuild"} {
+		if given[f] && sub != "build" {
+			return usageError{fmt.Errorf("-%s applies to lib build", f)}
+		}
 	}
 	return nil
 }
@@ -163,6 +193,9 @@ func listPins(w io.Writer, opts libinstall.Options, pins []platform.Pin) error {
 			state = "no"
 		} else if err != nil {
 			state = "damaged or another version: run install"
+		}
+		if p.Backend == platform.Native && state == "no" {
+			state = "no: embellama lib build"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Dir(), p.LlamaVersion, p.Specs(), state)
 	}

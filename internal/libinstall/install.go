@@ -84,9 +84,12 @@ func (in *installer) say(format string, args ...any) { fmt.Fprintf(in.opts.Progr
 // extracted into a staging folder beside it, .<os>-<arch>-<backend>.new-*,
 // which is swapped into place; staging folders that installs killed
 // midway left, unchanged for [StaleAfter], are removed first.
-// Errors match [ErrChecksum], [ErrNPM] or [ErrBadTarball]; after an error
+// Errors match [ErrChecksum], [ErrNPM], [ErrBadTarball] or [ErrBuildOnly]; after an error
 // the destination is as it was.
 func Install(ctx context.Context, opts Options) (Result, error) {
+	if opts.Pin.Backend == platform.Native {
+		return Result{}, fmt.Errorf("%w: %s is compiled for this CPU by `embellama lib build`", ErrBuildOnly, opts.Pin.Dir())
+	}
 	in, err := newInstaller(opts)
 	if err != nil {
 		return Result{}, err

@@ -26,6 +26,7 @@ type manifestFile struct {
 type manifest struct {
 	packages []string // name@version sha256
 	files    []manifestFile
+	notes    []string // other lines, "key text": how a built library was made
 }
 
 func newManifest(p platform.Pin, dir string, names []string) (manifest, error) {
@@ -50,12 +51,15 @@ func newManifest(p platform.Pin, dir string, names []string) (manifest, error) {
 
 func (m manifest) write(dir string) error {
 	var b strings.Builder
-	b.WriteString("# installed by embellama lib install; checked by embellama lib verify\n")
+	b.WriteString("# installed by embellama lib install or lib build; checked by embellama lib verify\n")
 	for _, p := range m.packages {
 		fmt.Fprintf(&b, "package %s\n", p)
 	}
 	for _, f := range m.files {
 		fmt.Fprintf(&b, "file %s %d %s\n", f.sha256, f.size, f.name)
+	}
+	for _, n := range m.notes {
+		fmt.Fprintf(&b, "%s\n", n)
 	}
 	if err := os.WriteFile(filepath.Join(dir, manifestName), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("libinstall: %w", err)
@@ -86,6 +90,10 @@ func readManifest(dir string) (manifest, error) {
 				return manifest{}, fmt.Errorf("malformed manifest line %q", sc.Text())
 			}
 			m.files = append(m.files, manifestFile{p[2], size, p[0]})
+		default:
+			if kind != "" && !strings.HasPrefix(kind, "#") {
+				m.notes = append(m.notes, sc.Text())
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
