@@ -193,7 +193,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return out.finish(embedChunks(ctx, e, recs, &ef.ret, opts, out))
+		err = embedChunks(ctx, e, recs, &ef.ret, opts, out)
+		if err == nil && reportFailures(stderr, "embed", recs) > 0 {
+			err = errReported // the other lines' chunks were written
+		}
+		return out.finish(err)
 	}
 	if len(recs) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
@@ -202,7 +206,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := embedRecords(ctx, e, recs, opts...); err != nil {
 		return err
 	}
-	failed := reportFailures(stderr, recs)
+	failed := reportFailures(stderr, "embed", recs)
 	if failed > 0 && *format == "npy" {
 		return fmt.Errorf("%d of %d inputs failed; npy has no row for them, so nothing was written (use -format jsonl to keep the others)", failed, len(recs))
 	}
