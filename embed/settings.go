@@ -107,7 +107,7 @@ var tokenRange = fmt.Sprintf("8 to %d", maxTokens)
 
 // settings is the table, in the order of the Config fields.
 var settings = []Setting{
-	{Field: "Library", Env: "EMBELLAMA_LIB", Flag: "lib", Doc: "llama library `file` or directory",
+	{Field: "Library", Flag: "lib", // its variables are the search's (platform.EnvLibDir), read when Library is "" Doc: "llama library `file` or directory",
 		Default: "searched: " + platform.DescribeSearch(),
 		Rules:   "a library file, or a directory holding one",
 		set:     stringField(func(c *Config) *string { return &c.Library })},

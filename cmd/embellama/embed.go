@@ -123,11 +123,17 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := f.apply(&cfg); err != nil {
 		return cfg, usageError{err}
 	}
-	if cfg.ModelPath == "" {
+	source := "-model"
+	switch {
+	case f.flag("model") != "":
+	case cfg.ModelPath != "":
+		source = "$EMBELLAMA_MODEL"
+	default:
 		var err error
 		if cfg.ModelPath, err = defaultModel(); err != nil {
 			return cfg, err
 		}
+		source = "the first embedding model found"
 	}
 	level := slog.LevelError
 	if f.verbose {
@@ -137,6 +143,7 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
 	}
+	announceModel(stderr, f.fs.Name(), cfg.ModelPath, source)
 	return cfg, nil
 }
 
@@ -186,6 +193,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := ef.ret.checkChunkContext(info.ContextSize); err != nil {
 			return err
 		}
+		ef.ret.notePromptAbsent(stderr, info)
 	}
 	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
 	if ef.ret.chunk > 0 {

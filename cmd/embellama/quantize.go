@@ -57,8 +57,6 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case errors.Is(err, embed.ErrQuantizeType), errors.Is(err, embed.ErrInvalidOption):
 		return usageError{err}
-	case errors.Is(err, embed.ErrOutputExists) && !*force:
-		return fmt.Errorf("%w; -f overwrites it", err)
 	case err != nil:
 		return err
 	}

@@ -24,7 +24,9 @@ type rerankRecord struct {
 
 func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rerank", "FILE|-  (one document per line, or JSON Lines: see -input)", stderr)
-	ef := addEngineFlags(fs, engineUse{skip: []string{"normalize"}})
+	// A reranker is the model that declares rank pooling: -pooling would
+	// not make another one rank, nor change how one scores.
+	ef := addEngineFlags(fs, engineUse{skip: []string{"normalize", "pooling"}})
 	query := fs.String("query", "", "the search `query` the documents are scored against (required)")
 	var inf inputFlags
 	inf.add(fs, "document")

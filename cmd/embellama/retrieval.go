@@ -25,7 +25,24 @@ type retrievalFlags struct {
 
 // addPromptName adds -prompt-name, an option of each call.
 func (r *retrievalFlags) addPromptName(fs *flag.FlagSet) {
-	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text")
+	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text; query and document on a model without them leave the texts as given (with a note), another unknown name is an error")
+}
+
+// notePromptAbsent says on w when -prompt-name names a standard prompt
+// ("query", "document") the model does not have. That is meaningful, not
+// an error: a symmetric model (bge-m3, all-MiniLM) embeds queries and
+// documents alike, so one command line serves every model; any other
+// name the model lacks is an error (embed.ErrUnknownPrompt).
+func (r *retrievalFlags) notePromptAbsent(w io.Writer, info embed.ModelInfo) {
+	if r.name != embed.PromptQuery && r.name != embed.PromptDocument {
+		return
+	}
+	for _, p := range info.Prompts {
+		if p.Name == r.name {
+			return
+		}
+	}
+	fmt.Fprintf(w, "embellama embed: note: the model has no %q prompt; texts are embedded as given (-prompt %s=TEXT defines one)\n", r.name, r.name)
 }
 
 // addChunkFlags adds the flags of embed's chunking.
