@@ -31,7 +31,9 @@ func readModelFacts(path string) modelFacts {
 }
 
 // fixture reports a test fixture's description.
-func (m modelFacts) fixture() bool { return strings.Contains(strings.ToUpper(m.description), fixtureMark) }
+func (m modelFacts) fixture() bool {
+	return strings.Contains(strings.ToUpper(m.description), fixtureMark)
+}
 
 // announceModel writes, on w (stderr), which model an engine command
 // uses, where it came from, and its description, with a warning when it
