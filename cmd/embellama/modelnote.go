@@ -16,6 +16,7 @@ const fixtureMark = "TEST FIXTURE"
 // modelFacts is what the commands say about the model they use: its
 // general.name and general.description, read from the GGUF header.
 type modelFacts struct {
+	ok                bool // the header was read
 	name, description string
 }
 
@@ -27,7 +28,7 @@ func readModelFacts(path string) modelFacts {
 		return modelFacts{}
 	}
 	desc, _ := f.String("general.description")
-	return modelFacts{name: f.Name(), description: strings.TrimSpace(desc)}
+	return modelFacts{ok: true, name: f.Name(), description: strings.TrimSpace(desc)}
 }
 
 // fixture reports a test fixture's description.
@@ -41,6 +42,9 @@ func (m modelFacts) fixture() bool {
 // first model found, which in a checkout may be one.
 func announceModel(w io.Writer, cmd, path, source string) {
 	m := readModelFacts(path)
+	if !m.ok {
+		return // not a GGUF file: the engine's error says so, alone
+	}
 	name := m.name
 	if name == "" {
 		name = "unnamed"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -28,8 +29,11 @@ func TestModelAnnounced(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	require.Len(t, lines, 2, stderr)
-	assert.Contains(t, lines[0], "the first embedding model found")
-	assert.Contains(t, lines[0], firstLine(facts.description))
+	assert.Empty(t, withoutModelNote(stderr), "both lines are the note")
+	chosen, err := defaultModel()
+	require.NoError(t, err)
+	assert.Contains(t, lines[0], chosen+", the first embedding model found")
+	assert.Contains(t, lines[0], firstLine(readModelFacts(chosen).description))
 	assert.Contains(t, lines[1], "test fixture")
 
 	code, _, stderr = runCLI(t, "", "embed", "-model", model, "hello")
@@ -40,4 +44,19 @@ func TestModelAnnounced(t *testing.T) {
 	code, out, _ := runCLI(t, "", "info", "-model", model)
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, firstLine(facts.description))
+}
+
+// modelNote matches the lines announceModel writes.
+var modelNote = regexp.MustCompile(`^embellama \w+: (model .+ \(.+\)(: .*)?|warning: .+ is a test fixture with random weights; .*)$`)
+
+// withoutModelNote returns stderr without the lines announceModel wrote:
+// what a test of a command's errors compares.
+func withoutModelNote(stderr string) string {
+	var kept []string
+	for _, l := range strings.SplitAfter(stderr, "\n") {
+		if !modelNote.MatchString(strings.TrimSuffix(l, "\n")) {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "")
 }

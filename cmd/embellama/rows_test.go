@@ -35,7 +35,7 @@ func TestEmbedOneRowPerLine(t *testing.T) {
 	code, out, stderr = runCLI(t, "one\n\ntwo\n", base...)
 	assert.Equal(t, exitFailure, code)
 	assert.Equal(t, []string{want[0], "null", want[1]}, lines(out), "one row per input line")
-	assert.Equal(t, []string{"embellama embed: line 2: empty input (remove it, or pass -skip-empty to leave blank lines out)"}, lines(stderr))
+	assert.Equal(t, []string{"embellama embed: line 2: empty input (remove it, or pass -skip-empty to leave blank lines out)"}, lines(withoutModelNote(stderr)))
 
 	code, out, stderr = runCLI(t, "one\n\ntwo\n", append(base, "-format", "jsonl")...)
 	assert.Equal(t, exitFailure, code, stderr)
