@@ -107,7 +107,11 @@ func (f *engineFlags) apply(cfg *embed.Config) error {
 	var err error
 	for _, g := range f.given {
 		if e := g.s.Set(cfg, g.value); e != nil {
-			err = errors.Join(err, fmt.Errorf("-%s %q: %w", g.s.Flag, g.value, e))
+			e = fmt.Errorf("-%s %q: %w", g.s.Flag, g.value, e)
+			if g.s.Flag == "prompt" { // "-prompt query" meant -prompt-name query
+				e = fmt.Errorf(`%w (-prompt defines a prompt as NAME=TEXT, such as query="query: "; -prompt-name NAME applies one)`, e)
+			}
+			err = errors.Join(err, e)
 		}
 	}
 	return err

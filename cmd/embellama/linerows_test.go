@@ -95,4 +95,11 @@ func TestRetrievalCombinations(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "embed", "-model", model, "-prompt-name", "nosuch", "x")
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, stderr, "unknown prompt")
+
+	// -prompt query (meant: -prompt-name query) is one line with a hint,
+	// not the usage (it was the error, the whole usage, the error again).
+	code, _, stderr = runCLI(t, "", "embed", "-model", model, "-prompt", "query", "x")
+	assert.Equal(t, exitUsage, code)
+	require.Len(t, strings.Split(strings.TrimSpace(stderr), "\n"), 1, stderr)
+	assert.Contains(t, stderr, "-prompt-name NAME applies one")
 }
