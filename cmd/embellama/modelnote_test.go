@@ -32,14 +32,14 @@ func TestModelAnnounced(t *testing.T) {
 	assert.Empty(t, withoutModelNote(stderr), "both lines are the note")
 	chosen, err := defaultModel()
 	require.NoError(t, err)
-	assert.Contains(t, lines[0], chosen+", the first embedding model found")
+	assert.Contains(t, lines[0], absPath(chosen)+", the first embedding model found")
 	assert.Contains(t, lines[0], firstLine(readModelFacts(chosen).description))
 	assert.Contains(t, lines[1], "test fixture")
 
 	code, _, stderr = runCLI(t, "", "embed", "-model", model, "hello")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, facts.name)
-	assert.Contains(t, stderr, model+", -model")
+	assert.Contains(t, stderr, absPath(model)+", -model")
 
 	code, out, _ := runCLI(t, "", "info", "-model", model)
 	require.Equal(t, exitOK, code)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestParseFlagsAnywhere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("test", "ARGS", nil)
+			fs := newFlagSet("test", "ARGS", io.Discard)
 			query := fs.String("query", "", "")
 			v := fs.Bool("v", false, "")
 			require.NoError(t, parse(fs, tt.args))
@@ -41,7 +42,7 @@ func TestParseFlagsAnywhere(t *testing.T) {
 			assert.Equal(t, tt.rest, append([]string(nil), fs.Args()...))
 		})
 	}
-	fs := newFlagSet("test", "ARGS", nil)
+	fs := newFlagSet("test", "ARGS", io.Discard)
 	fs.Bool("v", false, "")
 	var ue usageError
 	require.ErrorAs(t, parse(fs, []string{"a", "-nosuch"}), &ue, "an unknown flag after an argument is a usage error, not a text")

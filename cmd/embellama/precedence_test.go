@@ -66,7 +66,7 @@ func TestPrecedence(t *testing.T) {
 		}
 	})
 	t.Run("model", func(t *testing.T) {
-		other := testenv.Fixture(t, "nomic-bert-tiny")
+		other := testenv.Fixture(t, "bert-cls-tiny")
 		modelsDir, cache := t.TempDir(), t.TempDir()
 		pullDirModel := filepath.Join(cache, "embellama", "models", "a.gguf")
 		dirModel := filepath.Join(modelsDir, "b.gguf")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -143,8 +144,11 @@ func TestPullToken(t *testing.T) {
 // repository and file on the hub (the request the server sees), and
 // pull -list prints every entry.
 func TestPullShortNames(t *testing.T) {
+	var mu sync.Mutex
 	var paths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
 		paths = append(paths, r.URL.Path)
 		w.WriteHeader(http.StatusNotFound)
 	}))
@@ -153,11 +157,15 @@ func TestPullShortNames(t *testing.T) {
 	defer func() { hubURL = "https://huggingface.co" }()
 	for _, s := range shortNames {
 		for _, name := range append([]string{s.Name, strings.ToUpper(s.Name)}, s.Aliases...) {
+			mu.Lock()
 			paths = nil
+			mu.Unlock()
 			code, _, _ := runCLI(t, "", "pull", "-dir", t.TempDir(), name)
 			assert.Equal(t, exitFailure, code)
+			mu.Lock()
 			require.Len(t, paths, 1, name)
 			assert.Equal(t, "/"+s.Repo+"/resolve/main/"+s.File, paths[0], name)
+			mu.Unlock()
 		}
 		assert.NotEmpty(t, s.Source, "%s: every entry says where it was read", s.Name)
 		assert.True(t, s.SHA256 == "" || len(s.SHA256) == 64, s.Name)
