@@ -145,13 +145,20 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 // parser of every subcommand, so "embed TEXT -model M" and "embed -model
 // M TEXT" mean the same.
 func parse(fs *flag.FlagSet, args []string) error {
+	// A wrong flag is one line with a hint, not the flag package's error,
+	// the whole usage and the error again; -h prints the usage.
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
 	var positional []string
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return err
 			}
-			return usageError{err}
+			return usageError{fmt.Errorf("%w (embellama %s -h lists the flags)", err, fs.Name())}
 		}
 		left := fs.Args()
 		if endedByDashes(fs, rest[:len(rest)-len(left)]) {

@@ -73,6 +73,11 @@ func TestFlagsAfterText(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 2)
 
+	code, _, stderr = runCLI(t, "", "embed", "x", "-nope")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "embellama embed: flag provided but not defined: -nope (embellama embed -h lists the flags)\n", stderr,
+		"a wrong flag is one line, not the error, the usage and the error again")
+
 	code, _, stderr = runCLI(t, "", "embed", "-model", model, "-h")
 	require.Equal(t, 0, code)
 	assert.Contains(t, stderr, flagsNote, "the usage says how flags and -- are read")
