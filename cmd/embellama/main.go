@@ -155,6 +155,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out) // the usage lists the flags there
 				usage()
 				return err
 			}

@@ -49,6 +49,7 @@ func TestPullFailuresLeaveNoEmptyPart(t *testing.T) {
 			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		}
 		w.Write(body[start : start+10])
+		w.(http.Flusher).Flush() // the headers and 10 bytes go out, then the connection drops
 		panic(http.ErrAbortHandler)
 	}))
 	refused := status(http.StatusOK)
