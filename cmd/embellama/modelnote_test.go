@@ -47,7 +47,7 @@ func TestModelAnnounced(t *testing.T) {
 }
 
 // modelNote matches the lines announceModel writes.
-var modelNote = regexp.MustCompile(`^embellama \w+: (model .+ \(.+\)(: .*)?|warning: .+ is a test fixture with random weights; .*)$`)
+var modelNote = regexp.MustCompile(`^embellama \w+: (model .+ \(.+, (-model|\$EMBELLAMA_MODEL|the first embedding model found)\)(: .*)?|warning: .+ is a test fixture with random weights; .*)$`)
 
 // withoutModelNote returns stderr without the lines announceModel wrote:
 // what a test of a command's errors compares.
