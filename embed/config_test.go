@@ -60,7 +60,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigApplyEnv(t *testing.T) {
 	env := map[string]string{
-		"EMBELLAMA_LIB": "/opt/lib", "EMBELLAMA_BACKEND": "vulkan", "EMBELLAMA_MODEL": "/m.gguf",
+		"EMBELLAMA_BACKEND": "vulkan", "EMBELLAMA_MODEL": "/m.gguf",
 		"EMBELLAMA_MODEL_NAME": "m", "EMBELLAMA_CTX": "1024", "EMBELLAMA_BATCH": "2048", "EMBELLAMA_UBATCH": "512", "EMBELLAMA_BATCH_TARGET": "128",
 		"EMBELLAMA_MAX_SEQUENCES": "32", "EMBELLAMA_THREADS": "4", "EMBELLAMA_CONTEXTS": "2",
 		"EMBELLAMA_FLASH_ATTENTION": "off", "EMBELLAMA_DETERMINISTIC": "off",
@@ -79,7 +79,7 @@ func TestConfigApplyEnv(t *testing.T) {
 	var c embed.Config
 	require.NoError(t, c.ApplyEnv(func(k string) string { return env[k] }))
 	assert.Equal(t, embed.Config{
-		EngineConfig: embed.EngineConfig{Library: "/opt/lib", Backend: platform.Vulkan, CacheSize: 1000, MemoryLimit: 2000},
+		EngineConfig: embed.EngineConfig{Backend: platform.Vulkan, CacheSize: 1000, MemoryLimit: 2000},
 		ModelConfig: embed.ModelConfig{ModelPath: "/m.gguf", ContextSize: 1024, BatchSize: 2048, UBatchSize: 512,
 			BatchTarget: 128, MaxSequences: 32, Threads: 4, Contexts: 2, FlashAttention: embed.FlashAttentionOff,
 			Deterministic: embed.DeterminismOff, GPULayers: 10, NoGPU: true, MapModel: true, MainGPU: 1, Pooling: embed.PoolingCLS,

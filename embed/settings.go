@@ -110,7 +110,9 @@ var tokenRange = fmt.Sprintf("8 to %d", maxTokens)
 
 // settings is the table, in the order of the Config fields.
 var settings = []Setting{
-	{Field: "Library", Env: "EMBELLAMA_LIB", Flag: "lib", Doc: "llama library `file` or directory",
+	// Library has no variable of its own: the search reads $EMBELLAMA_LIB_DIR
+	// (then its older name $EMBELLAMA_LIB) when Library is "".
+	{Field: "Library", Flag: "lib", Doc: "llama library `file` or directory",
 		Default: "searched: " + platform.DescribeSearch(),
 		Rules:   "a library file, or a directory holding one",
 		set:     stringField(func(c *Config) *string { return &c.Library })},

@@ -161,7 +161,8 @@ func DescribeSearch() string {
 		}
 		places = append(places, d)
 	}
-	return "$" + EnvLibDir + " alone when set (a file or a directory, with its <os>-<arch>-<backend>/ and lib/<os>-<arch>-<backend>/), else " +
+	return "$" + EnvLibDir + " alone when set (a file or a directory, with its <os>-<arch>-<backend>/ and lib/<os>-<arch>-<backend>/; $" +
+		EnvLibAlias + ", its older name, when " + EnvLibDir + " is unset), else " +
 		strings.Join(places, ", ")
 }
 

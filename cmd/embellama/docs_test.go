@@ -34,6 +34,7 @@ var notRun = map[string]string{
 	"make bench":         "builds llama.cpp from source (minutes) and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 	"bin/embellama pull": "needs the internet; pull is tested against a local server (TestPull*)",
 	"bin/embellama pull owner/repo/file.gguf":                                                    "needs the internet; pull is tested against a local server (TestPull*)",
+	"bin/embellama pull nomic-embed-text":                                                        "needs the internet; TestPullShortNames resolves every short name against a local server",
 	"scripts/bench-node.sh .cache/fixtures/minilm-l6-f16.gguf 300 3":                             "installs node-llama-cpp from the npm registry and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 	"go install github.com/embellama/embellama/cmd/embellama@latest":                             "needs the published module; the same build from a checkout is the next documented command",
 	"bin/embellama rerank -model reranker.gguf -query \"what do llamas eat?\" -sorted lines.txt": "needs a reranker GGUF; TestRerankCommand runs it on the bert-rerank-tiny fixture",

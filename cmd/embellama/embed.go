@@ -111,7 +111,11 @@ func (f *engineFlags) apply(cfg *embed.Config) error {
 	var err error
 	for _, g := range f.given {
 		if e := g.s.Set(cfg, g.value); e != nil {
-			err = errors.Join(err, fmt.Errorf("-%s %q: %w", g.s.Flag, g.value, e))
+			e = fmt.Errorf("-%s %q: %w", g.s.Flag, g.value, e)
+			if g.s.Flag == "prompt" { // "-prompt query" meant -prompt-name query
+				e = fmt.Errorf(`%w (-prompt defines a prompt as NAME=TEXT, such as query="query: "; -prompt-name NAME applies one)`, e)
+			}
+			err = errors.Join(err, e)
 		}
 	}
 	return err
@@ -127,11 +131,17 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := f.apply(&cfg); err != nil {
 		return cfg, usageError{err}
 	}
-	if cfg.ModelPath == "" {
+	source := "-model"
+	switch {
+	case f.flag("model") != "":
+	case cfg.ModelPath != "":
+		source = "$EMBELLAMA_MODEL"
+	default:
 		var err error
 		if cfg.ModelPath, err = defaultModel(); err != nil {
 			return cfg, err
 		}
+		source = "the first embedding model found"
 	}
 	level := slog.LevelError
 	if f.verbose {
@@ -141,6 +151,7 @@ func (f *engineFlags) config(stderr io.Writer) (embed.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
 	}
+	announceModel(stderr, f.fs.Name(), cfg.ModelPath, source)
 	return cfg, nil
 }
 
@@ -190,6 +201,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := ef.ret.checkChunkContext(info.ContextSize); err != nil {
 			return err
 		}
+		ef.ret.notePromptAbsent(stderr, info)
 	}
 	opts := append([]embed.Option{embed.WithDimensions(ef.dims)}, ef.ret.options(fs)...)
 	if ef.ret.chunk > 0 {
@@ -197,7 +209,11 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return out.finish(embedChunks(ctx, e, recs, &ef.ret, opts, out))
+		err = embedChunks(ctx, e, recs, &ef.ret, opts, out)
+		if err == nil && reportFailures(stderr, "embed", recs) > 0 {
+			err = errReported // the other lines' chunks were written
+		}
+		return out.finish(err)
 	}
 	if len(recs) > 1 && isTerminal(stderr) {
 		bar := &progressBar{w: stderr, start: time.Now()}
@@ -206,7 +222,7 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := embedRecords(ctx, e, recs, opts...); err != nil {
 		return err
 	}
-	failed := reportFailures(stderr, recs)
+	failed := reportFailures(stderr, "embed", recs)
 	if failed > 0 && *format == "npy" {
 		return fmt.Errorf("%d of %d inputs failed; npy has no row for them, so nothing was written (use -format jsonl to keep the others)", failed, len(recs))
 	}

@@ -38,8 +38,8 @@ func embedRecords(ctx context.Context, e *embed.Engine, recs []record, opts ...e
 }
 
 // reportFailures writes one line per failed record to w (at most
-// maxReported, then a count) and returns how many failed.
-func reportFailures(w io.Writer, recs []record) int {
+// maxReported, then a count), as command cmd, and returns how many failed.
+func reportFailures(w io.Writer, cmd string, recs []record) int {
 	failed := 0
 	for _, r := range recs {
 		if r.err == nil {
@@ -47,11 +47,11 @@ func reportFailures(w io.Writer, recs []record) int {
 		}
 		failed++
 		if failed <= maxReported {
-			fmt.Fprintf(w, "embellama embed: %s: %s\n", r.where, errorText(r.err))
+			fmt.Fprintf(w, "embellama %s: %s: %s\n", cmd, r.where, errorText(r.err))
 		}
 	}
 	if failed > maxReported {
-		fmt.Fprintf(w, "embellama embed: … and %d more failed inputs (%d of %d in all)\n", failed-maxReported, failed, len(recs))
+		fmt.Fprintf(w, "embellama %s: … and %d more failed inputs (%d of %d in all)\n", cmd, failed-maxReported, failed, len(recs))
 	}
 	return failed
 }

@@ -103,10 +103,14 @@ func configErrorText(e *embed.ConfigError) string {
 	return fmt.Sprintf("%s %v: %s", name, e.Value, cliWords(e.Reason))
 }
 
+// optionWords replaces the library's advice that names an option field
+// (not a Config one) with the CLI's flag.
+var optionWords = strings.NewReplacer("(set Overwrite to replace it)", "(-f overwrites it)")
+
 // cliWords drops the package prefixes from msg and replaces the Config
-// fields it names with their flags.
+// fields and options it names with their flags.
 func cliWords(msg string) string {
-	msg = packagePrefix.ReplaceAllString(msg, "$1")
+	msg = optionWords.Replace(packagePrefix.ReplaceAllString(msg, "$1"))
 	return configField.ReplaceAllStringFunc(msg, func(s string) string {
 		if f := configFlags[strings.TrimPrefix(s, "Config.")]; f != "" {
 			return f

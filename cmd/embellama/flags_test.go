@@ -68,6 +68,10 @@ func TestIgnoredFlagsRefused(t *testing.T) {
 		{"info with an argument", []string{"info", "-lib", lib, emb, "-ctx", "128"}, "unexpected arguments"},
 		{"bench with an argument", append(bench, emb), "unexpected arguments"},
 		{"info -prompt-name", []string{"info", "-lib", lib, "-model", emb, "-prompt-name", "query"}, "-prompt-name"},
+		{"rerank -pooling", append(rerank, "-pooling", "mean", "-"), "-pooling"},
+		{"info -normalize", []string{"info", "-lib", lib, "-model", emb, "-normalize", "none"}, "-normalize"},
+		{"info -truncate", []string{"info", "-lib", lib, "-model", emb, "-truncate", "end"}, "-truncate"},
+		{"info -max-queue", []string{"info", "-lib", lib, "-model", emb, "-max-queue", "5"}, "-max-queue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

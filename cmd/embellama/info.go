@@ -15,7 +15,10 @@ import (
 
 func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", "", stderr)
-	ef := addEngineFlags(fs, engineUse{prompts: true})
+	// info shows the pooling, the prompts and the sizes a model would run
+	// with; it embeds nothing, so -normalize, -truncate and -max-queue,
+	// which act on calls, would do nothing.
+	ef := addEngineFlags(fs, engineUse{prompts: true, skip: []string{"normalize", "truncate", "max-queue"}})
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +93,12 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		info, _ := e.ModelInfo("model")
 		printModel(w, info, source)
+		if m := readModelFacts(modelPath); m.description != "" {
+			fmt.Fprintf(w, "  description\t%s\n", firstLine(m.description))
+			if m.fixture() {
+				fmt.Fprintf(w, "  warning\ta test fixture with random weights: its vectors carry no meaning\n")
+			}
+		}
 	}
 	return w.Flush()
 }

@@ -19,11 +19,7 @@ import (
 // runLib is `embellama lib install|build|list|verify`: the pinned native
 // libraries, installed without a shell or make, or built for this CPU.
 func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 {
-		sub, args = args[0], args[1:]
-	}
-	fs := newFlagSet("lib "+sub, "", stderr)
+	fs := newFlagSet("lib", "", stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: embellama lib install|build|list|verify [flags]
 
@@ -38,6 +34,7 @@ func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 
 DIR is -dir, else lib/ of the embellama checkout the working directory is in,
 else the user library directory that the library search also looks in.
+`+flagsNote+`
 
 flags:
 `)
@@ -56,8 +53,9 @@ flags:
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	sub := fs.Arg(0) // the flags may come before or after it
+	if fs.NArg() > 1 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(1))}
 	}
 	if err := checkLibFlags(fs, sub, *all); err != nil {
 		return err

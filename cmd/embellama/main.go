@@ -65,6 +65,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "embellama COMMAND -h" for a command's flags.`)
+	fmt.Fprintln(w, flagsNote)
 }
 
 // usageError marks an error in the command line (exit status 2).
@@ -116,6 +117,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// flagsNote is the line every usage message carries: how parse reads a
+// command line.
+const flagsNote = "Flags may come before, between or after the arguments; -- ends the flags, so an argument that starts with - must follow it."
+
 // newFlagSet returns a flag set that reports errors instead of exiting.
 func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -127,29 +132,78 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 			fmt.Fprintln(stderr, strings.TrimSpace("usage: embellama "+name+" "+args))
 			return
 		}
-		fmt.Fprintf(stderr, "usage: embellama %s [flags] %s\n\nflags:\n", name, args)
+		fmt.Fprintf(stderr, "usage: embellama %s [flags] %s\n%s\n\nflags:\n", name, args, flagsNote)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parse parses args, turning flag errors into usage errors.
+// parse parses args, the flags anywhere among the arguments, and turns
+// flag errors into usage errors. An argument is a word that does not
+// start with - (or is - itself); after "--" every word is an argument.
+// fs.Args() then holds the arguments in their order. It is the one
+// parser of every subcommand, so "embed TEXT -model M" and "embed -model
+// M TEXT" mean the same.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	// A wrong flag is one line with a hint, not the flag package's error,
+	// the whole usage and the error again; -h prints the usage.
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out) // the usage lists the flags there
+				usage()
+				return err
+			}
+			return usageError{fmt.Errorf("%w (embellama %s -h lists the flags)", err, fs.Name())}
 		}
-		return usageError{err}
+		left := fs.Args()
+		if endedByDashes(fs, rest[:len(rest)-len(left)]) {
+			positional = append(positional, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		positional = append(positional, left[0])
+		rest = left[1:]
 	}
-	return nil
+	// Parse once more with no flags, to leave the arguments in fs.Args().
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// endedByDashes reports whether the flags fs.Parse consumed ended with
+// the "--" terminator, and not with "--" given as the value of a flag
+// ("-query --").
+func endedByDashes(fs *flag.FlagSet, consumed []string) bool {
+	for i := 0; i < len(consumed); i++ {
+		a := consumed[i]
+		if a == "--" {
+			return true
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		i++ // the flag's value
+	}
+	return false
 }
 
 // noArgs refuses arguments left after the flags of a command that takes
-// none. Flags end at the first argument, so "info model.gguf -ctx 128"
-// would otherwise ignore all three.
+// none ("info model.gguf" would otherwise ignore the model).
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments: %s (flags go before arguments; this command takes none)", strings.Join(fs.Args(), " "))}
+		return usageError{fmt.Errorf("unexpected arguments: %s (this command takes none)", strings.Join(fs.Args(), " "))}
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func TestExitCodes(t *testing.T) {
 			assert.Equal(t, tt.code, code, stderr)
 			assert.Contains(t, stderr, tt.stderr)
 			if tt.code == exitFailure {
-				assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "errors are one line: %q", stderr)
+				assert.Equal(t, 1, strings.Count(strings.TrimSpace(withoutModelNote(stderr)), "\n")+1, "errors are one line: %q", stderr)
 			}
 		})
 	}

@@ -49,7 +49,9 @@ func TestEmbedOutputSafe(t *testing.T) {
 		{"the input file", []string{"-file", input, "-o", input}, "the output is an input"},
 		{"a link", []string{"-o", link, "hi"}, "symbolic link"},
 		{"a FIFO", []string{"-o", fifo, "hi"}, "FIFO"},
-		{"a failed chunk run", []string{"-chunk", "4", "-late", "-file", long, "-o", keep}, "too long"},
+		// A line that fails is an error row with -chunk as without it
+		// (issue 31), so this run writes its output: not keep.
+		{"a chunk run whose only line fails", []string{"-chunk", "4", "-late", "-file", long, "-o", filepath.Join(dir, "chunks.jsonl")}, "too long"},
 		{"a chunk run into the model", []string{"-chunk", "4", "-o", model, "hi"}, "the output is an input"},
 	}
 	for _, tt := range tests {
@@ -62,6 +64,9 @@ func TestEmbedOutputSafe(t *testing.T) {
 	got, err := os.ReadFile(model)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(orig, got), "the model is intact (%d bytes, was %d)", len(got), len(orig))
+	rows, err := os.ReadFile(filepath.Join(dir, "chunks.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(rows), `{"id":0,"error":"line 1: input too long`, "the failed line's error row")
 	for path, want := range map[string]string{input: "a llama\n", keep: "precious"} {
 		got, err := os.ReadFile(path)
 		require.NoError(t, err)

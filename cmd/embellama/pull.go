@@ -27,12 +27,24 @@ const defaultPull = "second-state/All-MiniLM-L6-v2-Embedding-GGUF/all-MiniLM-L6-
 // local server.
 var hubURL = "https://huggingface.co"
 
+// envToken is the variable pull reads a hub access token from, for gated
+// repositories.
+const envToken = "HF_TOKEN"
+
 func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("pull", "[OWNER/REPO/FILE.gguf | URL]  (default: "+defaultPull+")", stderr)
-	sum := fs.String("sha256", "", "expected sha256 of the file (default: the one the server announces, if any)")
+	fs := newFlagSet("pull", "[NAME | OWNER/REPO/FILE.gguf | URL]  (default: "+defaultPull+"; NAME: see -list)", stderr)
+	sum := fs.String("sha256", "", "expected sha256 of the file (default: the short name's, else the one the server announces, if any)")
 	dir := fs.String("dir", "", "download `directory` (default: the user cache directory's embellama/models)")
+	list := fs.Bool("list", false, "print the short names pull knows, with their repository and file, and exit")
+	token := fs.String("token", "", "access `token` for a gated repository, sent as a bearer header and never printed (default: $"+envToken+")")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *list {
+		if fs.NArg() > 0 {
+			return usageError{errors.New("-list takes no model reference")}
+		}
+		return printShortNames(stdout)
 	}
 	if fs.NArg() > 1 {
 		return usageError{errors.New("pull takes one model reference")}
@@ -41,11 +53,17 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if ref == "" {
 		ref = defaultPull
 	}
+	want := strings.ToLower(*sum)
+	if s, ok := lookupShortName(ref); ok {
+		ref = s.ref()
+		if want == "" {
+			want = s.SHA256
+		}
+	}
 	src, name, err := resolveRef(ref)
 	if err != nil {
 		return usageError{err}
 	}
-	want := strings.ToLower(*sum)
 	if want != "" && !download.IsSHA256(want) {
 		return usageError{fmt.Errorf("-sha256 %q is not 64 hex digits", *sum)}
 	}
@@ -59,7 +77,10 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	d := &download.Downloader{CheckPath: checkOutputPath, Validate: func(path string) error {
+	if *token == "" {
+		*token = os.Getenv(envToken)
+	}
+	d := &download.Downloader{Token: *token, CheckPath: checkOutputPath, Validate: func(path string) error {
 		if _, err := gguf.Open(path); err != nil {
 			return fmt.Errorf("%s is not a valid GGUF file: %w", name, err)
 		}
@@ -70,6 +91,9 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	dst := filepath.Join(*dir, name)
 	if err := d.Get(ctx, src, dst, want); err != nil {
+		if download.Unreachable(err) {
+			return fmt.Errorf("cannot reach %s: %w — copy the .gguf file into %s instead", hostOf(src), rootCause(err), *dir)
+		}
 		return err
 	}
 	fmt.Fprintln(stdout, dst)
@@ -92,7 +116,7 @@ func resolveRef(ref string) (string, string, error) {
 	}
 	parts := strings.Split(ref, "/")
 	if len(parts) < 3 || parts[0] == "" || parts[1] == "" {
-		return "", "", fmt.Errorf("%q is not OWNER/REPO/FILE or a URL", ref)
+		return "", "", fmt.Errorf("%q is not a short name (embellama pull -list), OWNER/REPO/FILE or a URL", ref)
 	}
 	file := strings.Join(parts[2:], "/")
 	for _, p := range parts {
@@ -113,4 +137,24 @@ func plainName(name string) error {
 		return fmt.Errorf("%q is not a plain file name", name)
 	}
 	return nil
+}
+
+// hostOf returns the host of the URL src, or src.
+func hostOf(src string) string {
+	if u, err := url.Parse(src); err == nil && u.Host != "" {
+		return u.Hostname()
+	}
+	return src
+}
+
+// rootCause returns the innermost error err wraps: "no such host" rather
+// than the whole chain of the request that failed.
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
 }

@@ -15,25 +15,17 @@ import (
 )
 
 func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("quantize", "IN OUT  (flags may also follow IN OUT)", stderr)
+	fs := newFlagSet("quantize", "IN OUT", stderr)
 	typ := fs.String("type", "", "output format: "+strings.Join(embed.QuantizeTypes(), ", ")+" (q4_k and q5_k are llama.cpp's _M mixes)")
 	threads := fs.Int("threads", 0, "conversion `threads` (default: physical cores)")
 	force := fs.Bool("f", false, "overwrite OUT if it exists")
 	requant := fs.Bool("requantize", false, "convert tensors that are already quantized (their rounding compounds)")
 	lib := fs.String("lib", "", flagUsage(setting("Library")))
 	verbose := fs.Bool("v", false, "log llama.cpp's messages, tensor by tensor")
-	// Flags may come before, between or after the two paths.
-	var paths []string
-	for rest := args; ; {
-		if err := parse(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		paths = append(paths, fs.Arg(0))
-		rest = fs.Args()[1:]
+	if err := parse(fs, args); err != nil {
+		return err
 	}
+	paths := fs.Args()
 	if len(paths) != 2 {
 		return usageError{fmt.Errorf("want IN and OUT, got %d paths", len(paths))}
 	}
@@ -65,8 +57,6 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case errors.Is(err, embed.ErrQuantizeType), errors.Is(err, embed.ErrInvalidOption):
 		return usageError{err}
-	case errors.Is(err, embed.ErrOutputExists) && !*force:
-		return fmt.Errorf("%w; -f overwrites it", err)
 	case err != nil:
 		return err
 	}

@@ -29,6 +29,7 @@ func TestQuantizeCommand(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "quantize", "-lib", lib, "-type", "q8_0", model, out)
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, stderr, "-f overwrites it")
+	assert.NotContains(t, stderr, "Overwrite", "the CLI's flag, not the library's field")
 	code, _, stderr = runCLI(t, "", "quantize", "-lib", lib, "-type", "bf16", "-f", model, out)
 	require.Equal(t, exitOK, code, stderr)
 

@@ -25,7 +25,24 @@ type retrievalFlags struct {
 
 // addPromptName adds -prompt-name, an option of each call.
 func (r *retrievalFlags) addPromptName(fs *flag.FlagSet) {
-	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text")
+	fs.StringVar(&r.name, "prompt-name", "", "apply the model's prompt of this `name` (query, document, ...) to every text; query and document on a model without them leave the texts as given (with a note), another unknown name is an error")
+}
+
+// notePromptAbsent says on w when -prompt-name names a standard prompt
+// ("query", "document") the model does not have. That is meaningful, not
+// an error: a symmetric model (bge-m3, all-MiniLM) embeds queries and
+// documents alike, so one command line serves every model; any other
+// name the model lacks is an error (embed.ErrUnknownPrompt).
+func (r *retrievalFlags) notePromptAbsent(w io.Writer, info embed.ModelInfo) {
+	if r.name != embed.PromptQuery && r.name != embed.PromptDocument {
+		return
+	}
+	for _, p := range info.Prompts {
+		if p.Name == r.name {
+			return
+		}
+	}
+	fmt.Fprintf(w, "embellama embed: note: the model has no %q prompt; texts are embedded as given (-prompt %s=TEXT defines one)\n", r.name, r.name)
 }
 
 // addChunkFlags adds the flags of embed's chunking.
@@ -91,35 +108,64 @@ type chunkRecord struct {
 	Embedding []float32       `json:"embedding"`
 }
 
-// embedChunks embeds the chunks of every record and writes them as JSON
-// lines, in order.
+// embedChunks embeds the chunks of every record that was read without
+// error and writes them as JSON lines, in order. A record that fails (a
+// blank or invalid line, or the engine's refusal) gets one error line,
+// {"id":…,"error":"line N: …"}, in its place and its err set, as embed
+// without -chunk does; the others still get their chunks.
 func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retrievalFlags, opts []embed.Option, out io.Writer) error {
-	texts := make([]string, len(recs))
+	texts := make([]string, 0, len(recs))
+	index := make([]int, 0, len(recs)) // texts[j] is recs[index[j]]
 	for i, rec := range recs {
-		if rec.err != nil {
-			return fmt.Errorf("%s: %w", rec.where, rec.err)
+		if rec.err == nil {
+			texts = append(texts, rec.text)
+			index = append(index, i)
 		}
-		texts[i] = rec.text
 	}
-	res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
-	if errors.Is(err, embed.ErrInvalidChunking) {
-		return usageError{err} // the flags, such as a chunk that fits only without its prompt
+	var chunks []embed.Chunk
+	if len(texts) > 0 {
+		res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
+		if errors.Is(err, embed.ErrInvalidChunking) {
+			return usageError{err} // the flags, such as a chunk that fits only without its prompt
+		}
+		if err != nil {
+			return err
+		}
+		for j, err := range res.Errors {
+			recs[index[j]].err = err
+		}
+		chunks = res.Chunks
 	}
-	if err != nil {
-		return err
-	}
-	if err := res.Err(); err != nil {
-		return err
+	doc := make([]int, len(recs)) // recs[i] is texts[doc[i]]
+	for j, i := range index {
+		doc[i] = j
 	}
 	enc := json.NewEncoder(out)
-	for _, c := range res.Chunks {
-		rec := chunkRecord{ID: recs[c.Doc].id, Chunk: c.Index, Start: c.Start, End: c.End, Tokens: c.Tokens,
-			Overlap: c.Overlap, Text: texts[c.Doc][c.Start:c.End], Embedding: c.Vector}
-		if err := enc.Encode(rec); err != nil {
-			return err
+	next := 0 // the first chunk not written
+	for i, rec := range recs {
+		if rec.err != nil {
+			if err := enc.Encode(errorRow{ID: rec.id, Error: rec.where + ": " + errorText(rec.err)}); err != nil {
+				return err
+			}
+			continue
+		}
+		for ; next < len(chunks) && chunks[next].Doc == doc[i]; next++ {
+			c := chunks[next]
+			row := chunkRecord{ID: rec.id, Chunk: c.Index, Start: c.Start, End: c.End, Tokens: c.Tokens,
+				Overlap: c.Overlap, Text: rec.text[c.Start:c.End], Embedding: c.Vector}
+			if err := enc.Encode(row); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// errorRow is the output line of an input that failed, in the JSON
+// Lines outputs.
+type errorRow struct {
+	ID    json.RawMessage `json:"id"`
+	Error string          `json:"error"`
 }
 
 // printRetrieval adds a model's prompts and reranking to info's table.

@@ -35,7 +35,7 @@ func TestEmbedOneRowPerLine(t *testing.T) {
 	code, out, stderr = runCLI(t, "one\n\ntwo\n", base...)
 	assert.Equal(t, exitFailure, code)
 	assert.Equal(t, []string{want[0], "null", want[1]}, lines(out), "one row per input line")
-	assert.Equal(t, []string{"embellama embed: line 2: empty input (remove it, or pass -skip-empty to leave blank lines out)"}, lines(stderr))
+	assert.Equal(t, []string{"embellama embed: line 2: empty input (remove it, or pass -skip-empty to leave blank lines out)"}, lines(withoutModelNote(stderr)))
 
 	code, out, stderr = runCLI(t, "one\n\ntwo\n", append(base, "-format", "jsonl")...)
 	assert.Equal(t, exitFailure, code, stderr)
@@ -114,7 +114,7 @@ func TestEmbedErrorWords(t *testing.T) {
 			code, _, stderr := runCLI(t, "", append([]string{"embed", "-lib", lib}, tt.args...)...)
 			assert.NotEqual(t, exitOK, code)
 			assert.Contains(t, stderr, tt.want)
-			assert.Equal(t, 1, strings.Count(stderr, "embed: "), "one prefix: %q", stderr)
+			assert.Equal(t, 1, strings.Count(withoutModelNote(stderr), "embed: "), "one prefix: %q", stderr)
 			assert.NotContains(t, stderr, "Config.")
 		})
 	}

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,7 +42,15 @@ type Downloader struct {
 	// Validate, when set, checks the downloaded file before it is
 	// renamed into place; a file it refuses is removed.
 	Validate func(path string) error
+	// Token, when set, is sent as "Authorization: Bearer TOKEN" (a gated
+	// repository's access token). It never appears in an error: Get's
+	// errors have it, and any query or user info of the URL, removed.
+	Token string
 }
+
+// ErrStatus is matched by the error of a request the server answered
+// with a status that is not a success (404, 401, ...).
+var ErrStatus = errors.New("download: server refused the request")
 
 // IsSHA256 reports whether s is a sha256 in lower-case hex.
 func IsSHA256(s string) bool { return sha256Hex.MatchString(s) }
@@ -52,6 +62,15 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // server's announced sha256 (X-Linked-Etag or ETag) is used when it has
 // one. A file whose checksum differs is removed ([ErrChecksum]).
 func (p *Downloader) Get(ctx context.Context, src, dst, want string) error {
+	err := p.get1(ctx, src, dst, want)
+	if err != nil {
+		removeIfEmpty(dst + ".part") // a failed download leaves no empty partial file
+		return p.redact(err, src)
+	}
+	return nil
+}
+
+func (p *Downloader) get1(ctx context.Context, src, dst, want string) error {
 	part := dst + ".part"
 	if err := p.checkPath(dst, part); err != nil {
 		return err
@@ -69,7 +88,7 @@ func (p *Downloader) Get(ctx context.Context, src, dst, want string) error {
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil || attempt >= 4 {
+		if ctx.Err() != nil || attempt >= 4 || permanent(err) {
 			return err
 		}
 		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
@@ -175,7 +194,7 @@ func (p *Downloader) fetch(ctx context.Context, src, part, want string) (string,
 		}
 		return startOver("416 for a partial file of %d bytes (Content-Range %q)", have, resp.Header.Get("Content-Range"))
 	default:
-		return announced, fmt.Errorf("GET %s: %s", src, resp.Status)
+		return announced, &statusError{src: src, status: resp.Status, code: resp.StatusCode}
 	}
 	var w io.Writer = f
 	if p.Progress != nil && resp.ContentLength > 0 {
@@ -197,6 +216,9 @@ func (p *Downloader) get(ctx context.Context, src string, have int64) (*http.Res
 	if err != nil {
 		return nil, err
 	}
+	if p.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+p.Token)
+	}
 	if have > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
 	}
@@ -206,6 +228,76 @@ func (p *Downloader) get(ctx context.Context, src string, have int64) (*http.Res
 	}
 	return client.Do(req)
 }
+
+// statusError is a request answered with a status that is no success.
+type statusError struct {
+	src, status string
+	code        int
+}
+
+func (e *statusError) Error() string { return "GET " + e.src + ": " + e.status }
+func (e *statusError) Unwrap() error { return ErrStatus }
+
+// permanent reports an error that trying again cannot mend: a status
+// other than 408, 429 and 5xx, or a host that cannot be reached at all
+// (its name does not resolve, or the connection is refused).
+func permanent(err error) bool {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code != http.StatusRequestTimeout && se.code != http.StatusTooManyRequests && se.code < 500
+	}
+	return Unreachable(err)
+}
+
+// Unreachable reports whether err says the server could not be reached
+// at all: its name did not resolve, or the connection was refused, as
+// when offline.
+func Unreachable(err error) bool {
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
+}
+
+// removeIfEmpty removes path when it is an empty regular file.
+func removeIfEmpty(path string) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		os.Remove(path)
+	}
+}
+
+// redact returns err with the token, and the query and user info of src,
+// replaced, keeping what errors.Is and errors.As find.
+func (p *Downloader) redact(err error, src string) error {
+	msg := err.Error()
+	var secrets []string
+	if p.Token != "" {
+		secrets = append(secrets, p.Token)
+	}
+	if u, perr := url.Parse(src); perr == nil {
+		if u.User != nil {
+			secrets = append(secrets, u.User.String())
+		}
+		if u.RawQuery != "" {
+			secrets = append(secrets, u.RawQuery)
+		}
+	}
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "REDACTED")
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactedError is an error whose text had secrets removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // announcedSHA256 returns the sha256 a server announced for a file (in
 // X-Linked-Etag, a hub's, or ETag), or "".
