@@ -63,7 +63,7 @@ func TestDecodeEmbeddings(t *testing.T) {
 	}{
 		{"one text", `{"input":"a\u00e9","model":"m","user":"u"}`, jsonread.Embeddings{Model: "m", User: "u", Texts: []string{"aé"}}},
 		{"texts", `{"input":["a","b"],"encoding_format":"base64"}`, jsonread.Embeddings{EncodingFormat: "base64", Texts: []string{"a", "b"}}},
-		{"flat ids", `{"input":[1,2,3],"extra":{"x":[null]}}`, jsonread.Embeddings{Tokens: [][]int32{{1, 2, 3}}}},
+		{"flat ids", `{"input":[1,2,3],"prompt_name":null}`, jsonread.Embeddings{Tokens: [][]int32{{1, 2, 3}}}},
 		{"id arrays", `{"input":[[1],[]],"model":null}`, jsonread.Embeddings{Tokens: [][]int32{{1}, {}}}},
 	}
 	for _, tt := range tests {
@@ -110,7 +110,8 @@ func TestStrict(t *testing.T) {
 	}{
 		{"nested case", `{"docs":[{"TEXT":"a"}]}`, jsonread.ErrInvalid, "docs", "", `"docs[0].TEXT"`},
 		{"wrong type", `{"n":"x"}`, jsonread.ErrInvalid, "n", "n", "n must be an integer, not a string"},
-		{"bad UTF-8 in an unknown field", "{\"x\":[\"\xff\"]}", jsonread.ErrInvalid, "x", "", "x[0] is not valid UTF-8"},
+		{"an unknown field", "{\"x\":[\"\xff\"]}", jsonread.ErrInvalid, "x", "", `unknown field "x"; this route accepts: `},
+		{"an unknown nested field", `{"docs":[{"text":"a","id":1}]}`, jsonread.ErrInvalid, "docs", "", `unknown field "docs[0].id"; this route accepts: text`},
 		{"trailing data", `{} 1`, jsonread.ErrInvalid, "", "", "data after the JSON object"},
 		{"bad literal", `{"n":tru}`, jsonread.ErrSyntax, "n", "", "unexpected character"},
 	}
@@ -127,6 +128,6 @@ func TestStrict(t *testing.T) {
 		})
 	}
 	var v req
-	require.NoError(t, jsonread.Strict([]byte(`{"query":"q","docs":[{"text":"a"}],"n":2,"extra":null}`), &v))
+	require.NoError(t, jsonread.Strict([]byte(`{"query":"q","docs":[{"text":"a"}],"n":2}`), &v))
 	assert.Equal(t, req{Query: "q", Docs: []doc{{Text: "a"}}, N: 2}, v)
 }
