@@ -103,7 +103,7 @@ func ExampleQuantizeInt8() {
 	fmt.Println(u8)
 	fmt.Println(embed.PackUbinary(v), embed.PackBinary(v))
 	// Output:
-	// [59 -79 0 10 0 0 0 0 -99]
-	// [187 49 128 138 128 128 128 128 29]
+	// [54 -72 0 9 0 0 0 0 -90]
+	// [182 56 128 137 128 128 128 128 38]
 	// [144 0] [16 -128]
 }

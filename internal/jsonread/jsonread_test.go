@@ -26,7 +26,7 @@ func TestDecodeEmbeddingsErrors(t *testing.T) {
 		reason      string
 		limit       int
 	}{
-		{"not JSON", `{"input":"a","x":tru}`, jsonread.ErrSyntax, "", "", 21, "not valid JSON: unexpected character at byte 21", 0},
+		{"unknown field", `{"input":"a","x":tru}`, jsonread.ErrInvalid, "x", "", 17, `unknown field "x"; this route accepts: dimensions, encoding_format`, 0},
 		{"ends early", `{"input":"ab`, jsonread.ErrSyntax, "", "", 12, "it ends at byte 12", 0},
 		{"missing comma", `{"input":"a" "model":"m"}`, jsonread.ErrSyntax, "", "", 14, "expected , or } after a field at byte 14", 0},
 		{"wrong type", `{"input":"a","model":1}`, jsonread.ErrInvalid, "model", "", 21, "model must be a string, not a number", 0},

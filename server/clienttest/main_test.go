@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/embellama/embellama/embed"
@@ -128,3 +129,20 @@ func to32(v []float64) []float32 {
 }
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// assertNear checks got against the engine's own vectors: the same
+// model on the same texts, batched with other requests' texts or not, so
+// equal up to float rounding.
+func assertNear(t *testing.T, want, got [][]float32, msg ...any) {
+	t.Helper()
+	if !assert.Len(t, got, len(want), msg...) {
+		return
+	}
+	for i := range want {
+		if assert.Len(t, got[i], len(want[i]), msg...) {
+			for j := range want[i] {
+				assert.InDelta(t, want[i][j], got[i][j], 1e-5, msg...)
+			}
+		}
+	}
+}
