@@ -283,7 +283,7 @@ test-image: image
 # The modules beside the root module: framework adapters, examples and the
 # deployment manifests, each with its own go.mod (and a replace of the
 # root), so their dependencies never reach the root's go.mod.
-CONTRIB_MODULES := contrib/langchaingo contrib/chromem contrib/eino contrib/genkit contrib/beam examples/pgvector deploy
+CONTRIB_MODULES := contrib/langchaingo contrib/chromem contrib/eino contrib/genkit contrib/beam examples/pgvector deploy server/clienttest
 
 ## test-contrib: go vet and go test in each module of CONTRIB_MODULES (the PostgreSQL
 ##               example needs Debian's postgresql: make test-deps installs it;

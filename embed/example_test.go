@@ -89,3 +89,21 @@ func ExampleEngine_LoadModel() {
 	// qwen: qwen3, 64 dimensions, last pooling
 	// true
 }
+
+// Compact encodings of a vector: bytes on a fixed scale (127 times the
+// unit vector) and packed sign bits.
+func ExampleQuantizeInt8() {
+	v := []float32{0.6, -0.8, 0, 0.1, 0, 0, 0, 0, -1}
+	i8, err := embed.QuantizeInt8(v)
+	if err != nil {
+		log.Fatal(err)
+	}
+	u8, _ := embed.QuantizeUint8(v)
+	fmt.Println(i8)
+	fmt.Println(u8)
+	fmt.Println(embed.PackUbinary(v), embed.PackBinary(v))
+	// Output:
+	// [54 -72 0 9 0 0 0 0 -90]
+	// [182 56 128 137 128 128 128 128 38]
+	// [144 0] [16 -128]
+}

@@ -25,6 +25,21 @@
 //	                           {data: [{index, chunk, start, end, tokens,
 //	                           overlap, embedding}], usage}
 //
+// Dialects (openai.go, tei.go, ollama.go, cohere.go; every route, field
+// and answer in docs/api.md):
+//
+//	POST /embeddings, GET /models, /models/{id}   OpenAI's, without /v1
+//	POST /embed, /embed_all, GET /info            text-embeddings-inference's
+//	POST /api/embed, /api/embeddings, /api/show,
+//	GET  /api/tags                                ollama's
+//	POST /v2/embed, /v2/rerank                    Cohere's (v2)
+//
+// Each answers errors in its peer's error body where the peer defines
+// one. encoding_format (and Cohere's embedding_types) adds int8, uint8,
+// binary and ubinary to float and base64, by the rules of
+// [embed.QuantizeInt8] and [embed.PackBinary]. On every route a field
+// the request type does not define is a 400 naming it.
+//
 // /v1/embeddings also takes prompt_name (text-embeddings-inference's
 // field): the model's prompt of that name goes in front of each input.
 // relevance_score is the score the model family's users expect (the

@@ -19,20 +19,32 @@ func (q *embeddingsCall) shared(*Server) (common, *APIError) {
 }
 
 func (q *embeddingsCall) run(ctx context.Context, s *Server, c *call) (any, *APIError) {
-	s.metrics.inputs.Add(float64(q.in.len()))
+	res, tokens, e := s.embedInput(ctx, c, q.in)
+	if e != nil {
+		return nil, e
+	}
+	return s.response(c, res, tokens), nil
+}
+
+// embedInput embeds in, texts or token ids, for c: the one embedding
+// step of every dialect's embeddings route. It returns the result and
+// its tokens, summed, or the error of the call or of its first failed
+// input.
+func (s *Server) embedInput(ctx context.Context, c *call, in input) (*embed.Result, int, *APIError) {
+	s.metrics.inputs.Add(float64(in.len()))
 	var res *embed.Result
 	var err error
-	if q.in.tokens != nil {
-		res, err = s.engine.EmbedBatchTokens(ctx, c.resolved, q.in.tokens, c.opts...)
+	if in.tokens != nil {
+		res, err = s.engine.EmbedBatchTokens(ctx, c.resolved, in.tokens, c.opts...)
 	} else {
-		res, err = s.engine.EmbedBatch(ctx, c.resolved, q.in.texts, c.opts...)
+		res, err = s.engine.EmbedBatch(ctx, c.resolved, in.texts, c.opts...)
 	}
 	if err != nil {
-		return nil, s.errorFor(err, c)
+		return nil, 0, s.errorFor(err, c)
 	}
 	for i, e := range res.Errors {
 		if e != nil {
-			return nil, s.inputErrorFor(c, i, e)
+			return nil, 0, s.inputErrorFor(c, i, e)
 		}
 	}
 	tokens := 0
@@ -40,7 +52,7 @@ func (q *embeddingsCall) run(ctx context.Context, s *Server, c *call) (any, *API
 		tokens += n
 	}
 	s.metrics.tokens.Add(float64(tokens))
-	return s.response(c, res, tokens), nil
+	return res, tokens, nil
 }
 
 // response builds the answer of a successful request; it names the model

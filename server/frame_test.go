@@ -47,9 +47,9 @@ func TestFrameEveryRoute(t *testing.T) {
 			}{
 				{"valid", true, body, 200, "", ""},
 				{"too large", true, big, 413, "request_too_large", "exceeds 1024 bytes"},
-				{"not JSON", true, `{"x":`, 400, "", "not valid JSON: it ends at byte 5"},
+				{"not JSON", true, `{"model":`, 400, "", "not valid JSON: it ends at byte 9"},
 				{"no retriever, valid", false, body, 501, "not_implemented", ""},
-				{"no retriever, not JSON", false, `{"x":`, 501, "not_implemented", ""},
+				{"no retriever, not JSON", false, `{"model":`, 501, "not_implemented", ""},
 				{"no retriever, too large", false, big, 413, "request_too_large", ""},
 			} {
 				if !retrieval && !tt.retriever {

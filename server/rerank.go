@@ -27,6 +27,9 @@ type RerankRequest struct {
 	// Truncate cuts over-long documents (never the query) instead of
 	// failing; TEI's field, accepted in both shapes.
 	Truncate bool `json:"truncate,omitempty"`
+	// TruncationDirection is TEI's: "Right" (the default) cuts the end
+	// of a document; "Left" is refused (a pair is cut from its end).
+	TruncationDirection string `json:"truncation_direction,omitempty"`
 }
 
 // RerankDocument is a document given as a string or as {"text": "..."}.
@@ -100,6 +103,8 @@ func (q *rerankCall) shared(s *Server) (common, *APIError) {
 		return common{}, badRequest("documents", "give documents (the Cohere and Jina shape) or texts (text-embeddings-inference's), not both")
 	case len(q.docs) == 0:
 		return common{}, badRequest("documents", "documents must be a non-empty array")
+	case req.TruncationDirection != "" && req.TruncationDirection != "Right" && req.TruncationDirection != "right":
+		return common{}, badRequest("truncation_direction", "truncation_direction %s: only \"Right\" is supported (pairs are cut from their end)", quote(req.TruncationDirection))
 	case req.TopN < 0:
 		return common{}, badRequest("top_n", "top_n must not be negative")
 	}

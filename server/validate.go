@@ -55,6 +55,15 @@ type common struct {
 	// whole: the request's input is one value (detokenize's token list),
 	// which errors name as a whole, not as input[0].
 	whole bool
+	// fromStart: truncate drops the start of a text, not its end
+	// (TEI's truncation_direction "Left", Cohere's truncate "START").
+	fromStart bool
+	// normalize: nil the model's normalization; false none (TEI's
+	// normalize).
+	normalize *bool
+	// maxTokens lowers the most tokens of one input (Cohere's
+	// max_tokens); 0: the model's context.
+	maxTokens int
 }
 
 // call is a request whose common fields passed [Server.check]: the model
@@ -81,8 +90,8 @@ func (s *Server) check(c common) (*call, *APIError) {
 		return nil, e
 	}
 	k := &call{common: c, encode: encodeFloats}
-	if c.encoding != nil && *c.encoding == "base64" {
-		k.encode = encodeBase64
+	if c.encoding != nil {
+		k.encode = encodings[*c.encoding]
 	}
 	k.resolved = s.resolve(c.model)
 	if s.loading(k.resolved) {
@@ -118,10 +127,8 @@ func (c common) validate() *APIError {
 		}
 	}
 	if c.encoding != nil {
-		switch *c.encoding {
-		case "", "float", "base64":
-		default:
-			return badRequest("encoding_format", "encoding_format must be \"float\" or \"base64\", not %s", quote(*c.encoding))
+		if _, ok := encodings[*c.encoding]; !ok {
+			return badRequest("encoding_format", "encoding_format must be %s, not %s", encodingNames, quote(*c.encoding))
 		}
 	}
 	if c.dimensions != nil && *c.dimensions < 1 {
@@ -174,7 +181,17 @@ func (s *Server) options(k *call) {
 		opts = append(opts, embed.WithPrompt(*c.promptName))
 	}
 	if c.truncate {
-		opts = append(opts, embed.WithTruncation(embed.TruncateEnd))
+		t := embed.TruncateEnd
+		if c.fromStart {
+			t = embed.TruncateStart
+		}
+		opts = append(opts, embed.WithTruncation(t))
+	}
+	if c.maxTokens > 0 {
+		opts = append(opts, embed.WithMaxTokens(c.maxTokens))
+	}
+	if c.normalize != nil && !*c.normalize {
+		opts = append(opts, embed.WithNormalization(embed.NormalizeNone))
 	}
 	k.opts = opts
 }

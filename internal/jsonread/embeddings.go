@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -102,7 +103,7 @@ func (d *decoder) field(key string, req *Embeddings) *Error {
 	case "encoding_format":
 		req.EncodingFormat, err = d.stringField(key)
 		if err != nil && err.Kind != ErrRead {
-			err = d.invalid(key, "encoding_format must be \"float\" or \"base64\"")
+			err = d.invalid(key, "encoding_format must be a string")
 		}
 	case "user":
 		req.User, err = d.stringField(key)
@@ -115,12 +116,7 @@ func (d *decoder) field(key string, req *Embeddings) *Error {
 		n, err = d.integer(key)
 		req.Dimensions = &n
 	default:
-		for _, f := range fields {
-			if strings.EqualFold(f, key) {
-				return d.invalid(key, "unknown field %q (field names are case-sensitive: did you mean %q?)", key, f)
-			}
-		}
-		return d.skip(0)
+		return d.unknown(key, key, fields)
 	}
 	return err
 }
@@ -301,4 +297,20 @@ func (d *decoder) tokenID(where string, k int) (int32, *Error) {
 // soon as it is crossed.
 func (d *decoder) text(i int) (string, *Error) {
 	return d.str(fmt.Sprintf("input[%d]", i), d.lim.TextBytes, true)
+}
+
+// unknown refuses the field name, found at path (the param of the
+// error: the top-level field, or "" inside one), which is none of known:
+// a field a client misspelt or expects another server to honour is
+// named, never silently dropped. A name that differs from a known one
+// only in case is pointed at that one.
+func (d *decoder) unknown(name, param string, known []string) *Error {
+	for _, f := range known {
+		if strings.EqualFold(f, name[strings.LastIndexByte(name, '.')+1:]) {
+			return d.invalid(param, "unknown field %q (field names are case-sensitive: did you mean %q?)", name, f)
+		}
+	}
+	sorted := slices.Clone(known)
+	slices.Sort(sorted)
+	return d.invalid(param, "unknown field %q; this route accepts: %s", name, strings.Join(sorted, ", "))
 }

@@ -54,8 +54,8 @@ type fuzzRequest struct {
 //   - what it accepts is valid UTF-8 and valid JSON, and encoding/json
 //     decodes it to the very same value (Strict is stricter than
 //     encoding/json, never different);
-//   - a body that names a known field twice, or in another case, is
-//     refused.
+//   - a body that names a known field twice, or in another case, or a
+//     field the request type does not have, is refused.
 func FuzzStrict(f *testing.F) {
 	for _, s := range []string{
 		`{"query":"q","documents":["a",{"text":"b"}],"top_n":1}`,
@@ -97,8 +97,12 @@ func FuzzStrict(f *testing.F) {
 			t.Fatalf("%q: Strict decoded %+v, encoding/json %+v", body, got, want)
 		}
 		seen := map[string]bool{}
+		fields := []string{"model", "query", "documents", "texts", "top_n", "truncate", "chunking"}
 		for _, name := range topKeys(body) {
-			for _, known := range []string{"model", "query", "documents", "texts", "top_n", "truncate", "chunking"} {
+			if !slices.Contains(fields, name) {
+				t.Fatalf("accepted %q, which has the unknown field %q", body, name)
+			}
+			for _, known := range fields {
 				if name == known && seen[name] {
 					t.Fatalf("accepted %q, which gives %q twice", body, name)
 				}

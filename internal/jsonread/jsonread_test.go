@@ -26,7 +26,7 @@ func TestDecodeEmbeddingsErrors(t *testing.T) {
 		reason      string
 		limit       int
 	}{
-		{"not JSON", `{"input":"a","x":tru}`, jsonread.ErrSyntax, "", "", 21, "not valid JSON: unexpected character at byte 21", 0},
+		{"unknown field", `{"input":"a","x":tru}`, jsonread.ErrInvalid, "x", "", 17, `unknown field "x"; this route accepts: dimensions, encoding_format`, 0},
 		{"ends early", `{"input":"ab`, jsonread.ErrSyntax, "", "", 12, "it ends at byte 12", 0},
 		{"missing comma", `{"input":"a" "model":"m"}`, jsonread.ErrSyntax, "", "", 14, "expected , or } after a field at byte 14", 0},
 		{"wrong type", `{"input":"a","model":1}`, jsonread.ErrInvalid, "model", "", 21, "model must be a string, not a number", 0},
@@ -63,7 +63,7 @@ func TestDecodeEmbeddings(t *testing.T) {
 	}{
 		{"one text", `{"input":"a\u00e9","model":"m","user":"u"}`, jsonread.Embeddings{Model: "m", User: "u", Texts: []string{"aé"}}},
 		{"texts", `{"input":["a","b"],"encoding_format":"base64"}`, jsonread.Embeddings{EncodingFormat: "base64", Texts: []string{"a", "b"}}},
-		{"flat ids", `{"input":[1,2,3],"extra":{"x":[null]}}`, jsonread.Embeddings{Tokens: [][]int32{{1, 2, 3}}}},
+		{"flat ids", `{"input":[1,2,3],"prompt_name":null}`, jsonread.Embeddings{Tokens: [][]int32{{1, 2, 3}}}},
 		{"id arrays", `{"input":[[1],[]],"model":null}`, jsonread.Embeddings{Tokens: [][]int32{{1}, {}}}},
 	}
 	for _, tt := range tests {
@@ -110,7 +110,8 @@ func TestStrict(t *testing.T) {
 	}{
 		{"nested case", `{"docs":[{"TEXT":"a"}]}`, jsonread.ErrInvalid, "docs", "", `"docs[0].TEXT"`},
 		{"wrong type", `{"n":"x"}`, jsonread.ErrInvalid, "n", "n", "n must be an integer, not a string"},
-		{"bad UTF-8 in an unknown field", "{\"x\":[\"\xff\"]}", jsonread.ErrInvalid, "x", "", "x[0] is not valid UTF-8"},
+		{"an unknown field", "{\"x\":[\"\xff\"]}", jsonread.ErrInvalid, "x", "", `unknown field "x"; this route accepts: `},
+		{"an unknown nested field", `{"docs":[{"text":"a","id":1}]}`, jsonread.ErrInvalid, "docs", "", `unknown field "docs[0].id"; this route accepts: text`},
 		{"trailing data", `{} 1`, jsonread.ErrInvalid, "", "", "data after the JSON object"},
 		{"bad literal", `{"n":tru}`, jsonread.ErrSyntax, "n", "", "unexpected character"},
 	}
@@ -127,6 +128,6 @@ func TestStrict(t *testing.T) {
 		})
 	}
 	var v req
-	require.NoError(t, jsonread.Strict([]byte(`{"query":"q","docs":[{"text":"a"}],"n":2,"extra":null}`), &v))
+	require.NoError(t, jsonread.Strict([]byte(`{"query":"q","docs":[{"text":"a"}],"n":2}`), &v))
 	assert.Equal(t, req{Query: "q", Docs: []doc{{Text: "a"}}, N: 2}, v)
 }

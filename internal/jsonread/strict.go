@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -134,14 +136,12 @@ func (d *decoder) strictField(t reflect.Type, where string, depth int) func() *E
 			name, param = where+"."+key, ""
 		}
 		ft, ok := known[key]
-		if !ok {
-			for k := range known {
-				if strings.EqualFold(k, key) {
-					return d.invalid(param, "unknown field %q (field names are case-sensitive: did you mean %q?)", name, k)
-				}
-			}
-			ft = untyped
-		} else if seen[key] {
+		switch {
+		case !ok && t.Kind() == reflect.Struct:
+			return d.unknown(name, param, slices.Collect(maps.Keys(known)))
+		case !ok:
+			ft = untyped // inside a value the request does not describe (a map, a json.RawMessage)
+		case seen[key]:
 			return d.invalid(param, "the field %s is given twice", name)
 		}
 		seen[key] = true
