@@ -22,6 +22,6 @@ func fastestFormat(w io.Writer, systemInfo string) {
 	}
 	fmt.Fprintf(w, "fastest format\t%s on this %s CPU (%s: %s; embellama quantize -type %s converts a model)\n",
 		adv.Format, adv.Class, how, adv.Why, adv.Format)
-	fmt.Fprintf(w, "quantize -type auto\tconverts to %s, measures each on your model, and keeps the fastest whose vectors stay within cosine %g of F32's; expect %s\n",
+	fmt.Fprintf(w, "auto format\tquantize -type auto converts to %s, measures each on your model, and keeps the fastest whose vectors stay within cosine %g of F32's; expect %s\n",
 		strings.Join(platform.AutoCandidates(systemInfo), ", "), embed.AutoMinCosine, adv.Format)
 }
