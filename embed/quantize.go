@@ -39,24 +39,44 @@ var (
 type quantType struct {
 	name  string
 	ftype llama.FileType
+	// overrides give some tensors another type than ftype's: the mixed
+	// formats keep attention wider than the feed-forward weights.
+	overrides []llama.TensorOverride
+}
+
+// attnWeights matches the attention projections of every architecture
+// embellama loads (BERT's attn_q/k/v/output, fused attn_qkv).
+const attnWeights = `attn_(q|k|v|qkv|output)\.weight`
+
+// attnAs returns the override keeping attention weights in t.
+func attnAs(t llama.TensorType) []llama.TensorOverride {
+	return []llama.TensorOverride{{Pattern: attnWeights, Type: t}}
 }
 
 // quantTypes maps the names [Engine.Quantize] accepts to llama.cpp's file
 // types, in the order [QuantizeTypes] lists them.
 var quantTypes = []quantType{
-	{"f32", llama.FileTypeF32},
-	{"f16", llama.FileTypeF16},
-	{"bf16", llama.FileTypeBF16},
-	{"q8_0", llama.FileTypeQ8_0},
-	{"q6_k", llama.FileTypeQ6_K},
-	{"q5_k", llama.FileTypeQ5_KM},
-	{"q4_k", llama.FileTypeQ4_KM},
-	{"q4_0", llama.FileTypeQ4_0},
+	{"f32", llama.FileTypeF32, nil},
+	{"f16", llama.FileTypeF16, nil},
+	{"bf16", llama.FileTypeBF16, nil},
+	{"q8_0", llama.FileTypeQ8_0, nil},
+	{"q6_k", llama.FileTypeQ6_K, nil},
+	{"q5_k", llama.FileTypeQ5_KM, nil},
+	{"q4_k", llama.FileTypeQ4_KM, nil},
+	{"q4_0", llama.FileTypeQ4_0, nil},
+	{"iq4_nl", llama.FileTypeIQ4NL, nil},
+	{"mix-f16-q8_0", llama.FileTypeQ8_0, attnAs(llama.TensorTypeF16)},
+	{"mix-bf16-q8_0", llama.FileTypeQ8_0, attnAs(llama.TensorTypeBF16)},
+	{"mix-f16-q4_0", llama.FileTypeQ4_0, attnAs(llama.TensorTypeF16)},
+	{"mix-bf16-q4_0", llama.FileTypeQ4_0, attnAs(llama.TensorTypeBF16)},
 }
 
 // QuantizeTypes returns the names QuantizeOptions.Type accepts: "f32",
 // "f16", "bf16", "q8_0", "q6_k", "q5_k" (llama.cpp's Q5_K_M), "q4_k"
-// (Q4_K_M) and "q4_0". docs/performance.md measures them.
+// (Q4_K_M), "q4_0", "iq4_nl" (no importance matrix), and the mixed
+// formats "mix-A-B": attention weights in A (f16 or bf16), the others in
+// B (q8_0 or q4_0). docs/performance.md measures them. "auto" is
+// accepted too (see [Engine.QuantizeAuto]) but not listed.
 func QuantizeTypes() []string {
 	names := make([]string, len(quantTypes))
 	for i, q := range quantTypes {
@@ -84,7 +104,7 @@ type QuantizeOptions struct {
 }
 
 // Quantize writes the GGUF model in to out with its weights in the format
-// opts.Type, through llama.cpp's own llama_model_quantize: 2-D weights
+// opts.Type ([AutoType] measures which: see [Engine.QuantizeAuto]), through llama.cpp's own llama_model_quantize: 2-D weights
 // take the type (K-quant mixes keep some tensors wider, as llama.cpp
 // chooses), norms and biases stay F32, and the metadata is copied.
 //
@@ -102,6 +122,10 @@ type QuantizeOptions struct {
 // [ErrNotRegularFile] (for out), [ErrInvalidOption], [ErrQuantize] or
 // [ErrClosed].
 func (e *Engine) Quantize(ctx context.Context, in, out string, opts QuantizeOptions) error {
+	if strings.EqualFold(opts.Type, AutoType) {
+		_, err := e.QuantizeAuto(ctx, in, out, opts)
+		return err
+	}
 	i := slices.IndexFunc(quantTypes, func(q quantType) bool { return strings.EqualFold(q.name, opts.Type) })
 	if i < 0 {
 		return fmt.Errorf("%w: %q (known: %s)", ErrQuantizeType, opts.Type, strings.Join(QuantizeTypes(), ", "))
@@ -124,7 +148,7 @@ func (e *Engine) Quantize(ctx context.Context, in, out string, opts QuantizeOpti
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return quantize(ctx, in, out, quantTypes[i].ftype, opts.Threads, opts.Requantize)
+	return quantize(ctx, in, out, quantTypes[i], opts.Threads, opts.Requantize)
 }
 
 // checkQuantizeInput validates in as loadModel does, and refuses a
@@ -200,7 +224,8 @@ func notRegularOutput(err error) error {
 
 // quantize runs llama.cpp into a temporary file beside out and renames
 // it once the Go reader accepts it with the requested file type.
-func quantize(ctx context.Context, in, out string, ft llama.FileType, threads int, requantize bool) error {
+func quantize(ctx context.Context, in, out string, qt quantType, threads int, requantize bool) error {
+	ft := qt.ftype
 	tmpName, err := outfile.CreatePart(out)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrQuantize, err)
@@ -215,7 +240,7 @@ func quantize(ctx context.Context, in, out string, ft llama.FileType, threads in
 		threads = platform.PhysicalCores()
 	}
 	p.FType, p.NThread, p.AllowRequantize = ft, int32(threads), requantize
-	if err := llama.Quantize(in, tmpName, p); err != nil {
+	if err := llama.Quantize(in, tmpName, p, qt.overrides...); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrQuantize, in, err)
 	}
 	if err := ctx.Err(); err != nil {

@@ -2,8 +2,10 @@ package llama
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/embellama/embellama/loader"
 )
@@ -34,6 +36,7 @@ const (
 	FileTypeQ4_KM FileType = 15 // LLAMA_FTYPE_MOSTLY_Q4_K_M
 	FileTypeQ5_KM FileType = 17 // LLAMA_FTYPE_MOSTLY_Q5_K_M
 	FileTypeQ6_K  FileType = 18 // LLAMA_FTYPE_MOSTLY_Q6_K
+	FileTypeIQ4NL FileType = 25 // LLAMA_FTYPE_MOSTLY_IQ4_NL
 	FileTypeBF16  FileType = 32 // LLAMA_FTYPE_MOSTLY_BF16
 )
 
@@ -46,9 +49,40 @@ func (t FileType) String() string {
 	return llamaFtypeName(int32(t))
 }
 
+// TensorType is enum ggml_type: the type of one tensor.
+type TensorType int32
+
+// The tensor types a [TensorOverride] is known to set.
+const (
+	TensorTypeF32   TensorType = 0  // GGML_TYPE_F32
+	TensorTypeF16   TensorType = 1  // GGML_TYPE_F16
+	TensorTypeQ4_0  TensorType = 2  // GGML_TYPE_Q4_0
+	TensorTypeQ8_0  TensorType = 8  // GGML_TYPE_Q8_0
+	TensorTypeIQ4NL TensorType = 20 // GGML_TYPE_IQ4_NL
+	TensorTypeBF16  TensorType = 30 // GGML_TYPE_BF16
+)
+
+// TensorOverride gives the tensors whose names match Pattern (a
+// std::regex, searched as llama-quantize's --tensor-type does) the type
+// Type instead of the one the file type would choose. llama.cpp compiles
+// Pattern with std::regex and throws (aborting the process) on an
+// invalid one: pass only patterns known to compile.
+type TensorOverride struct {
+	Pattern string
+	Type    TensorType
+}
+
+// cTensorOverride mirrors struct llama_model_tensor_override.
+type cTensorOverride struct {
+	pattern *byte
+	typ     TensorType
+	_       [4]byte
+}
+
 // QuantizeParams mirrors struct llama_model_quantize_params. Pointer
-// fields are kept as uintptr: this package always leaves them NULL (no
-// importance matrix, overrides or pruning).
+// fields are kept as uintptr: this package leaves them NULL (no
+// importance matrix or pruning), except the tensor overrides [Quantize]
+// sets for one call.
 type QuantizeParams struct {
 	NThread              int32
 	FType                FileType
@@ -83,12 +117,13 @@ var quantizeMu sync.Mutex
 // Quantize writes the model file in to out with its weights converted as
 // p says, through llama_model_quantize. It runs to the end in C (it
 // cannot be interrupted) on p.NThread threads. The pointer fields of p
-// must be zero.
+// must be zero (Quantize sets TTOverrides from overrides).
 //
 // llama.cpp parses in with its own GGUF reader and asserts on some
 // malformed files: callers validate in first. A failure llama.cpp reports
-// is an [ErrQuantize] carrying the error lines it logged.
-func Quantize(in, out string, p QuantizeParams) error {
+// is an [ErrQuantize] carrying the error lines it logged. Overrides, if
+// any, become p's tensor overrides for this call.
+func Quantize(in, out string, p QuantizeParams, overrides ...TensorOverride) error {
 	if Loaded() == nil {
 		return ErrNotLoaded
 	}
@@ -98,6 +133,23 @@ func Quantize(in, out string, p QuantizeParams) error {
 	if strings.IndexByte(in, 0) >= 0 || strings.IndexByte(out, 0) >= 0 {
 		return fmt.Errorf("%w: path contains a NUL byte", ErrQuantize)
 	}
+	for _, o := range overrides {
+		if o.Pattern == "" || strings.IndexByte(o.Pattern, 0) >= 0 {
+			return fmt.Errorf("%w: tensor override pattern %q is empty or contains a NUL byte", ErrQuantize, o.Pattern)
+		}
+	}
+	// The overrides live in Go memory, which does not move, kept alive
+	// until llama_model_quantize returns; the array ends with a NULL
+	// pattern as llama.cpp expects.
+	var tt []cTensorOverride
+	if len(overrides) > 0 {
+		tt = make([]cTensorOverride, len(overrides)+1)
+		for i, o := range overrides {
+			tt[i] = cTensorOverride{pattern: &append([]byte(o.Pattern), 0)[0], typ: o.Type}
+		}
+		p.TTOverrides = uintptr(unsafe.Pointer(&tt[0]))
+	}
+	defer runtime.KeepAlive(tt)
 	quantizeMu.Lock()
 	defer quantizeMu.Unlock()
 	var lines []string

@@ -15,6 +15,23 @@ type FormatAdvice struct {
 	Measured bool
 	// Why says what the advice rests on, in one line.
 	Why string
+	// Try are the formats `embellama quantize -type auto` converts and
+	// measures on this class: those that can be the fastest near-exact
+	// one there (auto times them all, so the order only sets the order of
+	// its report). Auto adds F32, the reference.
+	Try []string
+}
+
+// defaultTry are the candidates of auto on a CPU no row describes.
+var defaultTry = []string{"q8_0", "f16"}
+
+// AutoCandidates returns the formats `embellama quantize -type auto`
+// tries on the CPU that systemInfo describes (see [FastestFormat]).
+func AutoCandidates(systemInfo string) []string {
+	if adv, ok := FastestFormat(systemInfo); ok && len(adv.Try) > 0 {
+		return adv.Try
+	}
+	return defaultTry
 }
 
 // formatTable is ordered from the most to the least capable class; the
@@ -25,15 +42,15 @@ var formatTable = []struct {
 	advice FormatAdvice
 }{
 	{[]string{"AMX_INT8"}, FormatAdvice{"AMX", "q8_0", false,
-		"ggml's AMX kernels take Q8_0 and Q4 types, not F16; near-lossless (cosine vs F32 >= 0.9995)"}},
+		"ggml's AMX kernels take Q8_0 and Q4 types, not F16; near-lossless (cosine vs F32 >= 0.9995)", []string{"q8_0", "q4_0", "mix-f16-q8_0", "bf16", "f16"}}},
 	{[]string{"AVX512_VNNI", "AVX_VNNI"}, FormatAdvice{"AVX-512 VNNI", "q8_0", true,
-		"int8 dot products: Q8_0 embedded 1.1-1.3x faster than F16 on the MiniLM and bge-base shapes on a native build, 1.9-2.1x on the prebuilt library (its F16 kernel is slower), cosine vs F32 >= 0.9995"}},
+		"int8 dot products: Q8_0 embedded 1.1-1.3x faster than F16 on the MiniLM and bge-base shapes on a native build, 1.9-2.1x on the prebuilt library (its F16 kernel is slower), cosine vs F32 >= 0.9995", []string{"q8_0", "q4_0", "mix-f16-q8_0", "bf16", "f16"}}},
 	{[]string{"AVX512"}, FormatAdvice{"AVX-512", "q8_0", false,
-		"int8 dot products without VNNI still beat F16 (converted to F32 per block); near-lossless"}},
+		"int8 dot products without VNNI still beat F16 (converted to F32 per block); near-lossless", []string{"q8_0", "q4_0", "f16"}}},
 	{[]string{"AVX2"}, FormatAdvice{"AVX2", "q8_0", false,
-		"AVX2 has no F16 arithmetic, so F16 weights are widened per block; Q8_0 halves the bytes read"}},
+		"AVX2 has no F16 arithmetic, so F16 weights are widened per block; Q8_0 halves the bytes read", []string{"q8_0", "q4_0", "f16"}}},
 	{[]string{"DOTPROD", "MATMUL_INT8"}, FormatAdvice{"arm64 dotprod/i8mm", "q8_0", false,
-		"int8 dot-product instructions (SDOT, SMMLA) serve Q8_0; near-lossless"}},
+		"int8 dot-product instructions (SDOT, SMMLA) serve Q8_0; near-lossless", []string{"q8_0", "q4_0", "f16"}}},
 }
 
 // FastestFormat returns the weight format expected to embed fastest on

@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/embellama/embellama/embed"
 	"github.com/embellama/embellama/platform"
 )
 
@@ -34,5 +36,31 @@ func TestFastestFormat(t *testing.T) {
 				assert.NotEmpty(t, adv.Why)
 			}
 		})
+	}
+}
+
+// TestAutoCandidates: every class, and an unknown CPU, offers auto a few
+// formats that `embellama quantize` writes, without repeats and without
+// F32 (auto adds the reference itself).
+func TestAutoCandidates(t *testing.T) {
+	known := embed.QuantizeTypes()
+	for _, info := range []string{
+		"CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 |",
+		"CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 |",
+		"CPU : AVX2 = 1 | AVX512 = 1 |",
+		"CPU : AVX2 = 1 |",
+		"CPU : NEON = 1 | DOTPROD = 1 |",
+		"CPU : SSE3 = 1 |",
+		"",
+	} {
+		got := platform.AutoCandidates(info)
+		require.NotEmpty(t, got, info)
+		seen := map[string]bool{}
+		for _, typ := range got {
+			assert.Contains(t, known, typ, info)
+			assert.NotEqual(t, "f32", typ, info)
+			assert.False(t, seen[typ], "%s repeated for %q", typ, info)
+			seen[typ] = true
+		}
 	}
 }

@@ -52,6 +52,7 @@ var notRun = map[string]string{
 // TestDocumentedCommands does not run, whatever their environment and
 // arguments, with why; each must parse and be shown by some document.
 var notRunScripts = map[string]string{
+	"scripts/bench-formats.sh":   "needs make bench-fixtures and benchmarks for minutes: by hand, figures in docs/performance.md",
 	"scripts/bench-vs-server.sh": "needs llama-server from the source build (make llama, make lib BACKEND=native for the native rows) and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 }
 

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/embellama/embellama/embed"
 	"github.com/embellama/embellama/platform"
 )
 
@@ -20,4 +22,6 @@ func fastestFormat(w io.Writer, systemInfo string) {
 	}
 	fmt.Fprintf(w, "fastest format\t%s on this %s CPU (%s: %s; embellama quantize -type %s converts a model)\n",
 		adv.Format, adv.Class, how, adv.Why, adv.Format)
+	fmt.Fprintf(w, "auto format\tquantize -type auto converts to %s, measures each on your model, and keeps the fastest whose vectors stay within cosine %g of F32's; expect %s\n",
+		strings.Join(platform.AutoCandidates(systemInfo), ", "), embed.AutoMinCosine, adv.Format)
 }

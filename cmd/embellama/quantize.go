@@ -16,7 +16,7 @@ import (
 
 func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("quantize", "IN OUT", stderr)
-	typ := fs.String("type", "", "output format: "+strings.Join(embed.QuantizeTypes(), ", ")+" (q4_k and q5_k are llama.cpp's _M mixes)")
+	typ := fs.String("type", "", "output format: "+embed.AutoType+" (measure and pick the fastest near-exact one), "+strings.Join(embed.QuantizeTypes(), ", ")+" (q4_k and q5_k are llama.cpp's _M mixes)")
 	threads := fs.Int("threads", 0, "conversion `threads` (default: physical cores)")
 	force := fs.Bool("f", false, "overwrite OUT if it exists")
 	requant := fs.Bool("requantize", false, "convert tensors that are already quantized (their rounding compounds)")
@@ -53,7 +53,12 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	defer e.Close()
 	start := time.Now()
 	in, out := paths[0], paths[1]
-	err = e.Quantize(ctx, in, out, embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant})
+	opts := embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant}
+	if strings.EqualFold(*typ, embed.AutoType) {
+		err = quantizeAuto(ctx, e, in, out, opts, stdout)
+	} else {
+		err = e.Quantize(ctx, in, out, opts)
+	}
 	switch {
 	case errors.Is(err, embed.ErrQuantizeType), errors.Is(err, embed.ErrInvalidOption):
 		return usageError{err}
