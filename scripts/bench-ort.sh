@@ -104,8 +104,8 @@ go_run() { # model
 		-warmup 1 -passes 1 -threads "$threads" | sed -n 's/.*"median_texts_per_s":\([0-9.]*\).*/\1/p'
 }
 emb_run() { # gguf
-	"$dir/embellama" bench -m "$1" -lib "$lib" -threads "$threads" -corpus "$corpus" -n "$n" \
-		-request "$batch" -latency 0 2>/dev/null | sed -n 's/^ *embellama (library) *\([0-9.]*\).*/\1/p'
+	"$dir/embellama" bench -model "$1" -lib "$lib" -threads "$threads" -corpus "$corpus" -n "$n" \
+		-request "$batch" -latency 0 2>>"$dir/bench-ort.log" | sed -n 's/^ *embellama (library) *\([0-9.]*\).*/\1/p'
 }
 measure() { # runner
 	case $1 in
@@ -123,7 +123,11 @@ declare -A per
 for round in $(seq "$rounds"); do
 	line="round $round:"
 	for r in $only; do
-		v=$(measure "$r")
+		v=$(measure "$r") || {
+			echo "bench-ort: $r failed (embellama's messages: $dir/bench-ort.log)" >&2
+			tail -3 "$dir/bench-ort.log" >&2 2>/dev/null
+			exit 1
+		}
 		[ -n "$v" ] || { echo "bench-ort: $r printed no figure" >&2; exit 1; }
 		per[$r]="${per[$r]:-} $v"
 		line="$line $r $v"
