@@ -103,7 +103,7 @@ dist: lib-dist
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/embellama
 
-# Slow tests run once, not three times: the suite again in a child
+# Slow tests run only here, not in test-unit and test-race: the suite again in a child
 # process on another library, the release archives, the CLI built and run
 # from elsewhere, every pinned package installed, a Go program of another
 # module installing its own library, the commands of the
@@ -120,10 +120,10 @@ test: lib headers fixtures test-deps
 	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib test-image
 
 test-unit:
-	CGO_ENABLED=0 $(GO) test -shuffle=on -count=3 -skip '$(ONCE_TESTS)' ./...
+	CGO_ENABLED=0 $(GO) test -shuffle=on -count=1 -timeout 20m -skip '$(ONCE_TESTS)' ./...
 
 test-race:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -skip '$(ONCE_TESTS)' ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m -skip '$(ONCE_TESTS)' ./...
 
 test-once:
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '$(ONCE_TESTS)' -v ./embed ./cmd/embellama ./internal/libinstall ./install | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|worst|backend in use|fallback|cases over' ; test $${PIPESTATUS[0]} -eq 0

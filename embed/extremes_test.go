@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,13 +113,54 @@ func TestExtremeSettings(t *testing.T) {
 
 type extremeOutcome struct{ kind, detail string }
 
-// runExtremes runs cases in child processes, a new child after each one
-// that dies, and returns each case's outcome by index.
+// extremeShards is how many children run cases side by side: the cases
+// are small and mostly single-threaded (loading, planning, refusing), so
+// two children on two cores finish in well under the time of one.
+const extremeShards = 2
+
+// runExtremes runs cases in child processes, extremeShards at a time (case
+// i in shard i%extremeShards), a new child after each one that dies, and
+// returns each case's outcome by index.
 func runExtremes(t *testing.T, cases []extremeCase) map[int]extremeOutcome {
 	outcomes := map[int]extremeOutcome{}
-	for start := 0; start < len(cases); {
-		b, err := json.Marshal(cases[start:])
-		require.NoError(t, err)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, extremeShards)
+	for shard := range extremeShards {
+		var index []int
+		for i := shard; i < len(cases); i += extremeShards {
+			index = append(index, i)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := runExtremeShard(cases, index)
+			errs[shard] = err
+			mu.Lock()
+			defer mu.Unlock()
+			for i, o := range got {
+				outcomes[i] = o
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	return outcomes
+}
+
+// runExtremeShard runs the cases at index, in order, in child processes,
+// and returns their outcomes by index into cases.
+func runExtremeShard(cases []extremeCase, index []int) (map[int]extremeOutcome, error) {
+	outcomes := map[int]extremeOutcome{}
+	for start := 0; start < len(index); {
+		var todo []extremeCase
+		for _, i := range index[start:] {
+			todo = append(todo, cases[i])
+		}
+		b, err := json.Marshal(todo)
+		if err != nil {
+			return outcomes, err
+		}
 		cmd := exec.Command(os.Args[0], "-test.run", "^$")
 		// GGML_NO_BACKTRACE: an abort would otherwise attach gdb to print a
 		// backtrace, seconds per case.
@@ -133,23 +175,25 @@ func runExtremes(t *testing.T, cases []extremeCase) map[int]extremeOutcome {
 				continue
 			}
 			i, err := strconv.Atoi(f[1])
-			require.NoError(t, err, line)
+			if err != nil || start+i >= len(index) {
+				return outcomes, fmt.Errorf("child printed a bad line %q", line)
+			}
 			last = max(last, start+i)
 			if len(f) == 3 && f[2] != "START" {
 				kind, detail, _ := strings.Cut(f[2], " ")
-				outcomes[start+i] = extremeOutcome{kind, detail}
+				outcomes[index[start+i]] = extremeOutcome{kind, detail}
 			}
 		}
 		if runErr == nil {
 			break
 		}
 		if last < start {
-			t.Fatalf("child died before its first case: %v\n%s", runErr, tail(stderr.String()))
+			return outcomes, fmt.Errorf("child died before its first case: %v\n%s", runErr, tail(stderr.String()))
 		}
-		outcomes[last] = extremeOutcome{"ABORT", fmt.Sprintf("%v\n%s", runErr, tail(stderr.String()))}
+		outcomes[index[last]] = extremeOutcome{"ABORT", fmt.Sprintf("%v\n%s", runErr, tail(stderr.String()))}
 		start = last + 1
 	}
-	return outcomes
+	return outcomes, nil
 }
 
 func tail(s string) string {
