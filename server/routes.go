@@ -34,6 +34,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/tokenize", auth: true, json: true, handler: s.frame(jsonBody[tokenizeCall])},
 		{method: http.MethodPost, path: "/detokenize", auth: true, json: true, handler: s.frame(jsonBody[detokenizeCall])},
 		{method: http.MethodPost, path: "/v1/embeddings/chunks", auth: true, json: true, handler: s.frame(jsonBody[chunksCall])},
+		{method: http.MethodPost, path: "/predict", auth: true, json: true, handler: s.frame(jsonBody[predictCall])},
+		{method: http.MethodPost, path: "/classify", auth: true, json: true, handler: s.frame(jsonBody[classifyCall])},
 		{method: http.MethodGet, path: "/health", handler: s.handleHealth},
 		{method: http.MethodGet, path: "/metrics", handler: promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP},
 	}
