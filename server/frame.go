@@ -70,11 +70,11 @@ func (s *Server) serve(ctx context.Context, b io.Reader, decode decodeFunc) (any
 	if e != nil {
 		return nil, e
 	}
+	noteModel(ctx, s.modelName(s.resolve(shared.model)))
 	c, e := s.check(shared)
 	if e != nil {
 		return nil, e
 	}
-	noteModel(ctx, c.resolved)
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	out, e := rq.run(ctx, s, c)
