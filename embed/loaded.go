@@ -86,6 +86,11 @@ type ModelInfo struct {
 	// Scoring says how its scores are made (see [RerankItem]).
 	Reranker bool
 	Scoring  string
+	// Kind tells embedding models, rerankers and sequence classifiers
+	// apart (see [ModelKind]); Labels are a classifier's (or a labelled
+	// reranker's) class labels, in output order.
+	Kind   ModelKind
+	Labels []string
 }
 
 // loaded is a loaded model: its llama.cpp handles, the settings the
@@ -155,6 +160,8 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 		return nil, fmt.Errorf("%w: %w", ErrModelLoad, err)
 	}
 	l.lmodel, l.vocab = lm, lm.Vocab()
+	l.ret.readClasses(lm.ClassOutputs, lm.ClassLabel)
+	l.ret.describe(&l.info)
 	l.encode = lm.HasEncoder() && !lm.HasDecoder()
 	if d := lm.NEmbdOut(); d > 0 {
 		l.info.Dim = d

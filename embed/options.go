@@ -120,7 +120,7 @@ type op struct {
 	vectors bool
 }
 
-// The operations. Rerank scores pairs: no vector option applies, nor a
+// The operations. Rerank scores pairs, Classify labels texts or pairs: no vector option applies, nor a
 // prompt or a per-input token limit (WithMaxTotalTokens bounds the pairs
 // together). Per-token vectors are not pooled.
 // Chunks fit by construction: truncation never applies; late chunks are
@@ -129,6 +129,7 @@ var (
 	opEmbed     = op{"EmbedBatch", optAll, true}
 	opPerToken  = op{"EmbedTokens", optAll &^ optPooling, true}
 	opRerank    = op{"Rerank", optTruncation | optProgress | optMaxInputs | optMaxTotal, false}
+	opClassify  = op{"Classify", optTruncation | optProgress | optMaxInputs | optMaxTokens | optMaxTotal, false}
 	opChunks    = op{"EmbedChunks", optAll &^ optTruncation, true}
 	opLateChunk = op{"late EmbedChunks", optAll &^ (optTruncation | optPooling), true}
 )

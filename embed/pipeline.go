@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/embellama/embellama/embed/internal/sched"
 )
@@ -58,6 +59,7 @@ type outcome struct {
 func (l *loaded) run(ctx context.Context, s spec) (*outcome, error) {
 	out := &outcome{tokens: make([]int, s.n), cut: make([]bool, s.n), errs: make([]error, s.n)}
 	toks := make([][]int32, s.n)
+	tr, tstart := traceFrom(ctx), time.Now()
 	tctx, over := context.WithCancel(ctx)
 	defer over()
 	var total atomic.Int64
@@ -80,6 +82,7 @@ func (l *loaded) run(ctx context.Context, s spec) (*outcome, error) {
 			over() // the call fails: tokenize no more
 		}
 	})
+	tr.tokenized(tstart, s.n)
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -133,8 +136,16 @@ func (l *loaded) group(k sched.Kind, inputs []sched.Input) int {
 // post-processes each output into out.
 func (l *loaded) evaluate(ctx context.Context, s spec, inputs []sched.Input, done int, out *outcome) error {
 	j := sched.NewJob(s.kind, s.n, inputs)
+	queued := time.Now()
 	if err := l.wait(ctx, j, done, s.n, s.o.progress); err != nil {
 		return err
+	}
+	if tr := traceFrom(ctx); tr != nil && len(inputs) > 0 {
+		toks := 0
+		for _, in := range inputs {
+			toks += len(in.Tokens)
+		}
+		tr.evaluated(queued, j.Started(), len(inputs), toks)
 	}
 	parallel(len(inputs), func(k int) {
 		i := inputs[k].Index

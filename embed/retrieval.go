@@ -19,6 +19,8 @@ const poolingRank Pooling = -1
 type retrieval struct {
 	rank      bool           // declares rank pooling
 	outputs   int            // classifier outputs per pair (n_cls_out)
+	labels    []string       // their labels ({arch}.classifier.output_labels), or nil
+	kind      ModelKind      // gguf.File.ModelKind
 	softmax   bool           // llama.cpp's graph applies a softmax to them
 	template  *pair.Template // tokenizer.chat_template.rerank, or nil
 	scoring   string         // how Score is made, for ModelInfo
@@ -52,9 +54,13 @@ func (c *Config) SetPrompt(name, text string) {
 // planRetrieval reads the reranker facts and resolves the prompts.
 func planRetrieval(f *gguf.File, cfg ModelConfig, declared string) retrieval {
 	arch := f.Architecture()
-	r := retrieval{rank: declared == "rank", outputs: 1, defPrompt: cfg.DefaultPrompt}
-	if a, ok := f.Array(arch + ".classifier.output_labels"); ok && a.Len() > 0 {
+	r := retrieval{rank: declared == "rank", outputs: 1, defPrompt: cfg.DefaultPrompt, kind: ModelKind(f.ModelKind())}
+	if a, ok := f.Array(arch + gguf.ClassifierLabelsKey); ok && a.Len() > 0 {
 		r.outputs = a.Len()
+		r.labels = append([]string(nil), f.ClassifierLabels()...)
+	}
+	if r.kind == KindNone {
+		r.kind = KindEmbedding // loaded with the pooling Config.Pooling chose (planPooling refuses none)
 	}
 	if t, ok := f.String(pair.TemplateKey); ok && t != "" {
 		var err error
@@ -96,6 +102,7 @@ func planRetrieval(f *gguf.File, cfg ModelConfig, declared string) retrieval {
 // describe fills the retrieval fields of ModelInfo.
 func (r *retrieval) describe(info *ModelInfo) {
 	info.Reranker, info.Scoring, info.DefaultPrompt = r.rank, r.scoring, r.defPrompt
+	info.Kind, info.Labels = r.kind, append([]string(nil), r.labels...)
 	info.Prompts = nil
 	for _, n := range r.prompts.Names() {
 		p := r.prompts[n]

@@ -74,3 +74,8 @@ func (e *Engine) Detokenize(name string, tokens []int32, unparseSpecial bool) (s
 func (e *Engine) TokenPieces(name string, tokens []int32) ([]string, error) {
 	return e.Model(name).TokenPieces(tokens)
 }
+
+// Classify is [Model.Classify] on the named model.
+func (e *Engine) Classify(ctx context.Context, name string, inputs [][]string, opts ...Option) (*ClassifyResult, error) {
+	return e.Model(name).Classify(ctx, inputs, opts...)
+}

@@ -42,6 +42,9 @@ type Library struct {
 	base    *loader.Library
 
 	loadErrors []string
+	// missingOptional are the optional functions (classifier.go) the
+	// library does not export.
+	missingOptional []string
 }
 
 var (
@@ -198,7 +201,9 @@ func (l *Library) bind() error {
 			return err
 		}
 	}
-	return nil
+	var err error
+	l.missingOptional, err = bindOptional(l.llama, optionalFuncs)
+	return err
 }
 
 func (l *Library) init() {

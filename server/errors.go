@@ -75,7 +75,8 @@ func clientError(err error, c *call) *APIError {
 	switch {
 	case errors.Is(err, embed.ErrUnknownPrompt):
 		param = "prompt_name"
-	case errors.Is(err, embed.ErrNotEmbeddingModel), errors.Is(err, embed.ErrNotReranker):
+	case errors.Is(err, embed.ErrNotEmbeddingModel), errors.Is(err, embed.ErrNotReranker),
+		errors.Is(err, embed.ErrNotClassifier):
 		param = "model"
 	case errors.Is(err, embed.ErrInvalidChunking):
 		param = "chunking"
@@ -83,7 +84,7 @@ func clientError(err error, c *call) *APIError {
 	case errors.Is(err, embed.ErrTooLong):
 		return apiError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", c.text, "%s", c.message(err))
 	case errors.Is(err, embed.ErrNoInput), errors.Is(err, embed.ErrEmptyInput), errors.Is(err, embed.ErrInvalidUTF8),
-		errors.Is(err, embed.ErrNULByte), errors.Is(err, embed.ErrInvalidToken):
+		errors.Is(err, embed.ErrNULByte), errors.Is(err, embed.ErrInvalidToken), errors.Is(err, embed.ErrInvalidPair):
 		param = c.text
 	default:
 		return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/embellama/embellama/internal/jsonread"
 )
@@ -48,9 +47,6 @@ type decodeFunc func(s *Server, body io.Reader) (request, *APIError)
 // frame is the handler of a route whose requests decode reads.
 func (s *Server) frame(decode decodeFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		code := http.StatusOK
-		defer func() { s.metrics.observeRequest(code, time.Since(start)) }()
 		b, e := s.admit(w, r)
 		if e == nil {
 			defer b.release() // after the answer is written: it is part of what the request holds
@@ -60,7 +56,6 @@ func (s *Server) frame(decode decodeFunc) http.HandlerFunc {
 				return
 			}
 		}
-		code = e.status
 		s.writeError(w, e)
 	}
 }
@@ -75,6 +70,7 @@ func (s *Server) serve(ctx context.Context, b io.Reader, decode decodeFunc) (any
 	if e != nil {
 		return nil, e
 	}
+	noteModel(ctx, s.modelName(s.resolve(shared.model)))
 	c, e := s.check(shared)
 	if e != nil {
 		return nil, e

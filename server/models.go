@@ -2,19 +2,29 @@ package server
 
 import (
 	"net/http"
+	"os"
 	"sort"
+
+	"github.com/embellama/embellama/embed"
 )
 
 // ModelObject is an entry of GET /v1/models and the body of GET
-// /v1/models/{id}: OpenAI's model object, with the model's vector size
-// and context length.
+// /v1/models/{id}: OpenAI's model object, with what the model is for
+// (Kind: embedding, reranker or classifier, embed.ModelInfo.Kind), its
+// vector size (embedding models only: a reranker's or classifier's
+// outputs are scores), its class labels (classifiers), and its context
+// length. Created is the model file's modification time (Unix seconds):
+// when the file was made, stable across restarts; the server's start
+// time for a model whose file cannot be read (an engine that is no file).
 type ModelObject struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	Created int64  `json:"created"`
-	OwnedBy string `json:"owned_by"`
-	Dim     int    `json:"dimensions"`
-	Context int    `json:"context_length"`
+	ID      string   `json:"id"`
+	Object  string   `json:"object"`
+	Created int64    `json:"created"`
+	OwnedBy string   `json:"owned_by"`
+	Kind    string   `json:"kind"`
+	Dim     int      `json:"dimensions,omitempty"`
+	Labels  []string `json:"labels,omitempty"`
+	Context int      `json:"context_length"`
 	// AliasOf is the loaded model an alias (Options.Aliases) stands for.
 	AliasOf string `json:"alias_of,omitempty"`
 }
@@ -26,7 +36,17 @@ func (s *Server) model(id string) (ModelObject, bool) {
 	if err != nil || id == "" {
 		return ModelObject{}, false
 	}
-	m := ModelObject{ID: id, Object: "model", OwnedBy: "embellama", Dim: info.Dim, Context: info.ContextSize}
+	m := ModelObject{ID: id, Object: "model", OwnedBy: "embellama", Kind: string(info.Kind), Context: info.ContextSize,
+		Created: s.created(info.Path)}
+	switch info.Kind {
+	case embed.KindReranker, embed.KindClassifier:
+		m.Labels = info.Labels
+	default:
+		m.Dim = info.Dim
+		if m.Kind == "" {
+			m.Kind = string(embed.KindEmbedding) // an engine that does not say
+		}
+	}
 	if target != id {
 		m.AliasOf = target
 	}
@@ -88,4 +108,13 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, code, body)
+}
+
+// created is a model's created time: its file's modification time, or
+// the server's start when there is no file to read.
+func (s *Server) created(path string) int64 {
+	if fi, err := os.Stat(path); path != "" && err == nil {
+		return fi.ModTime().Unix()
+	}
+	return s.started.Unix()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults for zero Options fields.
@@ -123,8 +124,15 @@ type Options struct {
 	// name); without Models, the engine's own default (its only model,
 	// or the one named embed.DefaultModelName).
 	DefaultModel string
-	// Logger logs failed requests and internal errors. Default: discard.
+	// Logger logs failed requests and internal errors, and one access
+	// line per request at level Info ("request": route, method, dialect,
+	// model, status, inputs, tokens, queue_wait, evaluation, duration,
+	// bytes_in, bytes_out). Default: discard.
 	Logger *slog.Logger
+	// TracerProvider, when set, traces each request: a span named after
+	// its route, with child spans tokenize, queue and decode (tracing.go).
+	// Default: none.
+	TracerProvider trace.TracerProvider
 	// Registerer receives the metrics. Default: a registry of the
 	// server's own, served on /metrics.
 	Registerer prometheus.Registerer

@@ -46,6 +46,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/api/show", auth: true, json: true, handler: s.speaks(ollamaError, s.frame(strictBody[ollamaShowCall]))},
 		{method: http.MethodPost, path: "/v2/embed", auth: true, json: true, handler: s.speaks(cohereError, s.frame(strictBody[cohereEmbedCall]))},
 		{method: http.MethodPost, path: "/v2/rerank", auth: true, json: true, handler: s.speaks(cohereError, s.frame(jsonBody[cohereRerankCall]))},
+		{method: http.MethodPost, path: "/predict", auth: true, json: true, handler: s.speaks(teiError, s.frame(jsonBody[predictCall]))},
+		{method: http.MethodPost, path: "/classify", auth: true, json: true, handler: s.frame(jsonBody[classifyCall])},
 		{method: http.MethodGet, path: "/health", handler: s.handleHealth},
 		{method: http.MethodGet, path: "/metrics", handler: promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP},
 	}

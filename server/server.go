@@ -28,6 +28,7 @@ type Server struct {
 	gatherer  prometheus.Gatherer
 	budget    *budget
 	log       *slog.Logger
+	started   time.Time // for ModelObject.Created without a file
 }
 
 // New returns a server for opts.Engine. Its readiness (GET /health)
@@ -76,7 +77,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, engine: opts.Engine, mux: http.NewServeMux(), metrics: m, gatherer: gat,
-		budget: newBudget(opts.MaxPendingBytes), log: log}
+		budget: newBudget(opts.MaxPendingBytes), log: log, started: time.Now()}
 	if rt, ok := opts.Engine.(Retriever); ok {
 		s.retriever = rt
 	}
@@ -97,9 +98,6 @@ func (s *Server) OnBatch(b embed.BatchInfo) {
 		s.metrics.observeBatch(b)
 	}
 }
-
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // ListenAndServe serves on addr until ctx is canceled, then shuts down
 // gracefully: it stops accepting, finishes the requests in flight (for at

@@ -46,6 +46,7 @@ func commands() []command {
 	return []command{
 		{"embed", "print the embedding of each text as a JSON array, one per line", runEmbed},
 		{"rerank", "score documents against a query with a reranker model", runRerank},
+		{"classify", "label each text with a sequence classifier model, one JSON line per text", runClassify},
 		{"models", "list the GGUF models in a directory and what they are", runModels},
 		{"serve", "serve the OpenAI embeddings API over HTTP", runServe},
 		{"pull", "download a GGUF model into the user cache, resumable and verified", runPull},

@@ -93,7 +93,7 @@ func TestModelsCommand(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 4)
-	assert.Regexp(t, `^bert-mean\.gguf\s+bert\s+128\s+mean\s+512\s+F16\s.*yes$`, lines[1])
-	assert.Regexp(t, `^qwen3-last\.gguf\s+qwen3\s+64\s+last\s+32768\s+Q8_0\s.*yes$`, lines[2])
-	assert.Regexp(t, `^stories260K\.gguf\s+llama\s+64\s+-\s+2048\s+F32\s.*no$`, lines[3])
+	assert.Regexp(t, `^bert-mean\.gguf\s+bert\s+128\s+mean\s+512\s+F16\s.*embedding$`, lines[1])
+	assert.Regexp(t, `^qwen3-last\.gguf\s+qwen3\s+64\s+last\s+32768\s+Q8_0\s.*embedding$`, lines[2])
+	assert.Regexp(t, `^stories260K\.gguf\s+llama\s+64\s+-\s+2048\s+F32\s.*none$`, lines[3])
 }

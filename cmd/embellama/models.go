@@ -68,7 +68,10 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("no .gguf files in %s", strings.Join(dirs, " or "))
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "FILE\tARCH\tDIM\tPOOLING\tCONTEXT\tTYPE\tPARAMS\tSIZE\tEMBEDDING")
+	// KIND is gguf.File.ModelKind, the rule the engine and the server's
+	// /v1/models apply: embedding, reranker, classifier, or none (no
+	// pooling declared: a language model).
+	fmt.Fprintln(w, "FILE\tARCH\tDIM\tPOOLING\tCONTEXT\tTYPE\tPARAMS\tSIZE\tKIND")
 	for _, m := range models {
 		name := m.path // the directories searched by default: say which
 		if fs.Arg(0) != "" {
@@ -85,16 +88,9 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", name, f.Architecture(), f.EmbeddingLength(),
 			pooling, f.ContextLength(), f.FileType(), human(f.ParameterCount(), 1000, ""), human(uint64(f.Size), 1024, "B"),
-			yesNo(f.IsEmbeddingModel()))
+			f.ModelKind())
 	}
 	return w.Flush()
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // human formats n with a unit prefix.

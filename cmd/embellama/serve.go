@@ -77,6 +77,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	ef := addEngineFlags(fs, engineUse{prompts: true})
 	var sf serveFlags
 	sf.add(fs)
+	var of observeFlags
+	of.add(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,9 +93,21 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := of.logger(stderr)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tp, shutdownTracing, err := of.tracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { // flush the spans not sent yet, for at most 5 s; spans lost at exit fail nothing
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
 
 	cfg.ModelPath = ""
 	e, err := embed.New(ctx, cfg)
@@ -105,7 +119,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	for i, m := range load {
 		names[i] = m[0]
 	}
-	srv, err := server.New(sf.options(e, names, alias, log))
+	opts := sf.options(e, names, alias, log)
+	opts.TracerProvider = tp
+	srv, err := server.New(opts)
 	if errors.Is(err, server.ErrInvalidAPIKey) {
 		return usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Kind is what a batch evaluates: one pooling (an opaque number the
@@ -50,6 +51,16 @@ type Job struct {
 	doneOnce sync.Once
 	err      error // set before done closes when the whole job failed
 	canceled atomic.Bool
+	started  atomic.Int64 // when a worker first took one of its inputs, Unix ns; 0: not yet
+}
+
+// Started returns when a worker first took one of j's inputs, or the zero
+// time if none was taken: the end of j's wait in the queue.
+func (j *Job) Started() time.Time {
+	if n := j.started.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // NewJob returns a job of kind k over inputs; n is the number of inputs of

@@ -27,7 +27,9 @@ func (s *Scheduler) pack(w *worker, seqs []item) ([]item, int, bool) {
 	if first.lo < first.hi {
 		budget = max(budget, len(first.items[first.lo].Tokens))
 	}
+	now := time.Now().UnixNano()
 	take := func(it item) {
+		it.job.started.CompareAndSwap(0, now)
 		seqs = append(seqs, it)
 		budget -= len(it.Tokens)
 		slots--

@@ -2,7 +2,7 @@
 //
 //	go run ./internal/cmd/genfixtures [-src .cache/llama.cpp] [-out .cache/fixtures] [-bench] [NAME...]
 //
-// Without names it writes the small test fixtures (rerankers included); -bench adds the
+// Without names it writes the small test fixtures (rerankers and classifiers included); -bench adds the
 // full-size benchmark shapes. Existing files are kept.
 package main
 
@@ -37,7 +37,7 @@ func run() error {
 			specs = append(specs, s)
 		}
 	} else {
-		for _, s := range append(fixtures.Specs(), fixtures.RerankSpecs()...) {
+		for _, s := range fixtures.All() {
 			if !s.Benchmark || *bench {
 				specs = append(specs, s)
 			}

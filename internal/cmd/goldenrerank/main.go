@@ -1,5 +1,6 @@
 // Command goldenrerank records llama.cpp's own rerank scores of the
-// reranker fixtures into testdata/golden/<fixture>.json.
+// reranker fixtures, and the class outputs of the classifier fixtures
+// (classify.go), into testdata/golden/<fixture>.json.
 //
 //	go run ./internal/cmd/goldenrerank [-lib lib/linux-amd64-cpu] [-fixtures .cache/fixtures] [NAME...]
 //
@@ -74,11 +75,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	bin, err := build(libDir, *src)
+	bin, err := build(libDir, *src, "rerank")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(filepath.Dir(bin))
+	cbin, err := build(libDir, *src, "classify")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(filepath.Dir(cbin))
 	names := flag.Args()
 	if len(names) == 0 {
 		for _, s := range fixtures.RerankSpecs() {
@@ -87,9 +93,18 @@ func run() error {
 			}
 			names = append(names, s.Name)
 		}
+		for _, s := range fixtures.ClassifierSpecs() {
+			names = append(names, s.Name)
+		}
 	}
 	for _, name := range names {
-		g, err := record(bin, libDir, filepath.Join(*dir, name+".gguf"), name)
+		var g any
+		var err error
+		if isClassifier(name) {
+			g, err = recordClassify(cbin, libDir, filepath.Join(*dir, name+".gguf"), name)
+		} else {
+			g, err = record(bin, libDir, filepath.Join(*dir, name+".gguf"), name)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -106,7 +121,8 @@ func run() error {
 	return nil
 }
 
-func build(libDir, src string) (string, error) {
+// build compiles csrc/<prog>.c against the library in libDir.
+func build(libDir, src, prog string) (string, error) {
 	cc, err := exec.Command("go", "env", "CC").Output()
 	if err != nil {
 		return "", err
@@ -115,14 +131,14 @@ func build(libDir, src string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(tmp, "rerank")
+	bin := filepath.Join(tmp, prog)
 	libs, _ := filepath.Glob(filepath.Join(libDir, "libllama*.so"))
 	ggml, _ := filepath.Glob(filepath.Join(libDir, "libggml.*so"))
 	base, _ := filepath.Glob(filepath.Join(libDir, "libggml-base*.so"))
 	if len(libs) == 0 || len(ggml) == 0 || len(base) == 0 {
 		return "", fmt.Errorf("no libllama/libggml/libggml-base in %s (make lib)", libDir)
 	}
-	args := []string{"-O1", "-o", bin, "internal/cmd/goldenrerank/csrc/rerank.c",
+	args := []string{"-O1", "-o", bin, filepath.Join("internal/cmd/goldenrerank/csrc", prog+".c"),
 		"-I" + filepath.Join(src, "include"), "-I" + filepath.Join(src, "ggml", "include"),
 		libs[0], ggml[0], base[0], "-Wl,-rpath," + libDir}
 	cmd := exec.Command(strings.TrimSpace(string(cc)), args...)
