@@ -50,8 +50,15 @@ type File struct {
 	index map[string]int
 }
 
-// Open reads the GGUF file at path. See [Read].
+// Open reads the GGUF file at path. See [Read]. Anything but a regular
+// file is refused before it is opened: opening a FIFO for reading blocks
+// until a writer comes, which may be never.
 func Open(path string) (*File, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &FormatError{Field: path, Err: ErrNotFile}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
