@@ -37,7 +37,7 @@ func TestRegistry(t *testing.T) {
 		Pooling: embed.PoolingMean, DeclaredPooling: "mean", IsEmbeddingModel: true, Causal: false,
 		FileType: "F16", Parameters: ia.Parameters, FileSize: 9112288, VocabSize: 30522, Tokenizer: "bert",
 		AddBOS: true, AddEOS: false, AddSEP: true, BatchSize: 512, BatchTarget: 128, MaxSequences: 128, Threads: 2, Contexts: 2,
-		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory, ContextMemory: ia.ContextMemory, UBatchSize: 512,
+		HeadSize: 32, EstimatedMemory: ia.EstimatedMemory, ContextMemory: ia.ContextMemory, UBatchSize: 512, Kind: embed.KindEmbedding,
 	}, ia)
 	assert.Greater(t, ia.Parameters, uint64(4_000_000))
 	assert.Greater(t, ia.EstimatedMemory, ia.FileSize)

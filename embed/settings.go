@@ -30,9 +30,6 @@ type Setting struct {
 	Default string
 	// Rules says which values are accepted, and what else to know.
 	Rules string
-	// Switch marks a setting whose flag may be given alone, meaning on
-	// (-flag, -flag=off), as a boolean flag is.
-	Switch bool
 
 	set func(c *Config, s string) error
 }
@@ -159,10 +156,10 @@ var settings = []Setting{
 		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers (scores closer to the exact kernel's), otherwise llama.cpp's choice",
 		Rules:   "`auto`, `on`, `off`",
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
-	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic", Switch: true,
+	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic",
 		Doc:     "evaluate each text alone, so that its vector (a pair's score) is bit-identical whatever shares the call: auto, on or off",
 		Default: "auto: off (on cost 2.2–3.8× the time on short texts, BENCHMARKS.md)",
-		Rules:   "`auto`, `on`, `off` (also true, false); on needs MaxSequences 0 or 1; the flag alone means on",
+		Rules:   "`auto`, `on`, `off` (also true, false); on needs MaxSequences 0 or 1",
 		set:     textOf(func(c *Config) textField { return &c.Deterministic })},
 	{Field: "Contexts", Env: "EMBELLAMA_CONTEXTS", Flag: "contexts", Doc: "llama contexts per model, evaluating batches side by side",
 		Default: "2 on the CPU with at least 2 threads, otherwise 1", Rules: "1 to 64",

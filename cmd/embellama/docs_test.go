@@ -44,8 +44,9 @@ var notRun = map[string]string{
 	"bin/embellama lib build":                              "compiles llama.cpp for minutes: make test-native-build (TestRealBuild) builds, verifies, loads it; TestBuildTinyProject runs every step on a tiny CMake project",
 	"bin/embellama lib verify -backend native":             "needs a native build (minutes): TestRealBuild and TestBuildTinyProject verify theirs",
 	"bin/embellama bench -model model.gguf -lib lib/linux-amd64-native -vs-lib lib/linux-amd64-cpu -rounds 5": "needs a native build (minutes): TestLibRoundsAlternate runs the comparison against a fake command; the figures in docs/performance.md come from it",
-	"embellama lib install":   "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
-	"make lib BACKEND=native": "builds llama.cpp from source with cmake (minutes); the library it installs is loaded like the others (TestLoad* on any library)",
+	"embellama lib install": "the command installed by the line above (not on the test's PATH); make lib runs the same command from the checkout, TestInstallPinned installs every pin",
+	"for m in minilm-l6-f16 minilm-l6-q8_0; do for d in on off; do bin/embellama bench -model .cache/fixtures/$m.gguf -corpus short -n 300 -request 64 -latency 0 -deterministic=$d; done; done": "benchmarks for minutes: by hand, figures in BENCHMARKS.md",
+	"for m in minilm-l6-f16 minilm-l6-q8_0; do for d in on off; do bin/embellama bench -model .cache/fixtures/$m.gguf -corpus long -n 24 -request 8 -latency 0 -deterministic=$d; done; done":    "benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 }
 
 // notRunScripts lists the scripts whose documented commands
@@ -53,6 +54,7 @@ var notRun = map[string]string{
 // arguments, with why; each must parse and be shown by some document.
 var notRunScripts = map[string]string{
 	"scripts/bench-formats.sh":   "needs make bench-fixtures and benchmarks for minutes: by hand, figures in docs/performance.md",
+	"scripts/bench-ort.sh":       "needs ../shared/bench/ort set up (Debian's python3-torch and python3-onnx, onnxruntime-node) and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 	"scripts/bench-vs-server.sh": "needs llama-server from the source build (make llama, make lib BACKEND=native for the native rows) and benchmarks for minutes: by hand, figures in BENCHMARKS.md",
 }
 

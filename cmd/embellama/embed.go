@@ -77,11 +77,7 @@ func addEngineFlags(fs *flag.FlagSet, use engineUse) *engineFlags {
 		if s.Flag == "" || slices.Contains(use.skip, s.Flag) || isPromptSetting(s) && !use.prompts {
 			continue
 		}
-		add := fs.Func
-		if s.Switch {
-			add = fs.BoolFunc // -deterministic alone means on
-		}
-		add(s.Flag, flagUsage(s), func(v string) error {
+		fs.Func(s.Flag, flagUsage(s), func(v string) error {
 			f.given = append(f.given, givenFlag{s, v})
 			return nil
 		})

@@ -61,7 +61,7 @@ func TestLibraryFoundFromAnywhere(t *testing.T) {
 		link(t, filepath.Join(root, "co", "lib", name))
 		out, err := run(t)
 		require.NoError(t, err, out)
-		assert.True(t, strings.HasPrefix(out, "["), out)
+		assert.True(t, strings.HasPrefix(withoutModelNote(out), "["), out)
 	})
 	t.Run("user library directory", func(t *testing.T) {
 		link(t, filepath.Join(cache, "embellama", "lib", name))

@@ -20,7 +20,7 @@ var settingValues = map[string][2]string{
 	"backend": {"vulkan", "cpu"}, "ctx": {"256", "128"}, "batch": {"2048", "4096"}, "batch-target": {"64", "128"},
 	"threads": {"2", "3"}, "flash-attn": {"on", "off"}, "contexts": {"2", "3"}, "pooling": {"cls", "mean"},
 	"normalize": {"none", "p3"}, "truncate": {"start", "end"}, "default-prompt": {"query", "document"},
-	"max-queue": {"5", "6"},
+	"max-queue": {"5", "6"}, "deterministic": {"on", "off"},
 }
 
 // engineConfig is the configuration embed's flags and the environment
