@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/openai/openai-go"
@@ -91,4 +93,36 @@ func compactRef(enc string, v []float32) []float64 {
 		}
 	}
 	return out
+}
+
+// TestPeerErrorShapeBeforeHandler: the errors answered before a route's
+// handler runs (401 without the key, 405, 415) come in the route's peer
+// shape too, as its handler's own errors do.
+func TestPeerErrorShapeBeforeHandler(t *testing.T) {
+	f := start(t, server.Options{APIKey: "k"}, embed.Config{})
+	for _, c := range []struct {
+		method, path, ctype, auth string
+		status                    int
+		key                       string // a top-level field of the peer's error body
+	}{
+		{http.MethodPost, "/embed", "text/plain", "Bearer k", 415, "error_type"},
+		{http.MethodGet, "/embed", "", "Bearer k", 405, "error_type"},
+		{http.MethodPost, "/info", "", "Bearer k", 405, "error_type"},
+		{http.MethodPost, "/api/embed", "application/json", "", 401, "error"},
+		{http.MethodPost, "/api/tags", "", "Bearer k", 405, "error"},
+		{http.MethodPost, "/v2/embed", "text/plain", "Bearer k", 415, "message"},
+	} {
+		req, err := http.NewRequest(c.method, f.http.URL+c.path, strings.NewReader(`{}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", c.ctype)
+		req.Header.Set("Authorization", c.auth)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		assert.Equal(t, c.status, resp.StatusCode, c.path)
+		msg, ok := body[c.key].(string)
+		assert.True(t, ok && msg != "", "%s %s: %v", c.method, c.path, body)
+	}
 }

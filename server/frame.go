@@ -70,7 +70,10 @@ func (s *Server) serve(ctx context.Context, b io.Reader, decode decodeFunc) (any
 	if e != nil {
 		return nil, e
 	}
-	noteModel(ctx, s.modelName(s.resolve(shared.model)))
+	if len(shared.model) <= jsonread.MaxFieldBytes {
+		// A longer name is refused by check: it never reaches the log.
+		noteModel(ctx, s.modelName(s.resolve(shared.model)))
+	}
 	c, e := s.check(shared)
 	if e != nil {
 		return nil, e

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -95,6 +96,21 @@ func TestAccessLog(t *testing.T) {
 	assert.Equal(t, "unmatched", lines[3]["route"].String(), "never the raw path")
 	assert.Equal(t, "other", lines[3]["dialect"].String())
 	assert.Equal(t, int64(404), lines[3]["status"].Int64())
+
+	// A model name past the field limit is refused (400) and not copied
+	// into the log (nor a span): a 16 MB body must not make a 16 MB line.
+	long := strings.Repeat("A", 200_000)
+	for path, body := range map[string]string{
+		"/api/embed": `{"input":"x","model":"%s"}`,
+		"/classify":  `{"input":"x","model":"%s"}`,
+		"/v2/embed":  `{"texts":["x"],"input_type":"search_query","model":"%s"}`,
+	} {
+		status, out := postRaw(t, f.http.URL+path, fmt.Sprintf(body, long))
+		require.Equal(t, 400, status, path)
+		require.Contains(t, string(out), "longer than", path)
+		got := h.access()
+		assert.Zero(t, len(got[len(got)-1]["model"].String()), path)
+	}
 }
 
 // scrape parses the server's /metrics page with Prometheus' own text

@@ -16,7 +16,10 @@ type route struct {
 	// auth requires the API key (when one is set); json requires an
 	// application/json body (415 otherwise).
 	auth, json bool
-	handler    http.HandlerFunc
+	// shape, when set, is the peer's error body: every error of the
+	// path (401, 405, 415 and the handler's own) is answered in it.
+	shape   errorShape
+	handler http.HandlerFunc
 }
 
 // routes is the server's routing table: a new endpoint is one line here
@@ -37,16 +40,16 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/embeddings", auth: true, json: true, handler: s.frame(decodeEmbeddings)},
 		{method: http.MethodGet, path: "/models", auth: true, handler: s.handleModels},
 		{method: http.MethodGet, path: "/models/{id}", auth: true, handler: s.handleModel},
-		{method: http.MethodPost, path: "/embed", auth: true, json: true, handler: s.speaks(teiError, s.frame(strictBody[teiEmbedCall]))},
-		{method: http.MethodPost, path: "/embed_all", auth: true, json: true, handler: s.speaks(teiError, s.frame(strictBody[teiEmbedAllCall]))},
-		{method: http.MethodGet, path: "/info", auth: true, handler: s.speaks(teiError, s.handleTEIInfo)},
-		{method: http.MethodPost, path: "/api/embed", auth: true, json: true, handler: s.speaks(ollamaError, s.frame(strictBody[ollamaEmbedCall]))},
-		{method: http.MethodPost, path: "/api/embeddings", auth: true, json: true, handler: s.speaks(ollamaError, s.frame(strictBody[ollamaEmbeddingCall]))},
-		{method: http.MethodGet, path: "/api/tags", auth: true, handler: s.speaks(ollamaError, s.handleOllamaTags)},
-		{method: http.MethodPost, path: "/api/show", auth: true, json: true, handler: s.speaks(ollamaError, s.frame(strictBody[ollamaShowCall]))},
-		{method: http.MethodPost, path: "/v2/embed", auth: true, json: true, handler: s.speaks(cohereError, s.frame(strictBody[cohereEmbedCall]))},
-		{method: http.MethodPost, path: "/v2/rerank", auth: true, json: true, handler: s.speaks(cohereError, s.frame(jsonBody[cohereRerankCall]))},
-		{method: http.MethodPost, path: "/predict", auth: true, json: true, handler: s.speaks(teiError, s.frame(jsonBody[predictCall]))},
+		{method: http.MethodPost, path: "/embed", auth: true, json: true, shape: teiError, handler: s.frame(strictBody[teiEmbedCall])},
+		{method: http.MethodPost, path: "/embed_all", auth: true, json: true, shape: teiError, handler: s.frame(strictBody[teiEmbedAllCall])},
+		{method: http.MethodGet, path: "/info", auth: true, shape: teiError, handler: s.handleTEIInfo},
+		{method: http.MethodPost, path: "/api/embed", auth: true, json: true, shape: ollamaError, handler: s.frame(strictBody[ollamaEmbedCall])},
+		{method: http.MethodPost, path: "/api/embeddings", auth: true, json: true, shape: ollamaError, handler: s.frame(strictBody[ollamaEmbeddingCall])},
+		{method: http.MethodGet, path: "/api/tags", auth: true, shape: ollamaError, handler: s.handleOllamaTags},
+		{method: http.MethodPost, path: "/api/show", auth: true, json: true, shape: ollamaError, handler: s.frame(strictBody[ollamaShowCall])},
+		{method: http.MethodPost, path: "/v2/embed", auth: true, json: true, shape: cohereError, handler: s.frame(strictBody[cohereEmbedCall])},
+		{method: http.MethodPost, path: "/v2/rerank", auth: true, json: true, shape: cohereError, handler: s.frame(jsonBody[cohereRerankCall])},
+		{method: http.MethodPost, path: "/predict", auth: true, json: true, shape: teiError, handler: s.frame(jsonBody[predictCall])},
 		{method: http.MethodPost, path: "/classify", auth: true, json: true, handler: s.frame(jsonBody[classifyCall])},
 		{method: http.MethodGet, path: "/health", handler: s.handleHealth},
 		{method: http.MethodGet, path: "/metrics", handler: promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP},
@@ -58,6 +61,7 @@ func (s *Server) routes() []route {
 // is a 404 in the same error shape.
 func (s *Server) register(routes []route) {
 	byPath := map[string]map[string]http.HandlerFunc{}
+	shapes := map[string]errorShape{}
 	var order []string
 	for _, rt := range routes {
 		h := rt.handler
@@ -66,6 +70,9 @@ func (s *Server) register(routes []route) {
 		}
 		if rt.auth {
 			h = s.auth(h)
+		}
+		if rt.shape != nil {
+			shapes[rt.path] = rt.shape
 		}
 		if byPath[rt.path] == nil {
 			byPath[rt.path] = map[string]http.HandlerFunc{}
@@ -79,7 +86,7 @@ func (s *Server) register(routes []route) {
 	for _, path := range order {
 		methods := byPath[path]
 		allow := allowHeader(methods)
-		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		h := func(w http.ResponseWriter, r *http.Request) {
 			if h, ok := methods[r.Method]; ok {
 				h(w, r)
 				return
@@ -87,7 +94,11 @@ func (s *Server) register(routes []route) {
 			w.Header().Set("Allow", allow)
 			s.writeError(w, apiError(http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "",
 				"%s does not accept %s; use %s", r.URL.Path, r.Method, allow))
-		})
+		}
+		if shape := shapes[path]; shape != nil {
+			h = s.speaks(shape, h)
+		}
+		s.mux.HandleFunc(path, h)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, apiError(http.StatusNotFound, "invalid_request_error", "not_found", "", "no route for %s %s", r.Method, r.URL.Path))

@@ -36,7 +36,7 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	sum := fs.String("sha256", "", "expected sha256 of the file (default: the short name's, else the one the server announces, if any)")
 	dir := fs.String("dir", "", "download `directory` (default: the user cache directory's embellama/models)")
 	list := fs.Bool("list", false, "print the short names pull knows, with their repository and file, and exit")
-	token := fs.String("token", "", "access `token` for a gated repository, sent as a bearer header and never printed (default: $"+envToken+")")
+	token := fs.String("token", "", "access `token` for a gated repository, sent as a bearer header and never printed (default: $"+envToken+", for OWNER/REPO/FILE and short names only: it never goes to a URL's host)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -77,7 +77,8 @@ func runPull(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if *token == "" {
+	if *token == "" && strings.HasPrefix(src, hubURL+"/") {
+		// $HF_TOKEN is the hub's: it never goes to a URL's host.
 		*token = os.Getenv(envToken)
 	}
 	d := &download.Downloader{Token: *token, CheckPath: checkOutputPath, Validate: func(path string) error {

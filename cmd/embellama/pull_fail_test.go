@@ -123,9 +123,16 @@ func TestPullToken(t *testing.T) {
 	assert.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, secret)
 
+	// $HF_TOKEN goes to the hub (OWNER/REPO/FILE), never to a URL's host.
 	t.Setenv(envToken, secret)
 	code, _, stderr = runCLI(t, "", "pull", "-dir", t.TempDir(), srv.URL+"/gated/m.gguf")
+	assert.Equal(t, exitFailure, code, "$HF_TOKEN is not sent to a URL")
+	assert.Contains(t, stderr, "401")
+	hubURL = srv.URL
+	defer func() { hubURL = "https://huggingface.co" }()
+	code, _, stderr = runCLI(t, "", "pull", "-dir", t.TempDir(), "gated/repo/m.gguf")
 	assert.Equal(t, exitOK, code, stderr)
+	hubURL = "https://huggingface.co"
 
 	// Failures: the token in the header, and in the URL's user info and
 	// query, of a server that refuses (401) and of one that is gone.

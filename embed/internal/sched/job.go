@@ -51,14 +51,18 @@ type Job struct {
 	doneOnce sync.Once
 	err      error // set before done closes when the whole job failed
 	canceled atomic.Bool
-	started  atomic.Int64 // when a worker first took one of its inputs, Unix ns; 0: not yet
+	started  atomic.Int64 // when a worker first took one of its inputs: 1 + ns since epoch; 0: not yet
 }
+
+// epoch is the base of Job.started: a time with the monotonic clock, so
+// that Started (and a duration from it) never follows wall-clock steps.
+var epoch = time.Now()
 
 // Started returns when a worker first took one of j's inputs, or the zero
 // time if none was taken: the end of j's wait in the queue.
 func (j *Job) Started() time.Time {
 	if n := j.started.Load(); n != 0 {
-		return time.Unix(0, n)
+		return epoch.Add(time.Duration(n - 1))
 	}
 	return time.Time{}
 }

@@ -27,7 +27,7 @@ func (s *Scheduler) pack(w *worker, seqs []item) ([]item, int, bool) {
 	if first.lo < first.hi {
 		budget = max(budget, len(first.items[first.lo].Tokens))
 	}
-	now := time.Now().UnixNano()
+	now := int64(time.Since(epoch)) + 1
 	take := func(it item) {
 		it.job.started.CompareAndSwap(0, now)
 		seqs = append(seqs, it)

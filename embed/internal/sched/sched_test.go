@@ -140,6 +140,12 @@ func TestSchedulerDeliversPooledAndPerToken(t *testing.T) {
 	assert.Equal(t, []float32{5, 3}, j.Pooled[0])
 	assert.Nil(t, j.Pooled[1], "an index not given stays nil")
 	assert.Equal(t, []float32{7, 1}, j.Pooled[2])
+	// Started keeps the monotonic clock: Done-Started (a request's
+	// evaluation time) never goes by the wall clock, which steps.
+	st := j.Started()
+	require.False(t, st.IsZero())
+	assert.NotEqual(t, st, st.Round(0), "Started has a monotonic reading")
+	assert.GreaterOrEqual(t, time.Since(st), time.Duration(0))
 
 	pt := NewJob(Kind{PerToken: true}, 2, []Input{{Index: 0, Tokens: []int32{1, 2, 3}}, {Index: 1, Tokens: []int32{9}}})
 	require.NoError(t, s.Submit(pt))
