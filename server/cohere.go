@@ -103,7 +103,7 @@ func (q *cohereEmbedCall) shared(s *Server) (common, *APIError) {
 			return common{}, badRequest("embedding_types", "embedding_types holds %s; each must be one of %s", quote(t), encodingNames)
 		}
 	}
-	c := common{model: r.Model, dimensions: r.OutputDimension, input: "texts", truncate: true}
+	c := common{model: r.Model, dimensions: r.OutputDimension, dimensionsParam: "output_dimension", input: "texts", truncate: true}
 	if r.Truncate != nil {
 		switch *r.Truncate {
 		case "END":

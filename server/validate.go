@@ -44,8 +44,11 @@ type common struct {
 	promptName *string // nil: the model's default prompt
 	encoding   *string // nil: the route returns no vectors
 	dimensions *int
-	truncate   bool
-	chunking   *ChunkSettings // nil: the route does not chunk
+	// dimensionsParam names the dimensions field in errors
+	// ("dimensions" when empty; Cohere's is output_dimension).
+	dimensionsParam string
+	truncate        bool
+	chunking        *ChunkSettings // nil: the route does not chunk
 	// addSpecial and parseSpecial are /tokenize's flags.
 	addSpecial, parseSpecial bool
 	// input names the param of the request's texts in errors about one
@@ -103,7 +106,7 @@ func (s *Server) check(c common) (*call, *APIError) {
 			return nil, s.errorFor(err, k)
 		}
 		if *c.dimensions > info.Dim {
-			return nil, badRequest("dimensions", "dimensions %d is more than the model's %d", *c.dimensions, info.Dim)
+			return nil, badRequest(c.dimensionsName(), "%s %d is more than the model's %d", c.dimensionsName(), *c.dimensions, info.Dim)
 		}
 	}
 	if c.chunking != nil {
@@ -132,7 +135,7 @@ func (c common) validate() *APIError {
 		}
 	}
 	if c.dimensions != nil && *c.dimensions < 1 {
-		return badRequest("dimensions", "dimensions must be a positive integer, not %d", *c.dimensions)
+		return badRequest(c.dimensionsName(), "%s must be a positive integer, not %d", c.dimensionsName(), *c.dimensions)
 	}
 	return nil
 }
@@ -210,4 +213,12 @@ func (s *Server) checkInputs(param string, texts ...string) *APIError {
 		}
 	}
 	return nil
+}
+
+// dimensionsName is the request's name for the dimensions field.
+func (c *common) dimensionsName() string {
+	if c.dimensionsParam != "" {
+		return c.dimensionsParam
+	}
+	return "dimensions"
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -45,7 +46,10 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	ctx := context.Background()
+	// Ctrl-C cancels the conversion, so that quantize -type auto removes
+	// its temporary copies (an F32 copy is twice the F16 input).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	e, err := embed.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -14,6 +14,4 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 )
 
-replace (
-	github.com/embellama/embellama => ../..
-)
+replace github.com/embellama/embellama => ../..

@@ -43,6 +43,4 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace (
-	github.com/embellama/embellama => ../..
-)
+replace github.com/embellama/embellama => ../..

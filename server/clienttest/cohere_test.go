@@ -3,6 +3,7 @@ package clienttest_test
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	cohere "github.com/cohere-ai/cohere-go/v2"
@@ -78,6 +79,15 @@ func TestCohereEmbed(t *testing.T) {
 	require.True(t, errors.As(err, &ae), "%v", err)
 	assert.Equal(t, http.StatusBadRequest, ae.StatusCode)
 	assert.Contains(t, err.Error(), "context")
+
+	// A bad output_dimension is named as the client sent it.
+	for _, dims := range []int{0, 100000} {
+		_, err = co.V2.Embed(bg, &cohere.V2EmbedRequest{Texts: texts[:1], Model: "default", OutputDimension: &dims})
+		require.True(t, errors.As(err, &ae), "%v", err)
+		assert.Equal(t, http.StatusBadRequest, ae.StatusCode)
+		assert.Contains(t, err.Error(), "output_dimension", dims)
+		assert.NotContains(t, strings.ReplaceAll(err.Error(), "output_dimension", ""), "dimensions", dims)
+	}
 }
 
 // TestCohereRerank drives /v2/rerank with Cohere's Go client against
