@@ -42,6 +42,8 @@ type Options struct {
 	// Jobs is the number of parallel compile jobs; 0 means runtime.NumCPU.
 	Jobs int
 	// CMakeArgs replace [CMakeArgs] when not nil (the flag measurements).
+	// Either follows the flags that keep ggml's AMX kernels out (see
+	// noAMXArgs), so a CMAKE_C_FLAGS or CMAKE_CXX_FLAGS here replaces them.
 	CMakeArgs []string
 	// Progress receives a line per step and per compiled file.
 	Progress io.Writer
@@ -184,6 +186,8 @@ func newBuild(opts Options) (*build, error) {
 		return nil, err
 	}
 	b.tools = t
+	// The AMX flags go first: a CMAKE_C_FLAGS in opts.CMakeArgs replaces them.
+	b.args = append(noAMXArgs(t, getenv), b.args...)
 	out, _ := exec.Command(t.CXX, "--version").Output()
 	b.compiler, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
 	if b.compiler == "" {
