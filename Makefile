@@ -109,15 +109,15 @@ build:
 # module installing its own library, the commands of the
 # documents (which run make run and make build themselves), every setting
 # at its extremes in child processes, and every model converted into every
-# weight format.
-ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestInstallOutsideCheckout|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings)$$
+# weight format. (TestRealBuild, the llama.cpp build, runs in test-native-build.)
+ONCE_TESTS := ^(TestVulkanBackend|TestCUDAFallback|TestDist|TestDistLayout|TestLibraryFoundFromAnywhere|TestInstallPinned|TestInstallOutsideCheckout|TestDocumentedCommands|TestExtremeSettings|TestQuantizeKeepsEmbeddings|TestRealBuild)$$
 
 ## test: install the libraries, headers and fixtures, then run every test (without cgo,
 ##       with the race detector, on the Vulkan and CUDA libraries, and a fuzz smoke).
 ##       Every step runs even when an earlier one fails (make -k); the exit status
 ##       is non-zero when any failed, and make names each failed step at the end.
 test: lib headers fixtures test-deps
-	$(MAKE) -k test-unit test-race test-once test-fuzz test-contrib test-image
+	$(MAKE) -k test-unit test-race test-once test-native-build test-fuzz test-contrib test-image
 
 test-unit:
 	CGO_ENABLED=0 $(GO) test -shuffle=on -count=1 -timeout 20m -skip '$(ONCE_TESTS)' ./...
@@ -133,7 +133,7 @@ test-fuzz:
 
 ## test-native-build: `embellama lib build` end to end: compile the pinned llama.cpp source
 ##                    for this CPU (the library targets only), load it and reproduce a
-##                    fixture's golden vectors (TestRealBuild; ~8 min on 2 busy cores)
+##                    fixture's golden vectors, F16 and Q8_0 (TestRealBuild; 209 s on 2 cores at load 4.5)
 test-native-build: fixtures
 	EMBELLAMA_TEST_NATIVE_BUILD=1 CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m -run '^TestRealBuild$$' -v ./internal/nativebuild \
 		| grep -vE '\[ *[0-9]+%\]'; test $${PIPESTATUS[0]} -eq 0
@@ -159,6 +159,8 @@ test-deps: lib-dist
 	[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need "libc6-arm64-cross libstdc++6-arm64-cross libgomp1-arm64-cross" "the arm64 C and C++ runtime the arm64 library links"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need postgresql "a throwaway cluster for the examples/pgvector test"; \
 	command -v gcc >/dev/null || need gcc "cgo for the race detector (make test-race) and the loader's C fixtures"; \
+	command -v g++ >/dev/null || need g++ "embellama lib build's compiler (make test-native-build)"; \
+	command -v cmake >/dev/null || need cmake "embellama lib build (make test-native-build)"; \
 	if [ -n "$$pkgs" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "test-deps: apt-get install$$pkgs"; \
