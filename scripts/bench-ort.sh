@@ -90,7 +90,7 @@ tokens="$dir/tokens-$corpus-$n.json"
 echo "bench-ort: $n $corpus texts (seed 1), $batch per run, $threads threads, $rounds alternating rounds"
 echo "  ONNX Runtime $ort; embellama library $lib"
 echo "  tests: EMBELLAMA_ORT_LIB=$ort EMBELLAMA_ORT_MODEL=$dir/minilm-l6.onnx"
-echo "         EMBELLAMA_ORT_STATES_MODEL=$dir/minilm-l6-states.onnx EMBELLAMA_ORT_NODE=$dir/node/node_modules"
+echo "         EMBELLAMA_ORT_STATES_MODEL=$dir/minilm-l6-states.onnx EMBELLAMA_ORT_NODE=$dir/node/node_modules go test -tags ortproto ./internal/ortproto"
 echo "  load: $(uptime | sed 's/.*load average/load average/')"
 echo "  cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1); flags: $(grep -o -w 'avx2\|avx512f\|avx512_vnni\|avx512_bf16\|avx_vnni\|amx_int8\|f16c\|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 
