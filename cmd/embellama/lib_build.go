@@ -60,7 +60,7 @@ func libBuild(ctx context.Context, stdout, stderr io.Writer, f libBuildFlags) er
 	if f.rounds == 0 {
 		return nil
 	}
-	note, err := measureNative(ctx, stderr, exe, res.Dir, f)
+	note, ratio, err := measureNative(ctx, stderr, exe, res.Dir, f)
 	if err != nil {
 		fmt.Fprintf(stderr, "lib build: not measured: %s\n", errorText(err))
 		return nil
@@ -69,20 +69,26 @@ func libBuild(ctx context.Context, stdout, stderr io.Writer, f libBuildFlags) er
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", res.Dir, note)
+	if ratio < 1 {
+		// The search prefers native when it is installed: say so when
+		// that costs speed (on AMX CPUs the prebuilt library's quantized
+		// path uses the AMX kernels a native build must leave out).
+		fmt.Fprintf(stderr, "lib build: warning: the native library measured slower than the prebuilt one (%.2fx) and the search prefers it: pass -backend cpu, or remove %s\n", ratio, res.Dir)
+	}
 	return nil
 }
 
 // measureNative runs `bench -vs-lib` of the native library against the
-// prebuilt CPU library and returns the manifest note.
-func measureNative(ctx context.Context, stderr io.Writer, exe, native string, f libBuildFlags) (string, error) {
+// prebuilt CPU library and returns the manifest note and the ratio.
+func measureNative(ctx context.Context, stderr io.Writer, exe, native string, f libBuildFlags) (string, float64, error) {
 	prebuilt, err := platform.Find(platform.DefaultSearch("", platform.CPU, runtime.GOOS, runtime.GOARCH))
 	if err != nil {
-		return "", fmt.Errorf("no prebuilt library to compare with (embellama lib install installs it): %w", err)
+		return "", 0, fmt.Errorf("no prebuilt library to compare with (embellama lib install installs it): %w", err)
 	}
 	model := f.model
 	if model == "" {
 		if model, err = defaultModel(); err != nil {
-			return "", fmt.Errorf("no embedding model to measure with (give -model): %w", err)
+			return "", 0, fmt.Errorf("no embedding model to measure with (give -model): %w", err)
 		}
 	}
 	fmt.Fprintf(stderr, "lib build: measuring against %s with %s, %d alternating rounds\n", prebuilt.Dir, filepath.Base(model), f.rounds)
@@ -91,13 +97,13 @@ func measureNative(ctx context.Context, stderr io.Writer, exe, native string, f 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("bench: %w", err)
+		return "", 0, fmt.Errorf("bench: %w", err)
 	}
 	ratio, err := parseRatio(out.String())
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return measuredNote(ratio, f.rounds, model, prebuilt.Dir, time.Now()), nil
+	return measuredNote(ratio, f.rounds, model, prebuilt.Dir, time.Now()), ratio, nil
 }
 
 // measuredNote is the manifest line of a measurement.
