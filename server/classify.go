@@ -205,12 +205,9 @@ func (q *predictCall) run(ctx context.Context, s *Server, c *call) (any, *APIErr
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
-	tokens := 0
-	for i, it := range r.Items {
-		if it.Err != nil {
-			return nil, s.inputErrorFor(c, i, it.Err)
-		}
-		tokens += it.Tokens
+	tokens, e := itemTokens(s, c, r.Items, func(it embed.ClassifyItem) (int, error) { return it.Tokens, it.Err })
+	if e != nil {
+		return nil, e
 	}
 	s.metrics.inputs.Add(float64(len(in)))
 	s.metrics.tokens.Add(float64(tokens))

@@ -214,12 +214,9 @@ func (q *cohereRerankCall) run(ctx context.Context, s *Server, c *call) (any, *A
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
-	tokens := 0
-	for i, it := range r.Items {
-		if it.Err != nil {
-			return nil, s.inputErrorFor(c, i, it.Err)
-		}
-		tokens += it.Tokens
+	tokens, e := itemTokens(s, c, r.Items, func(it embed.RerankItem) (int, error) { return it.Tokens, it.Err })
+	if e != nil {
+		return nil, e
 	}
 	s.metrics.inputs.Add(float64(len(q.req.Documents)))
 	s.metrics.tokens.Add(float64(tokens))

@@ -122,12 +122,9 @@ func (q *rerankCall) run(ctx context.Context, s *Server, c *call) (any, *APIErro
 	if err != nil {
 		return nil, s.errorFor(err, c)
 	}
-	tokens := 0
-	for i, it := range r.Items {
-		if it.Err != nil {
-			return nil, s.inputErrorFor(c, i, it.Err)
-		}
-		tokens += it.Tokens
+	tokens, e := itemTokens(s, c, r.Items, func(it embed.RerankItem) (int, error) { return it.Tokens, it.Err })
+	if e != nil {
+		return nil, e
 	}
 	s.metrics.inputs.Add(float64(len(q.docs)))
 	s.metrics.tokens.Add(float64(tokens))
@@ -158,4 +155,19 @@ func (q *rerankCall) teiResponse(sorted []embed.RerankItem) []TEIRankedDocument 
 		}
 	}
 	return out
+}
+
+// itemTokens sums the tokens of a call's per-input results, or answers
+// the first input's error: every route that ranks or labels inputs
+// refuses the whole call when one input fails.
+func itemTokens[I any](s *Server, c *call, items []I, of func(I) (int, error)) (int, *APIError) {
+	tokens := 0
+	for i, it := range items {
+		n, err := of(it)
+		if err != nil {
+			return 0, s.inputErrorFor(c, i, err)
+		}
+		tokens += n
+	}
+	return tokens, nil
 }
