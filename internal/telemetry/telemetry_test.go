@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -107,6 +108,8 @@ func TestTracingToOTLP(t *testing.T) {
 	byName := map[string]*tracepb.Span{}
 	for _, s := range rec.spans {
 		byName[s.GetName()] = s
+		t.Logf("span %q id %x parent %x %s %v", s.GetName(), s.GetSpanId(), s.GetParentSpanId(),
+			time.Duration(s.GetEndTimeUnixNano()-s.GetStartTimeUnixNano()), s.GetAttributes())
 	}
 	root := byName["POST /v1/embeddings"]
 	require.NotNil(t, root, "spans: %v", byName)
