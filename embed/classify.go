@@ -82,11 +82,7 @@ type ClassifyResult struct {
 
 // Err returns the inputs' errors joined, or nil.
 func (r *ClassifyResult) Err() error {
-	var errs []error
-	for _, it := range r.Items {
-		errs = append(errs, it.Err)
-	}
-	return errors.Join(errs...)
+	return joinItemErrors(r.Items, func(it ClassifyItem) error { return it.Err })
 }
 
 // classify is [Model.Classify].

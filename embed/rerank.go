@@ -46,11 +46,7 @@ type RerankResult struct {
 
 // Err returns the documents' errors joined, or nil.
 func (r *RerankResult) Err() error {
-	var errs []error
-	for _, it := range r.Items {
-		errs = append(errs, it.Err)
-	}
-	return errors.Join(errs...)
+	return joinItemErrors(r.Items, func(it RerankItem) error { return it.Err })
 }
 
 // Sorted returns the documents that were scored, best first (equal scores
@@ -189,4 +185,13 @@ func (r *retrieval) score(out []float32) (raw, score float64, err error) {
 		score = math.Exp(raw-mx) / sum
 	}
 	return raw, score, nil
+}
+
+// joinItemErrors joins the errors of a result's per-input items, or nil.
+func joinItemErrors[I any](items []I, errOf func(I) error) error {
+	var errs []error
+	for _, it := range items {
+		errs = append(errs, errOf(it))
+	}
+	return errors.Join(errs...)
 }
