@@ -252,3 +252,31 @@ func FuzzEmbeddingsAnswer(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEmbeddingsAnswer writes the answer of a request of 32
+// MiniLM-sized vectors (384 floats), the 4-client benchmark's, by the
+// old encoding/json path and by writeJSON's appended one.
+func BenchmarkEmbeddingsAnswer(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([][]float32, 32)
+	for i := range vecs {
+		vecs[i] = make([]float32, 384)
+		for j := range vecs[i] {
+			vecs[i][j] = float32(r.NormFloat64() / 20)
+		}
+	}
+	for _, format := range []string{"float", "base64"} {
+		b.Run(format+"/encoding-json", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				oldAnswer(b, format, "default", vecs, 1234)
+			}
+		})
+		b.Run(format+"/appended", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				newAnswer(format, "default", vecs, 1234)
+			}
+		})
+	}
+}
