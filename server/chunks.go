@@ -87,7 +87,7 @@ func (q *chunksCall) run(ctx context.Context, s *Server, c *call) (any, *APIErro
 	tokens := 0
 	for i, ch := range r.Chunks {
 		out.Data[i] = ChunkEmbedding{Object: "embedding.chunk", Index: ch.Doc, Chunk: ch.Index, Start: ch.Start, End: ch.End,
-			Tokens: ch.Tokens, Overlap: ch.Overlap, Embedding: c.encode(ch.Vector)}
+			Tokens: ch.Tokens, Overlap: ch.Overlap, Embedding: c.encode.raw(ch.Vector)}
 		tokens += ch.Evaluated
 	}
 	out.Usage = Usage{tokens, tokens}

@@ -153,7 +153,7 @@ func (q *cohereEmbedCall) run(ctx context.Context, s *Server, c *call) (any, *AP
 		enc := encodings[t]
 		list := make([]json.RawMessage, len(res.Vectors))
 		for i, v := range res.Vectors {
-			list[i] = enc(v)
+			list[i] = enc.raw(v)
 		}
 		embs[t] = list
 	}

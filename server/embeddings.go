@@ -55,14 +55,11 @@ func (s *Server) embedInput(ctx context.Context, c *call, in input) (*embed.Resu
 	return res, tokens, nil
 }
 
-// response builds the answer of a successful request; it names the model
-// as the client did (an alias stays an alias).
-func (s *Server) response(c *call, res *embed.Result, tokens int) EmbeddingResponse {
-	out := EmbeddingResponse{Object: "list", Data: make([]Embedding, len(res.Vectors)), Model: s.modelName(c.model), Usage: Usage{tokens, tokens}}
-	for i, v := range res.Vectors {
-		out.Data[i] = Embedding{Object: "embedding", Index: i, Embedding: c.encode(v)}
-	}
-	return out
+// response builds the answer of a successful request, an
+// [EmbeddingResponse] that writes itself (vecjson.go); it names the
+// model as the client did (an alias stays an alias).
+func (s *Server) response(c *call, res *embed.Result, tokens int) *embeddingsAnswer {
+	return &embeddingsAnswer{model: s.modelName(c.model), vectors: res.Vectors, tokens: tokens, encode: c.encode}
 }
 
 // modelName is the name a response reports for model: the default

@@ -255,7 +255,13 @@ func (s *Server) writeError(w http.ResponseWriter, e *APIError) {
 	writeJSON(w, status, ErrorResponse{Error: *e})
 }
 
+// writeJSON writes v as the JSON body of a status answer: by its own
+// appendJSON when it is an [appender], else by encoding/json.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if a, ok := v.(appender); ok {
+		writeAppended(w, status, a)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)

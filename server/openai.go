@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 )
 
 // EmbeddingRequest is the body of POST /v1/embeddings.
@@ -98,31 +97,6 @@ func (in input) len() int {
 		return len(in.tokens)
 	}
 	return len(in.texts)
-}
-
-// encodeFloats writes v as a JSON array of the shortest float32 forms.
-func encodeFloats(v []float32) json.RawMessage {
-	b := make([]byte, 0, 2+len(v)*11)
-	b = append(b, '[')
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
-	}
-	return append(b, ']')
-}
-
-// encodeBase64 writes v as a JSON string of base64 little-endian float32.
-func encodeBase64(v []float32) json.RawMessage {
-	raw := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
-	}
-	b := make([]byte, 0, base64.StdEncoding.EncodedLen(len(raw))+2)
-	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, raw)
-	return append(b, '"')
 }
 
 // DecodeBase64 decodes an embedding returned with encoding_format base64.

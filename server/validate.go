@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -77,7 +76,7 @@ type call struct {
 	opts     []embed.Option
 	chunk    embed.ChunkOptions
 	tokenize embed.TokenizeOptions
-	encode   func([]float32) json.RawMessage
+	encode   vecEncoder
 }
 
 // check validates c, before anything is evaluated: its fields alone
@@ -92,7 +91,7 @@ func (s *Server) check(c common) (*call, *APIError) {
 	if e := c.validate(); e != nil {
 		return nil, e
 	}
-	k := &call{common: c, encode: encodeFloats}
+	k := &call{common: c, encode: appendFloats}
 	if c.encoding != nil {
 		k.encode = encodings[*c.encoding]
 	}
