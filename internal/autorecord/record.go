@@ -35,7 +35,7 @@ const MaxSize = 64 << 10
 const (
 	maxCandidates = 32  // auto tries fewer than 10 formats
 	maxText       = 512 // any string, in bytes
-	maxFeatures   = 2048
+	maxFeatures   = 4096
 )
 
 // Sentinel errors. ErrNotFound is distinct from ErrCorrupt because the
@@ -81,6 +81,9 @@ type CPU struct {
 	Variant string `json:"variant"`
 	// Features is ggml's system info line (llama_print_system_info).
 	Features string `json:"features"`
+	// Probed is platform.ProbeCPUFeatures' line: what commands that load
+	// no library (pull) compare to tell this CPU from another.
+	Probed string `json:"probed"`
 }
 
 // Library is the llama.cpp library a record was measured with.
@@ -199,7 +202,7 @@ func (r Record) validate() error {
 		name, v string
 		max     int
 	}{
-		{"cpu.class", r.CPU.Class, maxText}, {"cpu.variant", r.CPU.Variant, maxText}, {"cpu.features", r.CPU.Features, maxFeatures},
+		{"cpu.class", r.CPU.Class, maxText}, {"cpu.variant", r.CPU.Variant, maxText}, {"cpu.features", r.CPU.Features, maxFeatures}, {"cpu.probed", r.CPU.Probed, maxFeatures},
 		{"library.version", r.Library.Version, maxText}, {"library.backend", r.Library.Backend, maxText}, {"library.path", r.Library.Path, maxText},
 		{"model.name", r.Model.Name, maxText}, {"model.architecture", r.Model.Architecture, maxText}, {"model.file_type", r.Model.FileType, maxText},
 	} {
@@ -264,7 +267,8 @@ func (c Candidate) validate() error {
 }
 
 // printable refuses a string longer than max bytes, not UTF-8, or holding
-// a control character: records are printed to terminals.
+// a control or format character (U+202E reverses the text shown):
+// records are printed to terminals.
 func printable(s string, max int) error {
 	if len(s) > max {
 		return fmt.Errorf("%d bytes, at most %d", len(s), max)
@@ -272,8 +276,8 @@ func printable(s string, max int) error {
 	if !utf8.ValidString(s) {
 		return errors.New("not UTF-8")
 	}
-	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }); i >= 0 {
-		return fmt.Errorf("control character at byte %d", i)
+	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError }); i >= 0 {
+		return fmt.Errorf("control or format character at byte %d", i)
 	}
 	return nil
 }

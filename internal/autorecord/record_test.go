@@ -20,7 +20,7 @@ func sample() autorecord.Record {
 	return autorecord.Record{
 		Version:    autorecord.Version,
 		MeasuredAt: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC),
-		CPU:        autorecord.CPU{Class: "AVX-512 VNNI", Variant: "zen4", Features: "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1"},
+		CPU:        autorecord.CPU{Class: "AVX-512 VNNI", Variant: "zen4", Features: "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1", Probed: "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1"},
 		Library:    autorecord.Library{Version: "b7000", Backend: "cpu", Path: "/lib/libllama.so"},
 		Model:      autorecord.Model{Name: "bert-mean.gguf", Architecture: "bert", FileType: "F16", Dim: 384, Layers: 6, Parameters: 4_000_000, Size: 9 << 20},
 		Bound:      0.999,
@@ -95,6 +95,7 @@ func TestReadCorrupt(t *testing.T) {
 		{"too large", append(append([]byte{}, good[:len(good)-2]...), []byte(`,"x":"`+strings.Repeat("a", autorecord.MaxSize)+`"}`)...)},
 		{"invalid UTF-8", bytes.Replace(good, []byte("zen4"), []byte("zen\xff"), 1)},
 		{"a control character", bytes.Replace(good, []byte("zen4"), []byte(`zen\u001b[2J`), 1)},
+		{"a bidi override", bytes.Replace(good, []byte("bert-mean.gguf"), []byte(`bert\u202emean.gguf`), 1)},
 		{"another version", edit(func(r *autorecord.Record) { r.Version = 2 })},
 		{"no time", edit(func(r *autorecord.Record) { r.MeasuredAt = time.Time{} })},
 		{"bound above 1", edit(func(r *autorecord.Record) { r.Bound = 1.5 })},

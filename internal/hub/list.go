@@ -106,7 +106,8 @@ func CheckRepo(repo string) error {
 
 // CheckName refuses a name that is not a plain file name: empty, . or
 // .., longer than 255 bytes, not UTF-8, or holding a path separator, a
-// colon (a drive), a control character or U+FFFD.
+// colon (a drive), a control or format character (such as U+202E, which
+// reverses how the name is shown) or U+FFFD.
 func CheckName(name string) error {
 	switch {
 	case name == "" || name == "." || name == "..":
@@ -117,10 +118,11 @@ func CheckName(name string) error {
 		return fmt.Errorf("%w: %q is not UTF-8", ErrHostileName, name)
 	case strings.ContainsAny(name, `/\:`):
 		return fmt.Errorf("%w: %q holds a path separator or a drive", ErrHostileName, name)
-	case strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) >= 0:
-		// U+FFFD: what encoding/json puts for bytes that are not UTF-8,
-		// so the name would not be the file's.
-		return fmt.Errorf("%w: %q holds a control or replacement character", ErrHostileName, name)
+	case strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError }) >= 0:
+		// Format characters (U+202E reverses the text shown); U+FFFD is
+		// what encoding/json puts for bytes that are not UTF-8, so the
+		// name would not be the file's.
+		return fmt.Errorf("%w: %q holds a control, format or replacement character", ErrHostileName, name)
 	}
 	return nil
 }
