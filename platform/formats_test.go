@@ -17,7 +17,7 @@ func TestFastestFormat(t *testing.T) {
 	}{
 		{"this machine", "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | REPACK = 1 |",
 			"AVX-512 VNNI", true, true},
-		{"AMX first", "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 |", "AMX", false, true},
+		{"AMX first", "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 |", "AMX", true, true},
 		{"AVX-512 without VNNI", "CPU : AVX2 = 1 | AVX512 = 1 |", "AVX-512", false, true},
 		{"AVX2 only", "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 |", "AVX2", false, true},
 		{"alder lake AVX-VNNI", "CPU : AVX2 = 1 | AVX_VNNI = 1 |", "AVX-512 VNNI", true, true},

@@ -73,6 +73,8 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if !e.Backend().GPU() {
 		fastestFormat(w, lib.SystemInfo())
 	}
+	rec, probed, recErr := readAutoRecord()
+	fmt.Fprintf(w, "auto choice\t%s\n", autoRecordLine(rec, recErr, probed))
 	fmt.Fprintf(w, "physical cores\t%d (default threads)\n", platform.PhysicalCores())
 	for i, d := range lib.Devices() {
 		mem := ""

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embellama/embellama/internal/hub"
 	"github.com/embellama/embellama/internal/testenv"
 )
 
@@ -149,8 +151,9 @@ func TestPullToken(t *testing.T) {
 }
 
 // TestPullShortNames: every short name of the table resolves to its
-// repository and file on the hub (the request the server sees), and
-// pull -list prints every entry.
+// repository on the hub: pull lists it through the tree API, then
+// requests the file it chose (the table's, when the repository offers
+// only that one), or the -file given; and pull -list prints every entry.
 func TestPullShortNames(t *testing.T) {
 	var mu sync.Mutex
 	var paths []string
@@ -158,21 +161,36 @@ func TestPullShortNames(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		paths = append(paths, r.URL.Path)
+		for _, s := range shortNames {
+			if r.URL.Path == "/api/models/"+s.Repo+"/tree/main" {
+				fmt.Fprintf(w, `[{"type":"file","path":%q,"size":10},{"type":"file","path":"README.md","size":10}]`, s.File)
+				return
+			}
+		}
 		w.WriteHeader(http.StatusNotFound)
 	}))
 	defer srv.Close()
 	hubURL = srv.URL
 	defer func() { hubURL = "https://huggingface.co" }()
 	for _, s := range shortNames {
+		f, skip := hub.Classify(s.File)
+		assert.Empty(t, skip, s.Name)
+		assert.True(t, strings.EqualFold(f.Label, s.Quant), "%s: the file name carries its format %s (%s)", s.Name, s.Quant, f.Label)
 		for _, name := range append([]string{s.Name, strings.ToUpper(s.Name)}, s.Aliases...) {
 			mu.Lock()
 			paths = nil
 			mu.Unlock()
-			code, _, _ := runCLI(t, "", "pull", "-dir", t.TempDir(), name)
+			code, _, stderr := runCLI(t, "", "pull", "-dir", t.TempDir(), name)
+			assert.Equal(t, exitFailure, code)
+			assert.Contains(t, stderr, "chose "+s.File+" ("+f.Label+")", name)
+			mu.Lock()
+			assert.Equal(t, []string{"/api/models/" + s.Repo + "/tree/main", "/" + s.Repo + "/resolve/main/" + s.File}, paths, name)
+			paths = nil
+			mu.Unlock()
+			code, _, _ = runCLI(t, "", "pull", "-dir", t.TempDir(), "-file", "other.gguf", name)
 			assert.Equal(t, exitFailure, code)
 			mu.Lock()
-			require.Len(t, paths, 1, name)
-			assert.Equal(t, "/"+s.Repo+"/resolve/main/"+s.File, paths[0], name)
+			assert.Equal(t, []string{"/" + s.Repo + "/resolve/main/other.gguf"}, paths, "%s: -file forces the file, without a listing", name)
 			mu.Unlock()
 		}
 		assert.NotEmpty(t, s.Source, "%s: every entry says where it was read", s.Name)

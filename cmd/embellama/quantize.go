@@ -59,7 +59,7 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	in, out := paths[0], paths[1]
 	opts := embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant}
 	if strings.EqualFold(*typ, embed.AutoType) {
-		err = quantizeAuto(ctx, e, in, out, opts, stdout)
+		err = quantizeAuto(ctx, e, in, out, opts, stdout, stderr)
 	} else {
 		err = e.Quantize(ctx, in, out, opts)
 	}

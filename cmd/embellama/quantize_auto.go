@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/embellama/embellama/embed"
 )
 
 // quantizeAuto runs `quantize -type auto` and prints what it measured:
 // one row per candidate format, then the choice.
-func quantizeAuto(ctx context.Context, e *embed.Engine, in, out string, opts embed.QuantizeOptions, w io.Writer) error {
+// The measurement is recorded in the user cache (autorecord), for pull
+// and info; a failure to record it is said on stderr and fails nothing.
+func quantizeAuto(ctx context.Context, e *embed.Engine, in, out string, opts embed.QuantizeOptions, w, stderr io.Writer) error {
 	rep, err := e.QuantizeAuto(ctx, in, out, opts)
 	if len(rep.Candidates) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -35,7 +38,10 @@ func quantizeAuto(ctx context.Context, e *embed.Engine, in, out string, opts emb
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "auto: %s, the fastest here whose %d reference texts keep cosine >= %g to the F32 model\n",
-		rep.Chosen, rep.Texts, rep.Bound)
-	return err
+	if _, err := fmt.Fprintf(w, "auto: %s, the fastest here whose %d reference texts keep cosine >= %g to the F32 model\n",
+		rep.Chosen, rep.Texts, rep.Bound); err != nil {
+		return err
+	}
+	saveAutoRecord(newAutoRecord(e, rep, in, time.Now()), stderr)
+	return nil
 }
