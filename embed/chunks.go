@@ -71,14 +71,11 @@ func (l *loaded) embedChunks(ctx context.Context, docs []string, co ChunkOptions
 	if co.Late {
 		p = opLateChunk
 	}
-	o, err := l.options(p, opts)
+	o, err := l.options(p, opts, len(docs))
 	if err != nil {
 		return nil, err
 	}
 	o.truncate = TruncateNone // chunks fit by construction
-	if err := o.checkInputs(len(docs)); err != nil {
-		return nil, err
-	}
 	prompt, err := l.promptText(o.prompt)
 	if err != nil {
 		return nil, err

@@ -87,14 +87,8 @@ func (r *ClassifyResult) Err() error {
 
 // classify is [Model.Classify].
 func (l *loaded) classify(ctx context.Context, inputs [][]string, opts []Option) (*ClassifyResult, error) {
-	if !l.ret.rank {
-		return nil, fmt.Errorf("%w: %q declares %s pooling", ErrNotClassifier, l.name, l.info.DeclaredPooling)
-	}
-	o, err := l.options(opClassify, opts)
+	o, err := l.options(opClassify, opts, len(inputs))
 	if err != nil {
-		return nil, err
-	}
-	if err := o.checkInputs(len(inputs)); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -126,6 +126,60 @@ func TestKindsText(t *testing.T) {
 	assert.ErrorIs(t, err, embed.ErrInvalidOption)
 }
 
+// TestAutoOnOffText checks the text forms of the auto/on/off settings
+// and of a value out of range, and that UnmarshalText leaves its value
+// alone on text that does not parse, for each setting type.
+func TestAutoOnOffText(t *testing.T) {
+	words := map[string]int{"": 0, "auto": 0, " AUTO ": 0, "on": 1, "true": 1, "1": 1, "On": 1, "off": 2, "false": 2, "0": 2, "OFF": 2}
+	t.Run("flash attention", func(t *testing.T) {
+		values := []embed.FlashAttention{embed.FlashAttentionAuto, embed.FlashAttentionOn, embed.FlashAttentionOff}
+		for w, i := range words {
+			got, err := embed.ParseFlashAttention(w)
+			require.NoError(t, err, w)
+			assert.Equal(t, values[i], got, w)
+		}
+		for _, v := range values {
+			var got embed.FlashAttention
+			require.NoError(t, got.UnmarshalText([]byte(v.String())))
+			assert.Equal(t, v, got)
+		}
+		_, err := embed.ParseFlashAttention("sometimes")
+		assert.ErrorIs(t, err, embed.ErrInvalidOption)
+		assert.Equal(t, "flash-attention(7)", embed.FlashAttention(7).String())
+	})
+	t.Run("determinism", func(t *testing.T) {
+		values := []embed.Determinism{embed.DeterminismAuto, embed.DeterminismOn, embed.DeterminismOff}
+		for w, i := range words {
+			got, err := embed.ParseDeterminism(w)
+			require.NoError(t, err, w)
+			assert.Equal(t, values[i], got, w)
+		}
+		for _, v := range values {
+			var got embed.Determinism
+			require.NoError(t, got.UnmarshalText([]byte(v.String())))
+			assert.Equal(t, v, got)
+		}
+		_, err := embed.ParseDeterminism("sometimes")
+		assert.ErrorIs(t, err, embed.ErrInvalidOption)
+		assert.Equal(t, "determinism(-1)", embed.Determinism(-1).String())
+	})
+	t.Run("out of range names", func(t *testing.T) {
+		assert.Equal(t, "truncation(9)", embed.Truncation(9).String())
+		assert.Equal(t, "pooling(42)", embed.Pooling(42).String())
+	})
+	t.Run("UnmarshalText keeps the value on an error", func(t *testing.T) {
+		f, d, tr, p, n := embed.FlashAttentionOff, embed.DeterminismOn, embed.TruncateEnd, embed.PoolingCLS, embed.NormalizeMaxAbs
+		for name, u := range map[string]interface{ UnmarshalText([]byte) error }{"flash attention": &f, "determinism": &d, "truncation": &tr, "pooling": &p, "normalization": &n} {
+			assert.ErrorIs(t, u.UnmarshalText([]byte("bogus")), embed.ErrInvalidOption, name)
+		}
+		assert.Equal(t, embed.FlashAttentionOff, f)
+		assert.Equal(t, embed.DeterminismOn, d)
+		assert.Equal(t, embed.TruncateEnd, tr)
+		assert.Equal(t, embed.PoolingCLS, p)
+		assert.Equal(t, embed.NormalizeMaxAbs, n)
+	})
+}
+
 // TestSettingsTable checks the one table of settings: it has a row for
 // every field of Config (of its EngineConfig and ModelConfig too), each
 // once, each variable and flag once, with its help, default and rules;

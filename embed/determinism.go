@@ -1,10 +1,6 @@
 package embed
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "fmt"
 
 // Determinism selects whether a text's vector, and a query-document
 // pair's score, may depend on what else is evaluated with it.
@@ -54,23 +50,13 @@ var determinismNames = [...]string{"auto", "on", "off"}
 func (d Determinism) valid() bool { return d >= 0 && int(d) < len(determinismNames) }
 
 // String returns "auto", "on" or "off".
-func (d Determinism) String() string {
-	if d.valid() {
-		return determinismNames[d]
-	}
-	return "determinism(" + strconv.Itoa(int(d)) + ")"
-}
+func (d Determinism) String() string { return enumName(determinismNames[:], d, "determinism") }
 
 // ParseDeterminism parses the String form ("" is "auto"; "true",
 // "false", "1" and "0" are accepted too).
 func ParseDeterminism(s string) (Determinism, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "auto":
-		return DeterminismAuto, nil
-	case "on", "true", "1":
-		return DeterminismOn, nil
-	case "off", "false", "0":
-		return DeterminismOff, nil
+	if v, ok := parseAutoOnOff(s, DeterminismAuto, DeterminismOn, DeterminismOff); ok {
+		return v, nil
 	}
 	return 0, fmt.Errorf("%w: deterministic %q (want auto, on or off)", ErrInvalidOption, s)
 }
@@ -80,9 +66,5 @@ func (d Determinism) MarshalText() ([]byte, error) { return []byte(d.String()), 
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Determinism) UnmarshalText(b []byte) error {
-	v, err := ParseDeterminism(string(b))
-	if err == nil {
-		*d = v
-	}
-	return err
+	return unmarshalText(d, b, ParseDeterminism)
 }

@@ -27,11 +27,8 @@ func (r *Result) Err() error { return errors.Join(r.Errors...) }
 // embedBatch is [Model.EmbedBatch], or [Model.EmbedBatchTokens] when ids
 // is not nil.
 func (l *loaded) embedBatch(ctx context.Context, texts []string, ids [][]int32, opts []Option) (*Result, error) {
-	o, err := l.options(opEmbed, opts)
+	o, err := l.options(opEmbed, opts, max(len(texts), len(ids)))
 	if err != nil {
-		return nil, err
-	}
-	if err := o.checkInputs(max(len(texts), len(ids))); err != nil {
 		return nil, err
 	}
 	return l.pooled(ctx, o, texts, ids)
@@ -101,7 +98,7 @@ func (l *loaded) pooled(ctx context.Context, o callOptions, texts []string, ids 
 
 // embedTokens is [Model.EmbedTokens]: one text, a vector per token.
 func (l *loaded) embedTokens(ctx context.Context, text string, opts []Option) ([][]float32, error) {
-	o, err := l.options(opPerToken, opts)
+	o, err := l.options(opPerToken, opts, 1)
 	if err != nil {
 		return nil, err
 	}

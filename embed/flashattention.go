@@ -1,10 +1,6 @@
 package embed
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "fmt"
 
 // FlashAttention selects llama.cpp's attention kernel.
 type FlashAttention int
@@ -30,22 +26,14 @@ func (f FlashAttention) valid() bool { return f >= 0 && int(f) < len(flashAttent
 
 // String returns "auto", "on" or "off".
 func (f FlashAttention) String() string {
-	if f.valid() {
-		return flashAttentionNames[f]
-	}
-	return "flash-attention(" + strconv.Itoa(int(f)) + ")"
+	return enumName(flashAttentionNames[:], f, "flash-attention")
 }
 
 // ParseFlashAttention parses the String form ("" is "auto"; "true",
 // "false", "1" and "0" are accepted too).
 func ParseFlashAttention(s string) (FlashAttention, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "auto":
-		return FlashAttentionAuto, nil
-	case "on", "true", "1":
-		return FlashAttentionOn, nil
-	case "off", "false", "0":
-		return FlashAttentionOff, nil
+	if v, ok := parseAutoOnOff(s, FlashAttentionAuto, FlashAttentionOn, FlashAttentionOff); ok {
+		return v, nil
 	}
 	return 0, fmt.Errorf("%w: flash attention %q (want auto, on or off)", ErrInvalidOption, s)
 }
@@ -55,9 +43,5 @@ func (f FlashAttention) MarshalText() ([]byte, error) { return []byte(f.String()
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (f *FlashAttention) UnmarshalText(b []byte) error {
-	v, err := ParseFlashAttention(string(b))
-	if err == nil {
-		*f = v
-	}
-	return err
+	return unmarshalText(f, b, ParseFlashAttention)
 }

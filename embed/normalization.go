@@ -94,11 +94,7 @@ func (n Normalization) MarshalText() ([]byte, error) { return []byte(n.String())
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (n *Normalization) UnmarshalText(b []byte) error {
-	v, err := ParseNormalization(string(b))
-	if err == nil {
-		*n = v
-	}
-	return err
+	return unmarshalText(n, b, ParseNormalization)
 }
 
 // normalize scales v in place as llama.cpp's common_embd_normalize does:

@@ -112,12 +112,14 @@ func WithMaxTotalTokens(n int) Option {
 }
 
 // op is an operation as options see it: its name in errors, the options
-// it applies, and whether it makes vectors (the vector options are then
-// checked against the model).
+// it applies, whether it makes vectors (the vector options are then
+// checked against the model), and the error of a model that does not
+// rank when it needs one that does (nil: any model).
 type op struct {
 	name    string
 	accepts optionSet
 	vectors bool
+	ranks   error
 }
 
 // The operations. Rerank scores pairs, Classify labels texts or pairs: no vector option applies, nor a
@@ -126,17 +128,21 @@ type op struct {
 // Chunks fit by construction: truncation never applies; late chunks are
 // means of token vectors, not pooled.
 var (
-	opEmbed     = op{"EmbedBatch", optAll, true}
-	opPerToken  = op{"EmbedTokens", optAll &^ optPooling, true}
-	opRerank    = op{"Rerank", optTruncation | optProgress | optMaxInputs | optMaxTotal, false}
-	opClassify  = op{"Classify", optTruncation | optProgress | optMaxInputs | optMaxTokens | optMaxTotal, false}
-	opChunks    = op{"EmbedChunks", optAll &^ optTruncation, true}
-	opLateChunk = op{"late EmbedChunks", optAll &^ (optTruncation | optPooling), true}
+	opEmbed     = op{"EmbedBatch", optAll, true, nil}
+	opPerToken  = op{"EmbedTokens", optAll &^ optPooling, true, nil}
+	opRerank    = op{"Rerank", optTruncation | optProgress | optMaxInputs | optMaxTotal, false, ErrNotReranker}
+	opClassify  = op{"Classify", optTruncation | optProgress | optMaxInputs | optMaxTokens | optMaxTotal, false, ErrNotClassifier}
+	opChunks    = op{"EmbedChunks", optAll &^ optTruncation, true, nil}
+	opLateChunk = op{"late EmbedChunks", optAll &^ (optTruncation | optPooling), true, nil}
 )
 
 // options applies opts to the model's defaults and checks them once,
-// against what the operation applies and what the model allows.
-func (l *loaded) options(p op, opts []Option) (callOptions, error) {
+// against what the operation applies and what the model allows, and the
+// call's n inputs against them (checkInputs).
+func (l *loaded) options(p op, opts []Option, n int) (callOptions, error) {
+	if p.ranks != nil && !l.ret.rank {
+		return callOptions{}, fmt.Errorf("%w: %q declares %s pooling", p.ranks, l.name, l.info.DeclaredPooling)
+	}
 	o := callOptions{pooling: l.pooling, normalize: l.cfg.Normalize, truncate: l.cfg.Truncate, prompt: l.cfg.DefaultPrompt}
 	for _, opt := range opts {
 		opt(&o)
@@ -163,7 +169,7 @@ func (l *loaded) options(p op, opts []Option) (callOptions, error) {
 	case o.maxInputs < 0 || o.maxTokens < 0 || o.maxTotal < 0:
 		return o, fmt.Errorf("%w: negative limit (inputs %d, tokens %d, total %d)", ErrInvalidOption, o.maxInputs, o.maxTokens, o.maxTotal)
 	}
-	return o, nil
+	return o, o.checkInputs(n)
 }
 
 // limit is the most tokens one input of the call may have: the context

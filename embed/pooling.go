@@ -2,7 +2,6 @@ package embed
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/embellama/embellama/internal/gguf"
@@ -44,10 +43,7 @@ func (p Pooling) String() string {
 	if p == poolingRank {
 		return "rank"
 	}
-	if p.valid() {
-		return poolingNames[p]
-	}
-	return "pooling(" + strconv.Itoa(int(p)) + ")"
+	return enumName(poolingNames[:], p, "pooling")
 }
 
 // ParsePooling parses the String form; "" and "default" give PoolingDefault.
@@ -69,9 +65,5 @@ func (p Pooling) MarshalText() ([]byte, error) { return []byte(p.String()), nil 
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (p *Pooling) UnmarshalText(b []byte) error {
-	v, err := ParsePooling(string(b))
-	if err == nil {
-		*p = v
-	}
-	return err
+	return unmarshalText(p, b, ParsePooling)
 }

@@ -67,14 +67,8 @@ func (r *RerankResult) Sorted(topN int) []RerankItem {
 
 // rerank is [Model.Rerank].
 func (l *loaded) rerank(ctx context.Context, query string, docs []string, opts []Option) (*RerankResult, error) {
-	if !l.ret.rank {
-		return nil, fmt.Errorf("%w: %q declares %s pooling", ErrNotReranker, l.name, l.info.DeclaredPooling)
-	}
-	o, err := l.options(opRerank, opts)
+	o, err := l.options(opRerank, opts, len(docs))
 	if err != nil {
-		return nil, err
-	}
-	if err := o.checkInputs(len(docs)); err != nil {
 		return nil, err
 	}
 	if err := checkText(query); err != nil {

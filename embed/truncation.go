@@ -2,7 +2,6 @@ package embed
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -24,12 +23,7 @@ var truncationNames = [...]string{"error", "end", "start"}
 func (t Truncation) valid() bool { return t >= 0 && int(t) < len(truncationNames) }
 
 // String returns "error", "end" or "start".
-func (t Truncation) String() string {
-	if t.valid() {
-		return truncationNames[t]
-	}
-	return "truncation(" + strconv.Itoa(int(t)) + ")"
-}
+func (t Truncation) String() string { return enumName(truncationNames[:], t, "truncation") }
 
 // ParseTruncation parses the String form ("" and "none" are "error";
 // "right" and "left" are accepted for "end" and "start").
@@ -50,9 +44,5 @@ func (t Truncation) MarshalText() ([]byte, error) { return []byte(t.String()), n
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (t *Truncation) UnmarshalText(b []byte) error {
-	v, err := ParseTruncation(string(b))
-	if err == nil {
-		*t = v
-	}
-	return err
+	return unmarshalText(t, b, ParseTruncation)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"text/tabwriter"
 
 	"github.com/embellama/embellama/embed"
@@ -124,40 +123,26 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		return lr.run(ctx, stdout, stderr)
+		return interruptible(func(ctx context.Context) error { return lr.run(ctx, stdout, stderr) })
 	}
 	texts, k, err := b.texts()
 	if err != nil {
 		return err
 	}
 	query := corpus.Generate(corpus.Short, 1, b.seed+1)[0]
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-
-	var targets []target
-	var settings string
-	if !b.skipEngine {
-		cfg, err := ef.config(stderr)
-		if err != nil {
-			return err
-		}
-		e, err := embed.New(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		settings = engineSettings(e)
+	if b.skipEngine {
+		return interruptible(func(ctx context.Context) error {
+			return b.run(ctx, stdout, stderr, b.serverTargets(query), texts, "")
+		})
+	}
+	return ef.runEngine(stderr, nil, func(ctx context.Context, e *embed.Engine) error {
+		settings := engineSettings(e)
 		if b.soak > 0 {
 			return runSoak(ctx, stdout, e, corpus.NewGenerator(k, b.seed), b.soak, b.perRequest, b.warm, settings)
 		}
-		targets = append(targets, b.engineTarget(e, query))
-	}
-	if b.vsServer != "" {
-		targets = append(targets, b.serverTarget(query))
-	}
-	return b.run(ctx, stdout, stderr, targets, texts, settings)
+		targets := append([]target{b.engineTarget(e, query)}, b.serverTargets(query)...)
+		return b.run(ctx, stdout, stderr, targets, texts, settings)
+	})
 }
 
 // engineSettings describes the engine's model and settings, for the
@@ -180,13 +165,17 @@ func (b *benchFlags) engineTarget(e *embed.Engine, query string) target {
 	return engineTarget{e}
 }
 
-func (b *benchFlags) serverTarget(query string) target {
+// serverTargets returns the -vs-server target, or none.
+func (b *benchFlags) serverTargets(query string) []target {
+	if b.vsServer == "" {
+		return nil
+	}
 	st := serverTarget{url: b.vsServer, model: b.serverModel, label: "server " + b.vsServer,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	if b.rerank {
-		return serverRerank{st, query}
+		return []target{serverRerank{st, query}}
 	}
-	return st
+	return []target{st}
 }
 
 // run measures the targets and writes the report: with two reranking

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"github.com/embellama/embellama/embed"
 )
@@ -42,77 +40,55 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	cfg, err := ef.config(stderr)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	e, err := embed.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	rows, err := classifyRecords(ctx, e, recs)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	failed := 0
-	for _, row := range rows {
-		if row.Error != "" {
-			failed++
-			if failed <= maxReported {
-				fmt.Fprintf(stderr, "embellama classify: %s\n", row.Error)
+	return ef.runEngine(stderr, nil, func(ctx context.Context, e *embed.Engine) error {
+		rows, err := classifyRecords(ctx, e, recs)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		for _, row := range rows {
+			if err := enc.Encode(row); err != nil {
+				return fmt.Errorf("writing the output: %w", err)
 			}
 		}
-		if err := enc.Encode(row); err != nil {
-			return fmt.Errorf("writing the output: %w", err)
+		if reportFailures(stderr, "classify", recs) > 0 {
+			return errReported
 		}
-	}
-	if failed > maxReported {
-		fmt.Fprintf(stderr, "embellama classify: … and %d more failed inputs (%d of %d in all)\n", failed-maxReported, failed, len(recs))
-	}
-	if failed > 0 {
-		return errReported
-	}
-	return nil
+		return nil
+	})
 }
 
 // classifyRecords classifies the records read without error in one call
 // and returns one row per record, in order: its classes, or its error
-// ("line N: ...", as embed's error rows).
+// ("line N: ...", as embed's error rows), which recs keeps too.
 func classifyRecords(ctx context.Context, e *embed.Engine, recs []record) ([]classifyRecord, error) {
 	out := make([]classifyRecord, len(recs))
-	var inputs [][]string
-	var index []int // inputs[j] is recs[index[j]]
+	if texts, index := readable(recs); len(texts) > 0 {
+		inputs := make([][]string, len(texts))
+		for j, t := range texts {
+			inputs[j] = []string{t}
+		}
+		res, err := e.Classify(ctx, "", inputs)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range index {
+			it := res.Items[j]
+			if recs[i].err = it.Err; it.Err != nil {
+				continue
+			}
+			for _, c := range it.Classes {
+				out[i].Classes = append(out[i].Classes, classScore{Label: c.Label, Score: c.Score, Raw: c.Raw})
+			}
+			best := it.Sorted()[0]
+			out[i].Label, out[i].Score = best.Label, &best.Score
+		}
+	}
 	for i, r := range recs {
 		out[i].ID = r.id
 		if r.err != nil {
-			out[i].Error = r.where + ": " + errorText(r.err)
-			continue
+			out[i].Error = r.failure()
 		}
-		inputs = append(inputs, []string{r.text})
-		index = append(index, i)
-	}
-	if len(inputs) == 0 {
-		return out, nil
-	}
-	res, err := e.Classify(ctx, "", inputs)
-	if err != nil {
-		return nil, err
-	}
-	for j, i := range index {
-		it := res.Items[j]
-		if it.Err != nil {
-			out[i].Error = recs[i].where + ": " + errorText(it.Err)
-			continue
-		}
-		for _, c := range it.Classes {
-			out[i].Classes = append(out[i].Classes, classScore{Label: c.Label, Score: c.Score, Raw: c.Raw})
-		}
-		best := it.Sorted()[0]
-		out[i].Label, out[i].Score = best.Label, &best.Score
 	}
 	return out, nil
 }

@@ -16,14 +16,7 @@ const maxReported = 20
 // batch, and stores each one's vector or error in it. The returned error
 // is for the call as a whole (a canceled context, a closed engine).
 func embedRecords(ctx context.Context, e *embed.Engine, recs []record, opts ...embed.Option) error {
-	texts := make([]string, 0, len(recs))
-	index := make([]int, 0, len(recs)) // texts[j] is recs[index[j]]
-	for i, r := range recs {
-		if r.err == nil {
-			texts = append(texts, r.text)
-			index = append(index, i)
-		}
-	}
+	texts, index := readable(recs)
 	if len(texts) == 0 {
 		return nil
 	}
@@ -37,6 +30,18 @@ func embedRecords(ctx context.Context, e *embed.Engine, recs []record, opts ...e
 	return nil
 }
 
+// readable returns the texts of the records read without error, and
+// where each stands in recs: texts[j] is recs[index[j]].
+func readable(recs []record) (texts []string, index []int) {
+	for i, r := range recs {
+		if r.err == nil {
+			texts = append(texts, r.text)
+			index = append(index, i)
+		}
+	}
+	return texts, index
+}
+
 // reportFailures writes one line per failed record to w (at most
 // maxReported, then a count), as command cmd, and returns how many failed.
 func reportFailures(w io.Writer, cmd string, recs []record) int {
@@ -47,7 +52,7 @@ func reportFailures(w io.Writer, cmd string, recs []record) int {
 		}
 		failed++
 		if failed <= maxReported {
-			fmt.Fprintf(w, "embellama %s: %s: %s\n", cmd, r.where, errorText(r.err))
+			fmt.Fprintf(w, "embellama %s: %s\n", cmd, r.failure())
 		}
 	}
 	if failed > maxReported {

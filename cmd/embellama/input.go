@@ -31,6 +31,12 @@ type record struct {
 	vec []float32
 }
 
+// failure is the text of r's error row and of its line on stderr: where
+// it stands, and why it failed ("line 3: ...").
+func (r record) failure() string {
+	return r.where + ": " + errorText(r.err)
+}
+
 // inputMode says how the lines of a file or of standard input are read.
 type inputMode string
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"text/tabwriter"
@@ -16,12 +15,8 @@ import (
 	"github.com/embellama/embellama/platform"
 )
 
-// runLib is `embellama lib install|build|list|verify`: the pinned native
-// libraries, installed without a shell or make, or built for this CPU.
-func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("lib", "", stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: embellama lib install|build|list|verify [flags]
+// libHelp is the head of lib's usage message, before its flags.
+const libHelp = `usage: embellama lib install|build|list|verify [flags]
 
   install  download the pinned library package(s) with npm pack, check their
            sha256 and install the shared libraries into DIR/<os>-<arch>-<backend>
@@ -34,10 +29,17 @@ func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 
 DIR is -dir, else lib/ of the embellama checkout the working directory is in,
 else the user library directory that the library search also looks in.
-`+flagsNote+`
+` + flagsNote + `
 
 flags:
-`)
+`
+
+// runLib is `embellama lib install|build|list|verify`: the pinned native
+// libraries, installed without a shell or make, or built for this CPU.
+func runLib(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("lib", "", stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, libHelp)
 		fs.PrintDefaults()
 	}
 	goos := fs.String("os", runtime.GOOS, "target operating `system` (linux, darwin, windows)")
@@ -68,9 +70,8 @@ flags:
 		if *jobs < 0 || *rounds < 0 {
 			return usageError{errors.New("-jobs and -rounds may not be negative")}
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		return libBuild(ctx, stdout, stderr, libBuildFlags{libDir: libDir, cache: *cache, model: *model, jobs: *jobs, rounds: *rounds, rebuild: *rebuild})
+		f := libBuildFlags{libDir: libDir, cache: *cache, model: *model, jobs: *jobs, rounds: *rounds, rebuild: *rebuild}
+		return interruptible(func(ctx context.Context) error { return libBuild(ctx, stdout, stderr, f) })
 	}
 	pins, err := selectPins(*goos, *goarch, *backend, *all || sub == "list")
 	if err != nil {
@@ -79,25 +80,9 @@ flags:
 	opts := libinstall.Options{LibDir: libDir, CacheDir: *cache, Progress: stderr, Terminal: isTerminal(stderr)}
 	switch sub {
 	case "install":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		for _, p := range pins {
-			opts.Pin = p
-			if _, err := libinstall.Install(ctx, opts); err != nil {
-				return err
-			}
-		}
-		return nil
+		return interruptible(func(ctx context.Context) error { return installPins(ctx, opts, pins) })
 	case "verify":
-		for _, p := range pins {
-			opts.Pin = p
-			res, err := libinstall.Verify(opts)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s: %d files match the manifest of %s\n", res.Dir, len(res.Files), p.Specs())
-		}
-		return nil
+		return verifyPins(stdout, opts, pins)
 	case "list":
 		if p, err := platform.NativePin(runtime.GOOS, runtime.GOARCH); err == nil {
 			pins = append(pins, p) // built here, not installed: lib build
@@ -111,6 +96,31 @@ flags:
 		return flag.ErrHelp
 	}
 	return usageError{fmt.Errorf("unknown lib command %q (want install, build, list or verify)", sub)}
+}
+
+// installPins installs the library of each pin (lib install).
+func installPins(ctx context.Context, opts libinstall.Options, pins []platform.Pin) error {
+	for _, p := range pins {
+		opts.Pin = p
+		if _, err := libinstall.Install(ctx, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verifyPins checks the installed library of each pin against its
+// manifest and says so on w (lib verify).
+func verifyPins(w io.Writer, opts libinstall.Options, pins []platform.Pin) error {
+	for _, p := range pins {
+		opts.Pin = p
+		res, err := libinstall.Verify(opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: %d files match the manifest of %s\n", res.Dir, len(res.Files), p.Specs())
+	}
+	return nil
 }
 
 // checkLibFlags refuses flags that sub would ignore: a target (-os,

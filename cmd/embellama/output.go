@@ -51,7 +51,7 @@ func writeOutput(out io.Writer, format string, recs []record) error {
 			w.WriteString(`{"id":`)
 			w.Write(r.id)
 			if r.err != nil {
-				msg, _ := json.Marshal(r.where + ": " + errorText(r.err))
+				msg, _ := json.Marshal(r.failure())
 				w.WriteString(`,"error":`)
 				w.Write(msg)
 				w.WriteString("}\n")

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -41,24 +39,23 @@ func runQuantize(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *lib != "" {
 		cfg.Library = *lib
 	}
-	level := slog.LevelError
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger = cliLogger(stderr, *verbose)
 	// Ctrl-C cancels the conversion, so that quantize -type auto removes
 	// its temporary copies (an F32 copy is twice the F16 input).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	e, err := embed.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
+	return interruptible(func(ctx context.Context) error {
+		return withEngine(ctx, cfg, func(e *embed.Engine) error {
+			opts := embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant}
+			return quantizeFile(ctx, e, paths[0], paths[1], opts, stdout, stderr)
+		})
+	})
+}
+
+// quantizeFile converts in to out with e, as opts says (-type auto:
+// quantizeAuto), and describes what it wrote on stdout.
+func quantizeFile(ctx context.Context, e *embed.Engine, in, out string, opts embed.QuantizeOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
-	in, out := paths[0], paths[1]
-	opts := embed.QuantizeOptions{Type: *typ, Threads: *threads, Overwrite: *force, Requantize: *requant}
-	if strings.EqualFold(*typ, embed.AutoType) {
+	var err error
+	if strings.EqualFold(opts.Type, embed.AutoType) {
 		err = quantizeAuto(ctx, e, in, out, opts, stdout, stderr)
 	} else {
 		err = e.Quantize(ctx, in, out, opts)

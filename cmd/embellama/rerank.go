@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 
 	"github.com/embellama/embellama/embed"
@@ -51,18 +49,9 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := ef.config(stderr)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	e, err := embed.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	return rerankRecords(ctx, e, *query, recs, *sorted, *top, stdout, stderr)
+	return ef.runEngine(stderr, nil, func(ctx context.Context, e *embed.Engine) error {
+		return rerankRecords(ctx, e, *query, recs, *sorted, *top, stdout, stderr)
+	})
 }
 
 // rerankRecords scores the records that were read without error and
@@ -71,14 +60,7 @@ func runRerank(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // with sorted, the scored ones best first (the best top of them when top
 // is above 0), then the failed ones. Failures are reported on stderr too.
 func rerankRecords(ctx context.Context, e *embed.Engine, query string, recs []record, sorted bool, top int, stdout, stderr io.Writer) error {
-	var docs []string
-	var index []int // docs[j] is recs[index[j]]
-	for i, r := range recs {
-		if r.err == nil {
-			docs = append(docs, r.text)
-			index = append(index, i)
-		}
-	}
+	docs, index := readable(recs)
 	var items []embed.RerankItem
 	if len(docs) > 0 {
 		r, err := e.Rerank(ctx, "", query, docs)
@@ -141,7 +123,7 @@ func writeFailed(write func(any) error, rec record) error {
 	if rec.err == nil {
 		return nil
 	}
-	return write(errorRow{ID: rec.id, Error: rec.where + ": " + errorText(rec.err)})
+	return write(errorRow{ID: rec.id, Error: rec.failure()})
 }
 
 // readDocuments reads rerank's documents from the file at path, or from

@@ -114,14 +114,7 @@ type chunkRecord struct {
 // {"id":…,"error":"line N: …"}, in its place and its err set, as embed
 // without -chunk does; the others still get their chunks.
 func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retrievalFlags, opts []embed.Option, out io.Writer) error {
-	texts := make([]string, 0, len(recs))
-	index := make([]int, 0, len(recs)) // texts[j] is recs[index[j]]
-	for i, rec := range recs {
-		if rec.err == nil {
-			texts = append(texts, rec.text)
-			index = append(index, i)
-		}
-	}
+	texts, index := readable(recs)
 	var chunks []embed.Chunk
 	if len(texts) > 0 {
 		res, err := e.EmbedChunks(ctx, "", texts, embed.ChunkOptions{Size: r.chunk, Overlap: r.overlap, Late: r.late}, opts...)
@@ -144,7 +137,7 @@ func embedChunks(ctx context.Context, e *embed.Engine, recs []record, r *retriev
 	next := 0 // the first chunk not written
 	for i, rec := range recs {
 		if rec.err != nil {
-			if err := enc.Encode(errorRow{ID: rec.id, Error: rec.where + ": " + errorText(rec.err)}); err != nil {
+			if err := enc.Encode(errorRow{ID: rec.id, Error: rec.failure()}); err != nil {
 				return err
 			}
 			continue

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -97,46 +96,59 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	tp, shutdownTracing, err := of.tracing(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { // flush the spans not sent yet, for at most 5 s; spans lost at exit fail nothing
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = shutdownTracing(sctx)
-	}()
+	return interruptible(func(ctx context.Context) error {
+		tp, shutdownTracing, err := of.tracing(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { // flush the spans not sent yet, for at most 5 s; spans lost at exit fail nothing
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = shutdownTracing(sctx)
+		}()
+		cfg.ModelPath = "" // loaded with the others once the server listens (serveModels)
+		return withEngine(ctx, cfg, func(e *embed.Engine) error {
+			names := make([]string, len(load))
+			for i, m := range load {
+				names[i] = m[0]
+			}
+			opts := sf.options(e, names, alias, log)
+			opts.TracerProvider = tp
+			return serveModels(ctx, e, sf.addr, opts, cfg.ModelConfig, load)
+		})
+	}, syscall.SIGTERM)
+}
 
-	cfg.ModelPath = ""
-	e, err := embed.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	names := make([]string, len(load))
-	for i, m := range load {
-		names[i] = m[0]
-	}
-	opts := sf.options(e, names, alias, log)
-	opts.TracerProvider = tp
+// newServer is server.New, its errors about an option as usage errors
+// naming serve's flag.
+func newServer(opts server.Options) (*server.Server, error) {
 	srv, err := server.New(opts)
 	if errors.Is(err, server.ErrInvalidAPIKey) {
-		return usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
+		return nil, usageError{fmt.Errorf("-api-key (or $EMBELLAMA_API_KEY): %w", err)}
 	}
 	if oe := (*server.OptionError)(nil); errors.As(err, &oe) {
 		flag := map[string]string{"MaxBodyBytes": "-max-body", "MaxInputs": "-max-inputs", "MaxInputBytes": "-max-input-bytes",
 			"MaxRequestTokens": "-max-tokens", "MaxPendingBytes": "-max-pending", "Timeout": "-timeout"}[oe.Field]
-		return usageError{fmt.Errorf("%s %v: %w", flag, oe.Value, err)}
+		return nil, usageError{fmt.Errorf("%s %v: %w", flag, oe.Value, err)}
 	}
+	return srv, err
+}
+
+// serveModels serves e on addr until ctx ends: it listens first, then
+// loads the models of load with the settings of mc (/health answers
+// "loading" meanwhile); a model that fails to load stops the server.
+func serveModels(ctx context.Context, e *embed.Engine, addr string, opts server.Options, mc embed.ModelConfig, load [][2]string) error {
+	srv, err := newServer(opts)
 	if err != nil {
 		return err
 	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	log := opts.Logger
 	errc := make(chan error, 1)
 	listening := make(chan net.Addr, 1)
 	go func() {
-		errc <- srv.ListenAndServe(ctx, sf.addr, 30*time.Second, func(a net.Addr) { listening <- a })
+		errc <- srv.ListenAndServe(ctx, addr, 30*time.Second, func(a net.Addr) { listening <- a })
 	}()
 	select {
 	case err := <-errc:
@@ -144,7 +156,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	case a := <-listening:
 		log.Info("listening; loading models", "addr", a.String())
 	}
-	if err := loadModels(ctx, e, cfg.ModelConfig, load, log); err != nil {
+	if err := loadModels(ctx, e, mc, load, log); err != nil {
 		stop()
 		<-errc
 		return err

@@ -73,11 +73,14 @@ func libraryFound() string {
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return "not checked: " + errorText(err)
 	}
-	e, err := embed.New(context.Background(), cfg)
+	var found string
+	err := withEngine(context.Background(), cfg, func(e *embed.Engine) error {
+		lib := e.Library()
+		found = fmt.Sprintf("%s (llama.cpp %s, %s backend)", lib.Path(), lib.Version(), e.Backend())
+		return nil
+	})
 	if err != nil {
 		return "none usable: " + errorText(err)
 	}
-	defer e.Close()
-	lib := e.Library()
-	return fmt.Sprintf("%s (llama.cpp %s, %s backend)", lib.Path(), lib.Version(), e.Backend())
+	return found
 }

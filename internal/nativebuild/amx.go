@@ -1,7 +1,8 @@
 package nativebuild
 
 import (
-	"os/exec"
+	"context"
+	"errors"
 	"strings"
 )
 
@@ -21,23 +22,30 @@ var noAMXFlags = []string{"-mno-amx-tile", "-mno-amx-int8", "-mno-amx-bf16"}
 // and C++ flags, after CFLAGS and CXXFLAGS of the environment (which
 // CMake would read itself when the flags are not given), or nil when the
 // compilers do not accept the flags (not an x86 compiler, MSVC): those
-// builds compile no AMX kernels either.
-func noAMXArgs(t Tools, getenv func(string) string) []string {
-	if !accepts(t.CC, "c", noAMXFlags) || !accepts(t.CXX, "c++", noAMXFlags) {
-		return nil
+// builds compile no AMX kernels either. A compiler that does not answer
+// is an [ErrToolProbe] error.
+func noAMXArgs(ctx context.Context, t Tools, getenv func(string) string) ([]string, error) {
+	for _, c := range []struct{ compiler, lang string }{{t.CC, "c"}, {t.CXX, "c++"}} {
+		ok, err := accepts(ctx, c.compiler, c.lang, noAMXFlags)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	flags := strings.Join(noAMXFlags, " ")
 	return []string{
 		"-DCMAKE_C_FLAGS=" + strings.TrimSpace(getenv("CFLAGS")+" "+flags),
 		"-DCMAKE_CXX_FLAGS=" + strings.TrimSpace(getenv("CXXFLAGS")+" "+flags),
-	}
+	}, nil
 }
 
 // accepts reports whether compiler preprocesses an empty lang source
-// with flags without an error (GCC and Clang reject an unknown -m flag).
-func accepts(compiler, lang string, flags []string) bool {
+// with flags without an error (GCC and Clang reject an unknown -m flag);
+// the error is [ErrToolProbe]'s, when it did not answer.
+func accepts(ctx context.Context, compiler, lang string, flags []string) (bool, error) {
 	args := append(append([]string{}, flags...), "-E", "-x", lang, "-")
-	cmd := exec.Command(compiler, args...)
-	cmd.Stdin = strings.NewReader("")
-	return cmd.Run() == nil
+	_, err := probe(ctx, compiler, args...)
+	if errors.Is(err, ErrToolProbe) {
+		return false, err
+	}
+	return err == nil, nil
 }

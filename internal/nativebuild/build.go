@@ -95,11 +95,11 @@ func CMakeArgs() []string {
 // llama.cpp release, compiles its library targets with CMake and the
 // system compiler, and installs the shared libraries and the licence into
 // opts.LibDir/<os>-<arch>-native with a manifest (libinstall.Place).
-// Errors match [ErrMissingTool] (before anything is fetched), the
-// errors of libinstall.Tarball, [ErrSource] or [ErrBuild].
+// Errors match [ErrMissingTool] or [ErrToolProbe] (before anything is
+// fetched), the errors of libinstall.Tarball, [ErrSource] or [ErrBuild].
 func Build(ctx context.Context, opts Options) (Result, error) {
 	start := time.Now()
-	b, err := newBuild(opts)
+	b, err := newBuild(ctx, opts)
 	if err != nil {
 		return Result{}, err
 	}
@@ -157,9 +157,10 @@ type build struct {
 	progress io.Writer
 }
 
-// newBuild checks the options and finds the tools: a missing tool is
-// reported before anything is downloaded.
-func newBuild(opts Options) (*build, error) {
+// newBuild checks the options, finds the tools and probes the compilers:
+// a missing tool, or a compiler that does not answer, is reported before
+// anything is downloaded.
+func newBuild(ctx context.Context, opts Options) (*build, error) {
 	if len(opts.Pin.Packages) != 1 {
 		return nil, fmt.Errorf("nativebuild: the pin %s names %d packages, want its one source package", opts.Pin.Dir(), len(opts.Pin.Packages))
 	}
@@ -187,11 +188,13 @@ func newBuild(opts Options) (*build, error) {
 	}
 	b.tools = t
 	// The AMX flags go first: a CMAKE_C_FLAGS in opts.CMakeArgs replaces them.
-	b.args = append(noAMXArgs(t, getenv), b.args...)
-	out, _ := exec.Command(t.CXX, "--version").Output()
-	b.compiler, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
-	if b.compiler == "" {
-		b.compiler = t.CXX
+	noAMX, err := noAMXArgs(ctx, t, getenv)
+	if err != nil {
+		return nil, err
+	}
+	b.args = append(noAMX, b.args...)
+	if b.compiler, err = compilerVersion(ctx, t.CXX); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -82,12 +82,8 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		b, err := json.MarshalIndent(g, "", " ")
+		path, err := fixtures.WriteGolden(*out, name, g)
 		if err != nil {
-			return err
-		}
-		path := filepath.Join(*out, name+".json")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
 		fmt.Println("wrote", path)

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 
-	"github.com/embellama/embellama/internal/filehash"
 	"github.com/embellama/embellama/internal/fixtures"
 )
 
@@ -53,15 +50,10 @@ func isClassifier(name string) bool {
 }
 
 func recordClassify(bin, libDir, model, name string) (*ClassifyFile, error) {
-	spec, ok := fixtures.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("no fixture %q", name)
-	}
-	sum, err := filehash.SHA256(model)
+	nctx, sum, err := fixtureContext(name, model)
 	if err != nil {
 		return nil, err
 	}
-	nctx := min(spec.Context, 512)
 	var in bytes.Buffer
 	var inputs []Input
 	for _, texts := range ClassifyInputs() {
@@ -72,15 +64,10 @@ func recordClassify(bin, libDir, model, name string) (*ClassifyFile, error) {
 		in.WriteString("\n" + strings.Join(texts, ""))
 		inputs = append(inputs, Input{Texts: texts})
 	}
-	cmd := exec.Command(bin, libDir, model, fmt.Sprint(nctx))
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
+	sc, err := runProg(bin, libDir, model, nctx, &in)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", err, tail(stderr.String()))
+		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(outb))
 	if !sc.Scan() {
 		return nil, fmt.Errorf("no output")
 	}

@@ -15,9 +15,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,12 +108,8 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		b, err := json.MarshalIndent(g, "", " ")
+		path, err := fixtures.WriteGolden(*out, name, g)
 		if err != nil {
-			return err
-		}
-		path := filepath.Join(*out, name+".json")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
 		fmt.Println("wrote", path)
@@ -121,7 +117,7 @@ func run() error {
 	return nil
 }
 
-// build compiles csrc/<prog>.c against the library in libDir.
+// build compiles csrc/<prog>.c, with csrc/common.c, against the library in libDir.
 func build(libDir, src, prog string) (string, error) {
 	cc, err := exec.Command("go", "env", "CC").Output()
 	if err != nil {
@@ -138,7 +134,8 @@ func build(libDir, src, prog string) (string, error) {
 	if len(libs) == 0 || len(ggml) == 0 || len(base) == 0 {
 		return "", fmt.Errorf("no libllama/libggml/libggml-base in %s (make lib)", libDir)
 	}
-	args := []string{"-O1", "-o", bin, filepath.Join("internal/cmd/goldenrerank/csrc", prog+".c"),
+	csrc := "internal/cmd/goldenrerank/csrc"
+	args := []string{"-O1", "-o", bin, filepath.Join(csrc, prog+".c"), filepath.Join(csrc, "common.c"),
 		"-I" + filepath.Join(src, "include"), "-I" + filepath.Join(src, "ggml", "include"),
 		libs[0], ggml[0], base[0], "-Wl,-rpath," + libDir}
 	cmd := exec.Command(strings.TrimSpace(string(cc)), args...)
@@ -147,15 +144,10 @@ func build(libDir, src, prog string) (string, error) {
 }
 
 func record(bin, libDir, model, name string) (*File, error) {
-	spec, ok := fixtures.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("no fixture %q", name)
-	}
-	sum, err := filehash.SHA256(model)
+	nctx, sum, err := fixtureContext(name, model)
 	if err != nil {
 		return nil, err
 	}
-	nctx := min(spec.Context, 512)
 	var in bytes.Buffer
 	var pairs []Pair
 	for _, q := range Queries {
@@ -164,15 +156,10 @@ func record(bin, libDir, model, name string) (*File, error) {
 			pairs = append(pairs, Pair{Query: q, Document: d})
 		}
 	}
-	cmd := exec.Command(bin, libDir, model, fmt.Sprint(nctx))
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
+	sc, err := runProg(bin, libDir, model, nctx, &in)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", err, tail(stderr.String()))
+		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(outb))
 	for i := range pairs {
 		if !sc.Scan() {
 			return nil, fmt.Errorf("output cut short after %d pairs", i)
@@ -186,6 +173,34 @@ func record(bin, libDir, model, name string) (*File, error) {
 		Source: "llama.cpp (LLAMA_CPP_VERSION) C API, CPU, flash attention off, one pair per context: pair layout of llama-server's " +
 			"format_prompt_rerank, score embd[0] as its send_rerank (internal/cmd/goldenrerank/csrc/rerank.c)",
 	}, nil
+}
+
+// fixtureContext returns the context the fixture name is recorded at
+// (its own, at most 512 tokens) and the sha256 of its file model.
+func fixtureContext(name, model string) (int, string, error) {
+	spec, ok := fixtures.Lookup(name)
+	if !ok {
+		return 0, "", fmt.Errorf("no fixture %q", name)
+	}
+	sum, err := filehash.SHA256(model)
+	if err != nil {
+		return 0, "", err
+	}
+	return min(spec.Context, 512), sum, nil
+}
+
+// runProg runs the compiled bin on model with nctx and the input in,
+// and returns a scanner of its output lines.
+func runProg(bin, libDir, model string, nctx int, in io.Reader) (*bufio.Scanner, error) {
+	cmd := exec.Command(bin, libDir, model, fmt.Sprint(nctx))
+	cmd.Stdin = in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, tail(stderr.String()))
+	}
+	return bufio.NewScanner(bytes.NewReader(outb)), nil
 }
 
 func tail(s string) string {
