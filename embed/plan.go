@@ -59,8 +59,9 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
-	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu)
-	det, rule := planDeterminism(&cfg, seqs, causal, pooling == poolingRank, fa)
+	rank := pooling == poolingRank
+	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu, rank)
+	det, rule := planDeterminism(&cfg, seqs, causal, rank, fa)
 	declaredName := "none"
 	if hasPooling {
 		declaredName = declared.String()
@@ -103,11 +104,6 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 			return plan{}, &ConfigError{Field: "DefaultPrompt", Value: d,
 				Reason: fmt.Sprintf("the model has no prompt of that name (it has %v)", ret.prompts.Names())}
 		}
-	}
-	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto && !det {
-		// Packed, F16 keys and values move a reranker's one logit
-		// (retrieval.go); deterministic, packed equals alone.
-		info.FlashAttention = FlashAttentionOff
 	}
 	ret.describe(&info)
 	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, layout: rule, clamped: clamped}, nil
@@ -300,10 +296,14 @@ func largestDivisor(n, limit int) int {
 // flash-attention kernel is vectorized only when a head's values are a
 // multiple of the SIMD width (16 floats with AVX-512); other heads go
 // through a scalar loop with an exp per score, which costs more than the
-// plain matrix path (BENCHMARKS.md, "Which attention kernel"). On GPUs,
+// plain matrix path (BENCHMARKS.md, "Which attention kernel"). Rerankers
+// and classifiers (rank pooling) keep the plain path on the CPU too:
+// llama.cpp casts keys and values to F16 for flash attention, which moved
+// the tiny cross-encoder's scores by up to 1.9e-3 of the largest from
+// llama.cpp's exact ones (TestRerankGolden allows 1e-3). On GPUs,
 // llama.cpp's own choice stands.
-func chooseFlashAttention(set FlashAttention, headSize int, cpu bool) FlashAttention {
-	if set == FlashAttentionAuto && cpu && headSize > 0 && headSize%16 != 0 {
+func chooseFlashAttention(set FlashAttention, headSize int, cpu, rank bool) FlashAttention {
+	if set == FlashAttentionAuto && cpu && (rank || headSize > 0 && headSize%16 != 0) {
 		return FlashAttentionOff
 	}
 	return set
