@@ -73,7 +73,7 @@ func loadSetups(t *testing.T, fixture string, fa embed.FlashAttention) (*embed.E
 		info, err := e.Model(name).Info()
 		require.NoError(t, err)
 		require.True(t, info.Deterministic)
-		require.Equal(t, 1, info.MaxSequences)
+		t.Logf("%s: MaxSequences %d, flash attention %v", name, info.MaxSequences, info.FlashAttention)
 		names = append(names, name)
 	}
 	return e, names
@@ -131,15 +131,17 @@ func TestDeterministicBytes(t *testing.T) {
 	for _, c := range []struct {
 		fixture string
 		rounds  int
+		fa      embed.FlashAttention
 	}{
-		{"bert-mean-tiny", 10},
-		{"minilm-l6-f16", 6},
-		{"minilm-l6-q8_0", 6},
+		{"bert-mean-tiny", 10, embed.FlashAttentionAuto},
+		{"minilm-l6-f16", 6, embed.FlashAttentionAuto},
+		{"minilm-l6-q8_0", 6, embed.FlashAttentionAuto},
+		{"minilm-l6-f16", 2, embed.FlashAttentionOff},
 	} {
-		t.Run(c.fixture, func(t *testing.T) {
+		t.Run(c.fixture+"/flash-attention-"+c.fa.String(), func(t *testing.T) {
 			ctx := context.Background()
 			texts := detCorpus(24)
-			e, names := loadSetups(t, c.fixture, embed.FlashAttentionAuto)
+			e, names := loadSetups(t, c.fixture, c.fa)
 			ref := make([][]float32, len(texts))
 			for i, text := range texts {
 				v, err := e.Model(names[0]).Embed(ctx, text)
@@ -257,5 +259,48 @@ func TestDeterministicRerankBytes(t *testing.T) {
 			})
 			assert.Empty(t, bad, "scores that moved with their packing")
 		})
+	}
+}
+
+// TestDeterministicTokens is TestDeterministicBytes for token vectors
+// (EmbedTokens, which late chunking and /embed_all use): each text's
+// token vectors alone are the reference, then every text is asked for at
+// once from as many goroutines, twice, so that the scheduler packs them
+// into shared batches, and every token's vector must keep its bits.
+func TestDeterministicTokens(t *testing.T) {
+	ctx := context.Background()
+	texts := detCorpus(16)
+	e, names := loadSetups(t, "minilm-l6-f16", embed.FlashAttentionAuto)
+	ref := make([][][]float32, len(texts))
+	for i, text := range texts {
+		v, err := e.Model(names[0]).EmbedTokens(ctx, text)
+		require.NoError(t, err)
+		ref[i] = v
+	}
+	for round := range 2 {
+		var wg sync.WaitGroup
+		errs := make([]string, len(texts))
+		for i, text := range texts {
+			wg.Go(func() {
+				got, err := e.Model(names[(i+round)%len(names)]).EmbedTokens(ctx, text)
+				switch {
+				case err != nil:
+					errs[i] = err.Error()
+				case len(got) != len(ref[i]):
+					errs[i] = fmt.Sprintf("%d token vectors, %d alone", len(got), len(ref[i]))
+				default:
+					for k := range got {
+						if d := bitsDiffer(ref[i][k], got[k]); d != "" {
+							errs[i] = fmt.Sprintf("token %d: %s", k, d)
+							break
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for i, msg := range errs {
+			assert.Empty(t, msg, "round %d, text %d", round, i)
+		}
 	}
 }

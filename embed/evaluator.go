@@ -23,6 +23,9 @@ type evaluator struct {
 	weights []int // tokens each pooled vector averages (mean pooling)
 	errs    []error
 	rows    [][]float32
+	// index holds the batch index of each sequence token of a laid-out
+	// batch (decodeLaidOut), nil when the batch holds them back to back.
+	index []int32
 }
 
 var llamaFlashAttn = map[FlashAttention]llama.FlashAttnType{
@@ -68,7 +71,7 @@ func (ev *evaluator) context(k sched.Kind) (*llama.Context, error) {
 	cp.NCtx = uint32(cfg.BatchSize)
 	cp.NBatch = uint32(cfg.BatchSize)
 	cp.NUbatch = uint32(cfg.UBatchSize)
-	cp.NSeqMax = uint32(cfg.MaxSequences)
+	cp.NSeqMax = uint32(seqIDs(cfg.MaxSequences, ev.l.layout))
 	cp.NThreads, cp.NThreadsBatch = int32(cfg.Threads), int32(cfg.Threads)
 	cp.FlashAttnType = llamaFlashAttn[ev.l.info.FlashAttention]
 	c, err := llama.NewContext(ev.l.lmodel, cp)
@@ -96,7 +99,10 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func
 	c.SetThreads(threads, threads)
 	ev.kind, ev.dim = k, c.NEmbd()
 	ev.pooled, ev.weights, ev.errs = make([][]float32, len(seqs)), make([]int, len(seqs)), make([]error, len(seqs))
-	ev.rows = ev.rows[:0]
+	ev.rows, ev.index = ev.rows[:0], nil
+	if ev.l.layout.Aligned() {
+		return ev.decodeLaidOut(c, seqs)
+	}
 	step := ev.l.cfg.UBatchSize
 	if ev.l.encode || step <= 0 {
 		step = ev.l.cfg.BatchSize
@@ -155,7 +161,11 @@ func (ev *evaluator) collect(c *llama.Context, counts map[int]int) error {
 			n += k
 		}
 		for i := range n {
-			v, err := c.EmbeddingsIth(int32(i), make([]float32, ev.dim))
+			at := int32(i)
+			if ev.index != nil {
+				at = ev.index[i]
+			}
+			v, err := c.EmbeddingsIth(at, make([]float32, ev.dim))
 			if err != nil {
 				return wrapDecode(err)
 			}

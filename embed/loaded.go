@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/embellama/embellama/embed/internal/layout"
 	"github.com/embellama/embellama/embed/internal/sched"
 	"github.com/embellama/embellama/internal/gguf"
 	"github.com/embellama/embellama/internal/pair"
@@ -107,7 +108,8 @@ type loaded struct {
 	vocab   *llama.Vocab
 	sched   *sched.Scheduler
 	ret     retrieval // reranking and prompts (retrieval.go)
-	cache   *cache    // the engine's vector cache (nil: none)
+	layout  layout.Rule
+	cache   *cache // the engine's vector cache (nil: none)
 	// specials is the number of special tokens the vocabulary adds
 	// around every text (BOS, CLS, SEP, EOS...), counted once at load.
 	specials int
@@ -139,7 +141,7 @@ func loadModel(ctx context.Context, lib *llama.Library, name string, cfg ModelCo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := &loaded{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling, ret: p.ret}
+	l := &loaded{id: modelIDs.Add(1), name: name, cfg: p.cfg, info: p.info, pooling: p.pooling, ret: p.ret, layout: p.layout}
 	l.info.Name = name
 	mp, err := llama.DefaultModelParams()
 	if err != nil {
@@ -232,7 +234,7 @@ func (l *loaded) start() error {
 		}
 	}
 	s, err := sched.New(sched.Config{BatchTarget: l.cfg.BatchTarget, MaxSequences: l.cfg.MaxSequences,
-		Threads: l.cfg.Threads, MaxQueue: l.cfg.MaxQueue, OnBatch: l.observe}, evs)
+		Layout: l.layout, Threads: l.cfg.Threads, MaxQueue: l.cfg.MaxQueue, OnBatch: l.observe}, evs)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrInvalidConfig, err))
 	}

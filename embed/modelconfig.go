@@ -85,7 +85,9 @@ type ModelConfig struct {
 	// of UBatchSize up to BatchTarget (only one long text makes a batch
 	// fuller than that) and 256 (llama.cpp's limit). llama.cpp keeps an
 	// output row of vocabulary size per sequence in every context, so it
-	// costs memory. With Deterministic on it is 1.
+	// costs memory. With Deterministic on it leaves one sequence id of
+	// the divisor for the layout's filler (31 of a 512-token batch), or is
+	// 1 when set so or when the batch cannot be laid out.
 	MaxSequences int
 	// Threads is the number of CPU threads the model's decodes use, shared
 	// by its contexts: a batch evaluated alone gets all of them (a single
@@ -94,17 +96,18 @@ type ModelConfig struct {
 	Threads int
 	// FlashAttention selects the attention kernel. Default: auto, which
 	// turns it off on the CPU for models whose heads are not a multiple
-	// of 16 values wide, where ggml's kernel is slow, and for rerankers,
-	// whose single logit strays with the kernel's F16 keys and values,
-	// and otherwise lets llama.cpp decide.
+	// of 16 values wide, where ggml's kernel is slow, and for rerankers
+	// and classifiers, whose logits stray with the kernel's F16 keys and
+	// values, and otherwise lets llama.cpp decide.
 	FlashAttention FlashAttention
 	// Deterministic makes a text's vector, and a query-document pair's
 	// score, bit-identical whatever else is in the call or in concurrent
 	// calls, whatever the call's size, Contexts and Threads, on a given
-	// library and CPU variant: each text is evaluated alone (MaxSequences
-	// 1; see [Determinism]). Default (auto): off, texts are packed into
-	// shared decodes: on cost 2.2 to 3.8 times the time on short texts
-	// (BENCHMARKS.md).
+	// library and CPU variant: texts are laid out in the batch so that
+	// ggml computes each the same way (see [Determinism]), or evaluated
+	// alone with MaxSequences 1. Default (auto): on for encoder rerankers
+	// and classifiers, off for embedding models, whose short texts it
+	// costs about 1.2 times the time (BENCHMARKS.md).
 	// DeterminismOn needs MaxSequences 0 or 1.
 	Deterministic Determinism
 	// Contexts is the number of llama contexts, each with its own
@@ -214,7 +217,7 @@ func (c *ModelConfig) validate() []error {
 		bad("Deterministic", c.Deterministic, "unknown setting")
 	}
 	if c.Deterministic == DeterminismOn && c.MaxSequences > 1 {
-		bad("MaxSequences", c.MaxSequences, "must be 0 or 1 with Deterministic on: each text is evaluated alone")
+		bad("MaxSequences", c.MaxSequences, "must be 0 or 1 with Deterministic on: the layout sets it, 1 evaluates each text alone")
 	}
 	if !c.Truncate.valid() {
 		bad("Truncate", c.Truncate, "unknown truncation")

@@ -3,6 +3,7 @@ package embed
 import (
 	"fmt"
 
+	"github.com/embellama/embellama/embed/internal/layout"
 	"github.com/embellama/embellama/internal/gguf"
 )
 
@@ -27,6 +28,8 @@ type plan struct {
 	pooling Pooling
 	info    ModelInfo
 	ret     retrieval // retrieval.go
+	// layout places a deterministic encoder's sequences (determinism.go).
+	layout layout.Rule
 	// clamped says which settings were lowered to what the machine can
 	// do, and why; the engine logs them.
 	clamped []string
@@ -47,7 +50,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
-	det := planDeterminism(&cfg)
+	seqs := cfg.MaxSequences // as set: planBatch resolves it
 	train := f.ContextLength()
 	if err := planContext(&cfg, train, absolutePositions(f)); err != nil {
 		return plan{}, err
@@ -56,6 +59,9 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
+	rank := pooling == poolingRank
+	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu, rank)
+	det, rule := planDeterminism(&cfg, seqs, causal, rank, fa)
 	declaredName := "none"
 	if hasPooling {
 		declaredName = declared.String()
@@ -82,7 +88,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		Threads:          cfg.Threads,
 		Contexts:         cfg.Contexts,
 		HeadSize:         f.HeadSize(),
-		FlashAttention:   chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu),
+		FlashAttention:   fa,
 		Deterministic:    det,
 		EstimatedMemory:  estimateMemory(f, cfg, causal),
 		ContextMemory:    contextMemory(f, cfg, causal),
@@ -99,28 +105,8 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 				Reason: fmt.Sprintf("the model has no prompt of that name (it has %v)", ret.prompts.Names())}
 		}
 	}
-	if ret.rank && h.cpu && cfg.FlashAttention == FlashAttentionAuto {
-		info.FlashAttention = FlashAttentionOff // F16 keys and values move a reranker's one logit (retrieval.go)
-	}
 	ret.describe(&info)
-	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, clamped: clamped}, nil
-}
-
-// planDeterminism resolves Deterministic and reports whether it is on.
-// Deterministic mode evaluates each text alone: MaxSequences is 1, so
-// that every llama.cpp call holds the tokens of one text and ggml's
-// kernels see the same shapes at the same offsets whatever else is
-// evaluated (see [Determinism]). Auto is off: it cost 2.2 to 3.8 times the
-// time on the MiniLM shape (BENCHMARKS.md, "Deterministic mode"), far
-// above the 5% a default may cost. On with MaxSequences above 1 is
-// refused before (ModelConfig.Validate).
-func planDeterminism(cfg *ModelConfig) bool {
-	if cfg.Deterministic != DeterminismOn {
-		cfg.Deterministic = DeterminismOff
-		return false
-	}
-	cfg.Deterministic, cfg.MaxSequences = DeterminismOn, 1
-	return true
+	return plan{cfg: cfg, pooling: pooling, info: info, ret: ret, layout: rule, clamped: clamped}, nil
 }
 
 // choosePooling returns the pooling used when a call names none: the
@@ -310,10 +296,14 @@ func largestDivisor(n, limit int) int {
 // flash-attention kernel is vectorized only when a head's values are a
 // multiple of the SIMD width (16 floats with AVX-512); other heads go
 // through a scalar loop with an exp per score, which costs more than the
-// plain matrix path (BENCHMARKS.md, "Which attention kernel"). On GPUs,
+// plain matrix path (BENCHMARKS.md, "Which attention kernel"). Rerankers
+// and classifiers (rank pooling) keep the plain path on the CPU too:
+// llama.cpp casts keys and values to F16 for flash attention, which moved
+// the tiny cross-encoder's scores by up to 1.9e-3 of the largest from
+// llama.cpp's exact ones (TestRerankGolden allows 1e-3). On GPUs,
 // llama.cpp's own choice stands.
-func chooseFlashAttention(set FlashAttention, headSize int, cpu bool) FlashAttention {
-	if set == FlashAttentionAuto && cpu && headSize > 0 && headSize%16 != 0 {
+func chooseFlashAttention(set FlashAttention, headSize int, cpu, rank bool) FlashAttention {
+	if set == FlashAttentionAuto && cpu && (rank || headSize > 0 && headSize%16 != 0) {
 		return FlashAttentionOff
 	}
 	return set

@@ -78,7 +78,7 @@ func TestPlanner(t *testing.T) {
 		{name: "bert defaults on 2 cores", h: bert, host: cpu2, pool: PoolingMean,
 			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 128}},
 		{name: "bert deterministic on 2 cores", h: bert, cfg: ModelConfig{Deterministic: DeterminismOn}, host: cpu2, pool: PoolingMean,
-			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 1}},
+			want: ModelConfig{ContextSize: 512, BatchSize: 512, UBatchSize: 512, Threads: 2, Contexts: 2, BatchTarget: 128, MaxSequences: 31}},
 		{name: "bert packed on one core", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: host{cpu: true, cores: 1}, pool: PoolingMean,
 			want: ModelConfig{Threads: 1, Contexts: 1, BatchTarget: 256, MaxSequences: 256}},
 		{name: "bert on a GPU", h: bert, host: host{cores: 8}, pool: PoolingMean, want: ModelConfig{Threads: 8, Contexts: 1}},
@@ -134,12 +134,14 @@ func TestPlanner(t *testing.T) {
 		{name: "configured pooling wins", h: bert, cfg: ModelConfig{Pooling: PoolingCLS}, host: cpu2, pool: PoolingCLS},
 		{name: "no pooling declared", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
 		{name: "pooling none declared", h: header{arch: "llama", train: 512, pooling: 0}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
-		// A reranker loads (Engine.Rerank scores pairs with it), without
-		// flash attention on the CPU (retrieval.go says why), packed or
-		// deterministic.
+		// A reranker loads (Engine.Rerank scores pairs with it),
+		// deterministic by default, laid out, without flash attention on
+		// the CPU (chooseFlashAttention says why).
 		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionOff,
-			want: ModelConfig{MaxSequences: 128}},
-		{name: "rank pooling deterministic", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOn},
+			want: ModelConfig{MaxSequences: 31, Deterministic: DeterminismOn}},
+		{name: "rank pooling packed", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOff},
+			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 128}},
+		{name: "rank pooling alone", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 1},
 			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 1}},
 		{name: "pooling given to a model without one", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes},
 			cfg: ModelConfig{Pooling: PoolingLast}, host: cpu2, pool: PoolingLast},
@@ -176,9 +178,11 @@ func TestPlanner(t *testing.T) {
 	}
 }
 
-// TestPlanDeterminism pins how Deterministic resolves: on evaluates each
-// text alone (MaxSequences 1), auto and off pack, and on with packing is
-// refused.
+// TestPlanDeterminism pins how Deterministic resolves for an embedding
+// encoder: on lays texts out (MaxSequences 31 of a 512-token batch, one
+// sequence id left for the filler), or evaluates each alone when
+// MaxSequences 1 is set or the batch cannot be laid out; auto and off
+// pack; on with packing set is refused.
 func TestPlanDeterminism(t *testing.T) {
 	cpu2 := host{cpu: true, cores: 2}
 	tests := []struct {
@@ -186,10 +190,13 @@ func TestPlanDeterminism(t *testing.T) {
 		cfg  ModelConfig
 		det  bool
 		seqs int
+		laid bool
 		err  string
 	}{
 		{name: "auto is off", seqs: 128},
-		{name: "on", cfg: ModelConfig{Deterministic: DeterminismOn}, det: true, seqs: 1},
+		{name: "on", cfg: ModelConfig{Deterministic: DeterminismOn}, det: true, seqs: 31, laid: true},
+		{name: "on with a batch off the lane", cfg: ModelConfig{Deterministic: DeterminismOn, BatchSize: 520}, det: true, seqs: 1},
+		{name: "on with flash attention off", cfg: ModelConfig{Deterministic: DeterminismOn, FlashAttention: FlashAttentionOff}, det: true, seqs: 31, laid: true},
 		{name: "on with one sequence", cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 1}, det: true, seqs: 1},
 		{name: "off packs", cfg: ModelConfig{Deterministic: DeterminismOff}, seqs: 128},
 		{name: "auto with packing asked for", cfg: ModelConfig{MaxSequences: 8}, seqs: 8},
@@ -210,6 +217,10 @@ func TestPlanDeterminism(t *testing.T) {
 			checkPlan(t, p, ModelConfig{MaxSequences: tt.seqs})
 			assert.Equal(t, tt.det, p.info.Deterministic)
 			assert.Equal(t, tt.det, p.cfg.Deterministic == DeterminismOn, "the resolved setting")
+			assert.Equal(t, tt.laid, p.layout.Aligned())
+			if tt.laid {
+				assert.Equal(t, tt.cfg.FlashAttention != FlashAttentionOff, p.layout.Tile > 0, "tiles only for flash attention")
+			}
 		})
 	}
 }
@@ -227,7 +238,8 @@ func checkPlan(t *testing.T, p plan, want ModelConfig) {
 	assert.Positive(t, c.BatchTarget)
 	assert.Positive(t, c.MaxSequences)
 	assert.LessOrEqual(t, c.MaxSequences, DefaultMaxSequences)
-	assert.Zero(t, c.UBatchSize%c.MaxSequences, "n_seq_max divides n_ubatch")
+	assert.Zero(t, c.UBatchSize%seqIDs(c.MaxSequences, p.layout), "n_seq_max divides n_ubatch")
+	assert.LessOrEqual(t, seqIDs(c.MaxSequences, p.layout), maxSeqIDs)
 	assert.Positive(t, c.Threads)
 	assert.Positive(t, c.Contexts)
 	if !p.info.Causal {

@@ -22,16 +22,26 @@ func (s *Scheduler) pack(w *worker, seqs []item) ([]item, int, bool) {
 	}
 	first := s.jobs[s.next]
 	// Pack up to the target; a longer text goes alone, and the budget
-	// grows to hold it.
+	// grows to hold it. A layout's gaps and filler count against the
+	// target: counting only the texts' tokens made batches of padded
+	// tokens larger and slower (BENCHMARKS.md, "Deterministic mode").
 	budget, slots := s.cfg.BatchTarget, s.cfg.MaxSequences
+	placed := s.cfg.Layout.Placer()
 	if first.lo < first.hi {
-		budget = max(budget, len(first.items[first.lo].Tokens))
+		alone := placed.Clone()
+		alone.Add(len(first.items[first.lo].Tokens))
+		budget = max(budget, alone.Size())
+	}
+	fits := func(it item) bool {
+		p := placed.Clone()
+		p.Add(len(it.Tokens))
+		return p.Size() <= budget
 	}
 	now := int64(time.Since(epoch)) + 1
 	take := func(it item) {
 		it.job.started.CompareAndSwap(0, now)
 		seqs = append(seqs, it)
-		budget -= len(it.Tokens)
+		placed.Add(len(it.Tokens))
 		slots--
 	}
 	for k := 0; k < len(s.jobs) && slots > 0; k++ {
@@ -40,10 +50,10 @@ func (s *Scheduler) pack(w *worker, seqs []item) ([]item, int, bool) {
 			continue
 		}
 		for slots > 0 && j.lo < j.hi {
-			if len(j.items[j.lo].Tokens) <= budget {
+			if fits(j.items[j.lo]) {
 				take(j.items[j.lo])
 				j.lo++
-			} else if len(j.items[j.hi-1].Tokens) <= budget {
+			} else if fits(j.items[j.hi-1]) {
 				take(j.items[j.hi-1])
 				j.hi--
 			} else {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/embellama/embellama/embed/internal/layout"
 )
 
 // Errors of [Scheduler.Submit] and [Scheduler.Wait].
@@ -47,6 +49,9 @@ type Config struct {
 	// BatchTarget is the tokens packed into one batch; a longer input goes
 	// alone. MaxSequences is the most inputs in one batch.
 	BatchTarget, MaxSequences int
+	// Layout places a batch's sequences; BatchTarget bounds the tokens it
+	// places, filler included. The zero Rule packs them tight.
+	Layout layout.Rule
 	// Threads is the CPU threads shared by all workers' decodes.
 	Threads int
 	// MaxQueue bounds the inputs not yet taken.

@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/embellama/embellama/embed/internal/layout"
 )
 
 // bad is the token that makes the fake evaluator fail a whole batch.
@@ -27,9 +30,10 @@ type shared struct {
 	order     []int32 // first token of each batch
 	workers   []int   // worker index of each batch
 
-	delay time.Duration // how long each Decode takes, so that decodes overlap
-	gate  chan struct{} // when not nil, each Decode waits for a value
-	in    chan struct{} // when not nil, each Decode signals it started
+	batches [][][]int32   // every Decode's sequences
+	delay   time.Duration // how long each Decode takes, so that decodes overlap
+	gate    chan struct{} // when not nil, each Decode waits for a value
+	in      chan struct{} // when not nil, each Decode signals it started
 }
 
 type fake struct {
@@ -50,6 +54,7 @@ func (f *fake) Decode(k Kind, seqs [][]int32, threads int, _ func() bool) (time.
 		f.sh.maxThread = 1 << 30 // a decode without a thread is a failure too
 	}
 	f.sh.order = append(f.sh.order, seqs[0][0])
+	f.sh.batches = append(f.sh.batches, seqs)
 	f.sh.workers = append(f.sh.workers, f.index)
 	f.sh.mu.Unlock()
 	defer func() {
@@ -361,4 +366,39 @@ func TestSchedulerProgressAndInvalidConfig(t *testing.T) {
 	}
 	_, err := New(Config{BatchTarget: 1, MaxSequences: 1, Threads: 1}, nil)
 	assert.Error(t, err)
+}
+
+// With a layout, a batch's size, gaps and filler included, stays within
+// the target (or what its first text takes alone) and the cap, and every
+// text is delivered once.
+func TestSchedulerLayoutBudget(t *testing.T) {
+	rule := layout.Rule{Lane: 16, Tile: 64, Min: 64, Cap: 512}
+	sh := &shared{}
+	s := newSched(t, Config{BatchTarget: 128, MaxSequences: 31, Threads: 2, Layout: rule}, 2, sh)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var in []Input
+	for i := range 300 {
+		in = append(in, text(i, int32(i+1), 1+rng.IntN(300)))
+	}
+	j := NewJob(Kind{}, len(in), in)
+	require.NoError(t, s.Submit(j))
+	require.NoError(t, s.Wait(context.Background(), j, nil))
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	seen := 0
+	for _, b := range sh.batches {
+		p := rule.Placer()
+		longest := 0
+		for _, seq := range b {
+			p.Add(len(seq))
+			longest = max(longest, len(seq))
+		}
+		alone := rule.Placer()
+		alone.Add(longest)
+		assert.LessOrEqual(t, p.Size(), max(128, alone.Size()), "batch of %d", len(b))
+		assert.LessOrEqual(t, p.Size(), rule.Cap)
+		assert.LessOrEqual(t, len(b), 31)
+		seen += len(b)
+	}
+	assert.Equal(t, len(in), seen)
 }
