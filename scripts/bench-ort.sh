@@ -12,10 +12,19 @@
 #                  mean-pooled and normalized in Go, sorted
 #   emb-f16        embellama bench, prebuilt library, the F16 GGUF fixture
 #   emb-q8_0       embellama bench, prebuilt library, the Q8_0 GGUF fixture
+#   emb-auto       embellama bench on the format `embellama quantize -type auto`
+#                  picks on this machine from the F16 fixture (converted once,
+#                  its report in ORT_DIR/<shape>-auto.txt), flash attention
+#                  FA (default on: what the engine's auto chooses for heads
+#                  32 values wide on the CPU; stated in the output)
 # and prints each one's texts/s per round and the median over rounds.
 #
-# The ONNX graphs are a PyTorch BERT of the MiniLM-L6 shape (random
-# weights; speed does not depend on values) from ../shared/bench/ort; the
+# The ONNX graphs are a PyTorch BERT of the SHAPE (minilm: MiniLM-L6,
+# 384 x 6 layers, mean pooling; bge-small: bge-small-en-v1.5, 384 x 12
+# layers, CLS pooling; random weights, speed does not depend on values)
+# from ../shared/bench/ort; the GGUF side is the fixture of the same shape
+# (.cache/fixtures, or generated into ORT_DIR: genfixtures for F16,
+# `embellama quantize -type q8_0` for Q8_0); the
 # token ids are the benchmark corpus (internal/corpus, seed 1, the texts
 # `embellama bench` embeds) tokenized by embellama's tokenizer on the
 # MiniLM fixture (same WordPiece vocabulary, special tokens included).
@@ -25,7 +34,8 @@
 # HARNESS (default ../shared/bench/ort), N (texts; default 600 short, 60
 # long), BATCH (texts per run/request; default 64 short, 8 long), THREADS
 # (default 2), LIB (embellama's library dir, default lib/<os>-<arch>-cpu,
-# the prebuilt one), ONLY (a space-separated subset of the runners above).
+# the prebuilt one), ONLY (a space-separated subset of the runners above),
+# SHAPE (minilm or bge-small; default minilm), FA (emb-auto's -flash-attn).
 # Needs: python3-torch and python3-onnx (Debian), node and npm, the
 # fixtures (make bench-fixtures) and the library (make lib).
 set -euo pipefail
@@ -43,10 +53,21 @@ harness=$(cd "${HARNESS:-$root/../shared/bench/ort}" && pwd)
 threads=${THREADS:-2}
 goos=$(go env GOOS); goarch=$(go env GOARCH)
 lib=$(cd "${LIB:-$root/lib/$goos-$goarch-cpu}" && pwd)
-f16="$root/.cache/fixtures/minilm-l6-f16.gguf"
-q8="$root/.cache/fixtures/minilm-l6-q8_0.gguf"
+shape=${SHAPE:-minilm}
+fa=${FA:-on}
+case $shape in
+minilm) pfx=minilm-l6 ;;
+bge-small) pfx=bge-small ;;
+*) echo "bench-ort: SHAPE must be minilm or bge-small" >&2; exit 2 ;;
+esac
+# The MiniLM fixture tokenizes the corpus for every shape (same WordPiece vocabulary).
+vocab="$root/.cache/fixtures/minilm-l6-f16.gguf"
+f16="$root/.cache/fixtures/$pfx-f16.gguf"
+q8="$root/.cache/fixtures/$pfx-q8_0.gguf"
+[ -f "$f16" ] || f16="$dir/$pfx-f16.gguf"
+[ -f "$q8" ] || q8="$dir/$pfx-q8_0.gguf"
 only=${ONLY:-node-ort-fp32 node-ort-int8 go-ort-fp32 go-ort-int8 go-ort-states emb-f16 emb-q8_0}
-[ -f "$f16" ] && [ -f "$q8" ] || { echo "bench-ort: run make bench-fixtures first" >&2; exit 1; }
+[ -f "$vocab" ] || { echo "bench-ort: run make bench-fixtures first" >&2; exit 1; }
 mkdir -p "$dir/node"
 
 # Setup, once: onnxruntime-node (its install script only downloads GPU
@@ -55,11 +76,11 @@ if [ ! -d "$dir/node/node_modules/onnxruntime-node" ]; then
 	(cd "$dir/node" && npm install --no-audit --no-fund --ignore-scripts onnxruntime-node@1.30.0 >/dev/null)
 fi
 ort=$(ls "$dir"/node/node_modules/onnxruntime-node/bin/napi-v*/"$goos"/x64/libonnxruntime.so.1 | head -1)
-[ -f "$dir/minilm-l6.onnx" ] || /usr/bin/python3 "$harness/export_onnx.py" --shape minilm --out "$dir/minilm-l6.onnx"
-[ -f "$dir/minilm-l6-int8.onnx" ] || /usr/bin/python3 "$harness/quantize_int8.py" "$dir/minilm-l6.onnx" "$dir/minilm-l6-int8.onnx"
+[ -f "$dir/$pfx.onnx" ] || /usr/bin/python3 "$harness/export_onnx.py" --shape "$shape" --out "$dir/$pfx.onnx"
+[ -f "$dir/$pfx-int8.onnx" ] || /usr/bin/python3 "$harness/quantize_int8.py" "$dir/$pfx.onnx" "$dir/$pfx-int8.onnx"
 # The same weights (export_onnx.py's seed) without the pooling head, for
 # the Go pooling path: output last_hidden_state [batch, seq, hidden].
-[ -f "$dir/minilm-l6-states.onnx" ] || /usr/bin/python3 - "$harness" "$dir/minilm-l6-states.onnx" <<'PY'
+[ -f "$dir/$pfx-states.onnx" ] || /usr/bin/python3 - "$harness" "$dir/$pfx-states.onnx" "$shape" <<'PY'
 import sys, torch
 sys.path.insert(0, sys.argv[1])
 import export_onnx as E
@@ -72,7 +93,7 @@ class States(E.Bert):
             x = layer(x, add_mask)
         return x
 torch.manual_seed(0)
-model = States(**E.SHAPES["minilm"]).eval()
+model = States(**E.SHAPES[sys.argv[3]]).eval()
 with torch.no_grad():
     for p in model.parameters():
         if p.dim() > 1:
@@ -84,13 +105,23 @@ torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), sys
                   dynamic_axes={n: {0: "batch", 1: "seq"} for n in names + ["last_hidden_state"]})
 PY
 (cd "$root" && go build -o "$dir/ortbench" ./internal/ortproto/ortbench && go build -o "$dir/embellama" ./cmd/embellama)
+[ -f "$f16" ] || (cd "$root" && go run ./internal/cmd/genfixtures -bench -out "$dir" "$pfx-f16" >/dev/null)
+[ -f "$q8" ] || "$dir/embellama" quantize -lib "$lib" -type q8_0 "$f16" "$q8" >/dev/null
+auto="$dir/$pfx-auto.gguf"
+case " $only " in
+*" emb-auto "*)
+	[ -f "$auto" ] || "$dir/embellama" quantize -lib "$lib" -type auto "$f16" "$auto" >"$dir/$pfx-auto.txt" 2>&1 ||
+		{ cat "$dir/$pfx-auto.txt" >&2; exit 1; }
+	echo "  emb-auto: $(grep '^auto:' "$dir/$pfx-auto.txt" | head -1); -flash-attn $fa"
+	;;
+esac
 tokens="$dir/tokens-$corpus-$n.json"
-[ -f "$tokens" ] || "$dir/ortbench" ids -model "$f16" -lib "$lib" -corpus "$corpus" -n "$n" >"$tokens"
+[ -f "$tokens" ] || "$dir/ortbench" ids -model "$vocab" -lib "$lib" -corpus "$corpus" -n "$n" >"$tokens"
 
-echo "bench-ort: $n $corpus texts (seed 1), $batch per run, $threads threads, $rounds alternating rounds"
+echo "bench-ort: $shape shape, $n $corpus texts (seed 1), $batch per run, $threads threads, $rounds alternating rounds"
 echo "  ONNX Runtime $ort; embellama library $lib"
-echo "  tests: EMBELLAMA_ORT_LIB=$ort EMBELLAMA_ORT_MODEL=$dir/minilm-l6.onnx"
-echo "         EMBELLAMA_ORT_STATES_MODEL=$dir/minilm-l6-states.onnx EMBELLAMA_ORT_NODE=$dir/node/node_modules go test -tags ortproto ./internal/ortproto"
+echo "  tests: EMBELLAMA_ORT_LIB=$ort EMBELLAMA_ORT_MODEL=$dir/$pfx.onnx"
+echo "         EMBELLAMA_ORT_STATES_MODEL=$dir/$pfx-states.onnx EMBELLAMA_ORT_NODE=$dir/node/node_modules go test -tags ortproto ./internal/ortproto"
 echo "  load: $(uptime | sed 's/.*load average/load average/')"
 echo "  cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1); flags: $(grep -o -w 'avx2\|avx512f\|avx512_vnni\|avx512_bf16\|avx_vnni\|amx_int8\|f16c\|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 
@@ -105,17 +136,18 @@ go_run() { # model
 }
 emb_run() { # gguf
 	"$dir/embellama" bench -model "$1" -lib "$lib" -threads "$threads" -corpus "$corpus" -n "$n" \
-		-request "$batch" -latency 0 2>>"$dir/bench-ort.log" | sed -n 's/^ *embellama (library) *\([0-9.]*\).*/\1/p'
+		-request "$batch" -latency 0 "${@:2}" 2>>"$dir/bench-ort.log" | sed -n 's/^ *embellama (library) *\([0-9.]*\).*/\1/p'
 }
 measure() { # runner
 	case $1 in
-	node-ort-fp32) node_run "$dir/minilm-l6.onnx" ;;
-	node-ort-int8) node_run "$dir/minilm-l6-int8.onnx" ;;
-	go-ort-fp32) go_run "$dir/minilm-l6.onnx" ;;
-	go-ort-int8) go_run "$dir/minilm-l6-int8.onnx" ;;
-	go-ort-states) go_run "$dir/minilm-l6-states.onnx" ;;
+	node-ort-fp32) node_run "$dir/$pfx.onnx" ;;
+	node-ort-int8) node_run "$dir/$pfx-int8.onnx" ;;
+	go-ort-fp32) go_run "$dir/$pfx.onnx" ;;
+	go-ort-int8) go_run "$dir/$pfx-int8.onnx" ;;
+	go-ort-states) go_run "$dir/$pfx-states.onnx" ;;
 	emb-f16) emb_run "$f16" ;;
 	emb-q8_0) emb_run "$q8" ;;
+	emb-auto) emb_run "$auto" -flash-attn "$fa" ;;
 	esac
 }
 
