@@ -97,8 +97,9 @@ type ModelConfig struct {
 	// FlashAttention selects the attention kernel. Default: auto, which
 	// turns it off on the CPU for models whose heads are not a multiple
 	// of 16 values wide, where ggml's kernel is slow, and for rerankers
-	// and classifiers, whose logits stray with the kernel's F16 keys and
-	// values, and otherwise lets llama.cpp decide.
+	// and classifiers with Deterministic off, whose packed logits stray
+	// with the kernel's F16 keys and values, and otherwise lets llama.cpp
+	// decide.
 	FlashAttention FlashAttention
 	// Deterministic makes a text's vector, and a query-document pair's
 	// score, bit-identical whatever else is in the call or in concurrent

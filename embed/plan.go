@@ -60,8 +60,14 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 		return plan{}, err
 	}
 	rank := pooling == poolingRank
-	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu, rank)
+	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu)
 	det, rule := planDeterminism(&cfg, seqs, causal, rank, fa)
+	if rank && !det && h.cpu && fa == FlashAttentionAuto {
+		// Packed back to back, F16 keys and values move a reranker's
+		// one logit with its neighbours (5.5e-3 of the largest score on
+		// the tiny cross-encoder); laid out, packed equals alone.
+		fa = FlashAttentionOff
+	}
 	declaredName := "none"
 	if hasPooling {
 		declaredName = declared.String()
@@ -296,14 +302,10 @@ func largestDivisor(n, limit int) int {
 // flash-attention kernel is vectorized only when a head's values are a
 // multiple of the SIMD width (16 floats with AVX-512); other heads go
 // through a scalar loop with an exp per score, which costs more than the
-// plain matrix path (BENCHMARKS.md, "Which attention kernel"). Rerankers
-// and classifiers (rank pooling) keep the plain path on the CPU too:
-// llama.cpp casts keys and values to F16 for flash attention, which moved
-// the tiny cross-encoder's scores by up to 1.9e-3 of the largest from
-// llama.cpp's exact ones (TestRerankGolden allows 1e-3). On GPUs,
+// plain matrix path (BENCHMARKS.md, "Which attention kernel"). On GPUs,
 // llama.cpp's own choice stands.
-func chooseFlashAttention(set FlashAttention, headSize int, cpu, rank bool) FlashAttention {
-	if set == FlashAttentionAuto && cpu && (rank || headSize > 0 && headSize%16 != 0) {
+func chooseFlashAttention(set FlashAttention, headSize int, cpu bool) FlashAttention {
+	if set == FlashAttentionAuto && cpu && headSize > 0 && headSize%16 != 0 {
 		return FlashAttentionOff
 	}
 	return set

@@ -135,14 +135,15 @@ func TestPlanner(t *testing.T) {
 		{name: "no pooling declared", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
 		{name: "pooling none declared", h: header{arch: "llama", train: 512, pooling: 0}, host: cpu2, err: "!" + ErrNotEmbeddingModel.Error()},
 		// A reranker loads (Engine.Rerank scores pairs with it),
-		// deterministic by default, laid out, without flash attention on
-		// the CPU (chooseFlashAttention says why).
-		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionOff,
+		// deterministic by default, laid out, with llama.cpp's attention
+		// kernel; packed back to back, without flash attention on the CPU
+		// (planModel says why).
+		{name: "rank pooling", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: cpu2, pool: poolingRank, fa: FlashAttentionAuto,
 			want: ModelConfig{MaxSequences: 31, Deterministic: DeterminismOn}},
 		{name: "rank pooling packed", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOff},
 			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 128}},
 		{name: "rank pooling alone", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, cfg: ModelConfig{Deterministic: DeterminismOn, MaxSequences: 1},
-			host: cpu2, pool: poolingRank, fa: FlashAttentionOff, want: ModelConfig{MaxSequences: 1}},
+			host: cpu2, pool: poolingRank, fa: FlashAttentionAuto, want: ModelConfig{MaxSequences: 1}},
 		{name: "pooling given to a model without one", h: header{arch: "llama", train: 512, pooling: -1, causal: &yes},
 			cfg: ModelConfig{Pooling: PoolingLast}, host: cpu2, pool: PoolingLast},
 		{name: "memory limit", h: bert, cfg: ModelConfig{MemoryLimit: 1 << 20}, host: cpu2, err: "!" + ErrMemoryLimit.Error()},

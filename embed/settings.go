@@ -153,7 +153,7 @@ var settings = []Setting{
 		Default: "physical cores", Rules: "1 to 1024; a batch evaluated alone gets all of them, batches side by side split them",
 		set: intField(func(c *Config) *int { return &c.Threads })},
 	{Field: "FlashAttention", Env: "EMBELLAMA_FLASH_ATTENTION", Flag: "flash-attn", Doc: "attention kernel: auto, on or off",
-		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers and classifiers (F16 keys and values move their scores from the exact kernel's), otherwise llama.cpp's choice",
+		Default: "auto: off on the CPU for heads not a multiple of 16 values wide (ggml's kernel is scalar there) and for rerankers and classifiers with Deterministic off (packed back to back, F16 keys and values move their scores), otherwise llama.cpp's choice",
 		Rules:   "`auto`, `on`, `off`",
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
 	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic",
