@@ -116,6 +116,21 @@ func cpuTicks(pid int) int64 {
 	return u + k
 }
 
+// rssOf returns the resident set of process pid in bytes (VmRSS), or 0.
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // timeToIdle returns how long after now the child's CPU use falls to
 // at most 10% of a core over 300 ms, or -1 if not within limit.
 func timeToIdle(pid int, limit time.Duration) time.Duration {

@@ -117,7 +117,10 @@ func TestRerankHTTP(t *testing.T) {
 		scale = max(scale, math.Abs(w))
 	}
 	for _, r := range tei {
-		assert.LessOrEqual(t, math.Abs(r.Score-want[r.Index])/math.Max(math.Abs(want[r.Index]), scale), 1e-3, "document %d vs llama.cpp", r.Index)
+		// At its defaults a reranker is deterministic with flash attention,
+		// whose F16 keys and values keep it within 2.5e-3 of llama.cpp's
+		// exact scores (embed's TestRerankGolden).
+		assert.LessOrEqual(t, math.Abs(r.Score-want[r.Index])/math.Max(math.Abs(want[r.Index]), scale), 2.5e-3, "document %d vs llama.cpp", r.Index)
 		require.NotNil(t, r.Text)
 		assert.Equal(t, docs[r.Index], *r.Text)
 	}

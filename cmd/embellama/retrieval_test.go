@@ -47,7 +47,9 @@ func TestRerankCommand(t *testing.T) {
 		var rec rerankRecord
 		require.NoError(t, json.Unmarshal([]byte(l), &rec))
 		assert.Equal(t, i, rec.Index, "input order")
-		assert.LessOrEqual(t, math.Abs(rec.Raw-want[i])/math.Max(math.Abs(want[i]), scale), 1e-3, "document %d vs llama.cpp", i)
+		// Flash attention at the reranker's defaults: within 2.5e-3 of
+		// llama.cpp's exact scores (embed's TestRerankGolden).
+		assert.LessOrEqual(t, math.Abs(rec.Raw-want[i])/math.Max(math.Abs(want[i]), scale), 2.5e-3, "document %d vs llama.cpp", i)
 		assert.InDelta(t, 1/(1+math.Exp(-rec.Raw)), rec.Score, 1e-12)
 		ranks[rec.Rank] = true
 	}
