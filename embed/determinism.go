@@ -100,23 +100,24 @@ const (
 // batches are laid out. On places texts by the layout (package layout),
 // MaxSequences leaving a sequence id for the filler: llama.cpp asserts
 // that n_seq_max, filler included, divides the ubatch when it reserves
-// mean pooling. A model that cannot be laid out (a decoder, whose long
-// texts span several calls; a batch not a multiple of the lane) or
+// mean pooling. A model that cannot be laid out (on a GPU, whose kernels
+// the layout's constants do not describe; a decoder, whose long texts
+// span several calls; a batch not a multiple of the lane) or
 // MaxSequences 1 evaluates each text alone. Auto is on for encoder
 // rerankers and classifiers (rank pooling), whose packed scores would
-// otherwise move with flash attention, when they can be laid out and
-// MaxSequences is not set; off for the rest: laid out, short texts cost
+// otherwise move with flash attention, on the CPU when they can be laid
+// out and MaxSequences is not set; off for the rest: laid out, short texts cost
 // 1.2 times the time (BENCHMARKS.md, "Deterministic mode"), above the 5%
 // a default may cost.
-func planDeterminism(cfg *ModelConfig, seqs int, causal, rank bool, fa FlashAttention) (bool, layout.Rule) {
+func planDeterminism(cfg *ModelConfig, seqs int, causal, rank, cpu bool, fa FlashAttention) (bool, layout.Rule) {
 	auto := cfg.Deterministic == DeterminismAuto
-	if !(cfg.Deterministic == DeterminismOn || auto && rank && !causal && seqs == 0) {
+	if !(cfg.Deterministic == DeterminismOn || auto && rank && !causal && cpu && seqs == 0) {
 		cfg.Deterministic = DeterminismOff
 		return false, layout.Rule{}
 	}
 	ub := cfg.UBatchSize
 	ids := 0
-	if !causal && seqs != 1 && ub%layoutLane == 0 && ub >= layoutTile && ub == cfg.BatchSize {
+	if cpu && !causal && seqs != 1 && ub%layoutLane == 0 && ub >= layoutTile && ub == cfg.BatchSize {
 		ids = largestDivisor(ub, min(ub/layoutLane, maxSeqIDs))
 	}
 	switch {

@@ -99,7 +99,10 @@ func (n *Normalization) UnmarshalText(b []byte) error {
 
 // normalize scales v in place as llama.cpp's common_embd_normalize does:
 // the norm is accumulated in float64 from float32 terms, and the inverse
-// is rounded to float32 before scaling. A zero vector stays zero.
+// is rounded to float32 before scaling. A zero vector stays zero. When
+// the inverse overflows float32 (a norm below about 3e-39, possible with
+// maxabs or a p-norm of subnormal components), v is divided by the norm
+// in float64 instead, where llama.cpp's would turn to Inf and NaN.
 func normalize(v []float32, n Normalization) {
 	var sum float64
 	switch n.kind {
@@ -124,6 +127,12 @@ func normalize(v []float32, n Normalization) {
 	var inv float32
 	if sum > 0 {
 		inv = float32(1 / sum)
+	}
+	if math.IsInf(float64(inv), 0) {
+		for i := range v {
+			v[i] = float32(float64(v[i]) / sum)
+		}
+		return
 	}
 	for i := range v {
 		v[i] *= inv

@@ -1,6 +1,6 @@
 package embed
 
-// REVIEW TEST (h-review2): FAILS on the reviewed code. finish checks a
+// Regression tests of review round 6 (docs/reviews/round6.md); they failed before its fixes. finish checks a
 // vector finite BEFORE normalizing it, and normalize can turn a finite
 // vector into Inf and NaN (the inverse norm is rounded to float32 and
 // overflows for tiny vectors). The server's hand-written /v1/embeddings

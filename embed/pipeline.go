@@ -193,6 +193,9 @@ func finish(v []float32, o callOptions) ([]float32, error) {
 		v = v[:o.dimensions:o.dimensions]
 	}
 	normalize(v, o.normalize)
+	if !finite(v) { // a last guard: normalize keeps finite vectors finite
+		return nil, ErrNonFinite
+	}
 	return v, nil
 }
 

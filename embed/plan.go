@@ -61,7 +61,7 @@ func planModel(f *gguf.File, cfg ModelConfig, h host) (plan, error) {
 	}
 	rank := pooling == poolingRank
 	fa := chooseFlashAttention(cfg.FlashAttention, f.HeadSize(), h.cpu)
-	det, rule := planDeterminism(&cfg, seqs, causal, rank, fa)
+	det, rule := planDeterminism(&cfg, seqs, causal, rank, h.cpu, fa)
 	if rank && !det && h.cpu && fa == FlashAttentionAuto {
 		// Packed back to back, F16 keys and values move a reranker's
 		// one logit with its neighbours (5.5e-3 of the largest score on

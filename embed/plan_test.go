@@ -82,6 +82,12 @@ func TestPlanner(t *testing.T) {
 		{name: "bert packed on one core", h: bert, cfg: ModelConfig{Deterministic: DeterminismOff}, host: host{cpu: true, cores: 1}, pool: PoolingMean,
 			want: ModelConfig{Threads: 1, Contexts: 1, BatchTarget: 256, MaxSequences: 256}},
 		{name: "bert on a GPU", h: bert, host: host{cores: 8}, pool: PoolingMean, want: ModelConfig{Threads: 8, Contexts: 1}},
+		// The layout's lanes and tiles are the CPU kernels': on a GPU,
+		// deterministic evaluates each text alone, and a reranker packs.
+		{name: "bert deterministic on a GPU", h: bert, cfg: ModelConfig{Deterministic: DeterminismOn}, host: host{cores: 8}, pool: PoolingMean,
+			want: ModelConfig{MaxSequences: 1, Deterministic: DeterminismOn}},
+		{name: "rank pooling on a GPU", h: header{arch: "bert", train: 512, pooling: 4, posEmbd: 512}, host: host{cores: 8}, pool: poolingRank, fa: FlashAttentionAuto,
+			want: ModelConfig{Deterministic: DeterminismOff}},
 		{name: "bert without its tensor still has absolute positions", h: header{arch: "bert", train: 512, pooling: 2},
 			cfg: ModelConfig{ContextSize: 513}, host: cpu2, err: "ContextSize"},
 		{name: "bert context at its trained length", h: bert, cfg: ModelConfig{ContextSize: 512}, host: cpu2, want: ModelConfig{ContextSize: 512}, pool: PoolingMean},
@@ -261,6 +267,10 @@ func checkPlan(t *testing.T, p plan, want ModelConfig) {
 	check("MaxSequences", want.MaxSequences, c.MaxSequences)
 	check("Threads", want.Threads, c.Threads)
 	check("Contexts", want.Contexts, c.Contexts)
+	if want.Deterministic != DeterminismAuto {
+		assert.Equal(t, want.Deterministic, c.Deterministic, "Deterministic")
+	}
+	assert.Equal(t, c.Deterministic == DeterminismOn, p.info.Deterministic)
 	assert.Equal(t, c.ContextSize, p.info.ContextSize)
 	assert.Equal(t, c.BatchSize, p.info.BatchSize)
 	assert.Equal(t, c.MaxSequences, p.info.MaxSequences)

@@ -93,6 +93,8 @@ func appendString(b []byte, s string) []byte {
 // appender is an answer that writes its own JSON: the bytes
 // json.NewEncoder(w).Encode would write for it, newline included.
 type appender interface {
+	// appendJSON returns nil when the value has no JSON form (a vector
+	// with NaN or an infinity, which the engine never returns).
 	appendJSON(b []byte) []byte
 }
 
@@ -108,6 +110,12 @@ const maxPooledAnswer = 4 << 20
 func writeAppended(w http.ResponseWriter, status int, a appender) {
 	p := answerBuffers.Get().(*[]byte)
 	b := a.appendJSON((*p)[:0])
+	if b == nil {
+		answerBuffers.Put(p)
+		writeJSON(w, http.StatusInternalServerError, ErrorResponse{Error: *apiError(http.StatusInternalServerError,
+			"server_error", "internal_error", "", "internal error: a vector is not finite")})
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
@@ -128,6 +136,13 @@ type embeddingsAnswer struct {
 
 // appendJSON appends a as encoding/json writes its EmbeddingResponse.
 func (a *embeddingsAnswer) appendJSON(b []byte) []byte {
+	for _, v := range a.vectors {
+		for _, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil
+			}
+		}
+	}
 	b = append(b, `{"object":"list","data":[`...)
 	for i, v := range a.vectors {
 		if i > 0 {

@@ -1,6 +1,6 @@
 package server
 
-// REVIEW TEST (h-review2): FAILS on the reviewed code. appendFloats
+// Regression tests of review round 6 (docs/reviews/round6.md); they failed before its fixes. appendFloats
 // writes a NaN or infinite component as strconv spells it ("NaN",
 // "+Inf"): the answer is then not JSON, with status 200. encoding/json
 // refused such a vector before (and the engine's normalization can

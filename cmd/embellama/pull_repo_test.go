@@ -143,7 +143,7 @@ func TestPullRepo(t *testing.T) {
 		"o/huge":      string(huge),
 		"o/truncated": tree(t, sum, "m-f16.gguf")[:40],
 		"o/offhost":   tree(t, sum, "m-f16.gguf"),
-		"o/hash":      tree(t, sum, "m#x?y%41-Q8_0.gguf"),
+		"o/hash":      tree(t, sum, "m#x;y%41-Q8_0.gguf"),
 	}
 	firstOffered := func(names []string) string {
 		for _, f := range published {
@@ -170,7 +170,7 @@ func TestPullRepo(t *testing.T) {
 		{"only formats below the bound", nil, []string{"o/low"}, "m-Q4_K_M.gguf", "every format offered measured below cosine 0.999"},
 		{"-file forces a file", nil, []string{"-file", "m-Q4_0.gguf", "o/mixed"}, "m-Q4_0.gguf", ""},
 		{"the full reference forces a file", nil, []string{"o/mixed/m-Q4_0.gguf"}, "m-Q4_0.gguf", ""},
-		{"a name with URL characters is requested as itself", nil, []string{"o/hash"}, "m#x?y%41-Q8_0.gguf", "chose m#x?y%41-Q8_0.gguf (Q8_0)"},
+		{"a name with URL characters is requested as itself", nil, []string{"o/hash"}, "m#x;y%41-Q8_0.gguf", "chose m#x;y%41-Q8_0.gguf (Q8_0)"},
 		{"only unknown names", nil, []string{"o/unknown"}, "", "no GGUF model file with a known format"},
 		{"two files of the best format", nil, []string{"o/twice"}, "", "several files of the chosen format"},
 		{"the listing's sha256 is checked", nil, []string{"o/badsum"}, "", "checksum mismatch"},

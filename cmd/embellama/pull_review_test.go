@@ -1,8 +1,7 @@
 package main
 
-// REVIEW TESTS (h-review2, hostile review of pull OWNER/REPO): each test
-// here FAILS on the reviewed code and proves one finding of the review
-// report. They are not fixes.
+// Regression tests of review round 6 (docs/reviews/round6.md), hostile
+// review of pull OWNER/REPO: each failed before its finding was fixed.
 
 import (
 	"bufio"

@@ -194,7 +194,9 @@ func (p *Downloader) fetch(ctx context.Context, src, part, want string) (string,
 		}
 		return startOver("416 for a partial file of %d bytes (Content-Range %q)", have, resp.Header.Get("Content-Range"))
 	default:
-		return announced, &statusError{src: src, status: resp.Status, code: resp.StatusCode}
+		// The code and Go's text for it, never the server's reason phrase,
+		// which could carry terminal escapes.
+		return announced, &statusError{src: src, status: fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), code: resp.StatusCode}
 	}
 	var w io.Writer = f
 	if p.Progress != nil && resp.ContentLength > 0 {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -112,8 +113,12 @@ func CheckName(name string) error {
 	switch {
 	case name == "" || name == "." || name == "..":
 		return fmt.Errorf("%w: %q", ErrHostileName, name)
-	case len(name) > 255:
-		return fmt.Errorf("%w: a name of %d bytes", ErrHostileName, len(name))
+	case len(name) > maxName:
+		// 255 is the file system's limit; the download's ".part" name
+		// needs 5 more.
+		return fmt.Errorf("%w: a name of %d bytes (at most %d)", ErrHostileName, len(name), maxName)
+	case strings.ContainsAny(name, `*?"<>|`) || windowsReserved(name):
+		return fmt.Errorf("%w: %q is not a file name on Windows", ErrHostileName, name)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("%w: %q is not UTF-8", ErrHostileName, name)
 	case strings.ContainsAny(name, `/\:`):
@@ -125,6 +130,22 @@ func CheckName(name string) error {
 		return fmt.Errorf("%w: %q holds a control, format or replacement character", ErrHostileName, name)
 	}
 	return nil
+}
+
+// maxName is the longest file name accepted, in bytes.
+const maxName = 250
+
+// windowsReserved reports names Windows keeps for devices (CON, NUL,
+// COM1...), whatever their extension.
+func windowsReserved(name string) bool {
+	stem, _, _ := strings.Cut(name, ".")
+	switch strings.ToUpper(strings.TrimRight(stem, " ")) {
+	case "CON", "PRN", "AUX", "NUL",
+		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		return true
+	}
+	return false
 }
 
 // List returns the entries at the top level of repo's main branch. It
@@ -167,6 +188,11 @@ func (l *Lister) List(ctx context.Context, repo string) ([]Entry, error) {
 		if e.Size < 0 || e.LFS != nil && e.LFS.Size < 0 {
 			return nil, fmt.Errorf("%w: %q has a negative size", ErrListing, e.Path)
 		}
+		if e.LFS != nil && !sha256Hex.MatchString(strings.ToLower(e.LFS.OID)) {
+			// The download is checked against it: one that is not a
+			// sha256 is refused, not dropped (review round 6).
+			return nil, fmt.Errorf("%w: %q has an LFS object id that is not a sha256", ErrListing, e.Path)
+		}
 	}
 	return all, nil
 }
@@ -193,9 +219,11 @@ func (l *Lister) page(ctx context.Context, src string, budget int64) ([]Entry, i
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, 0, "", fmt.Errorf("%w: GET %s: %s", ErrNotFound, src, resp.Status)
+		return nil, 0, "", fmt.Errorf("%w: GET %s: %d %s", ErrNotFound, src, resp.StatusCode, http.StatusText(resp.StatusCode))
 	case resp.StatusCode != http.StatusOK:
-		return nil, 0, "", fmt.Errorf("%w: GET %s: %s", ErrStatus, src, resp.Status)
+		// The code and Go's text for it, never the server's reason
+		// phrase, which could carry terminal escapes (review round 6).
+		return nil, 0, "", fmt.Errorf("%w: GET %s: %d %s", ErrStatus, src, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, budget+1))
 	if err != nil {
@@ -255,7 +283,8 @@ func nextLink(values []string) string {
 			}
 			for _, p := range strings.Split(params, ";") {
 				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-				if strings.EqualFold(k, "rel") && strings.Trim(v, `"`) == "next" {
+				// rel may hold several relation types (RFC 8288).
+				if strings.EqualFold(k, "rel") && slices.ContainsFunc(strings.Fields(strings.Trim(v, `"`)), func(r string) bool { return strings.EqualFold(r, "next") }) {
 					return target[1 : len(target)-1]
 				}
 			}

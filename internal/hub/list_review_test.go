@@ -1,6 +1,6 @@
 package hub
 
-// REVIEW TEST (h-review2): FAILS on the reviewed code. A Link header
+// Regression tests of review round 6 (docs/reviews/round6.md); they failed before its fixes. A Link header
 // may carry several relation types in one rel (RFC 8288, 3.3:
 // rel="prev next"); nextLink takes only rel="next" alone, so the
 // listing silently ends after the first page and Choose picks from a
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,4 +31,23 @@ func TestReviewListFollowsMultiRelNext(t *testing.T) {
 	entries, err := (&Lister{Base: srv.URL}).List(context.Background(), "o/r")
 	require.NoError(t, err)
 	assert.Len(t, entries, 2, "the second page was not read: %v", entries)
+}
+
+// Names Windows cannot create, and names whose download's ".part" name
+// would pass the file system's 255 bytes, are refused; their neighbours
+// are not.
+func TestCheckNamePortable(t *testing.T) {
+	for name, bad := range map[string]bool{
+		"NUL.Q8_0.gguf": true, "con.gguf": true, "COM1 .gguf": true, "lpt9.x.gguf": true,
+		"a*b.gguf": true, "a?b.gguf": true, `a"b.gguf`: true, "a<b.gguf": true, "a|b.gguf": true,
+		strings.Repeat("a", 246) + ".gguf": true, strings.Repeat("a", 245) + ".gguf": false,
+		"NULL.gguf": false, "console.gguf": false, "COM10.gguf": false, "m#x;y%41-Q8_0.gguf": false,
+	} {
+		err := CheckName(name)
+		if bad {
+			assert.ErrorIs(t, err, ErrHostileName, "%q", name)
+		} else {
+			assert.NoError(t, err, "%q", name)
+		}
+	}
 }
