@@ -158,7 +158,7 @@ var settings = []Setting{
 		set:     textOf(func(c *Config) textField { return &c.FlashAttention })},
 	{Field: "Deterministic", Env: "EMBELLAMA_DETERMINISTIC", Flag: "deterministic",
 		Doc:     "lay texts out so that a vector (a pair's score) is bit-identical whatever shares the call: auto, on or off",
-		Default: "auto: on for encoder rerankers and classifiers, off for embedding models (on cost about 1.2× the time on short texts, BENCHMARKS.md)",
+		Default: "auto: on for encoder rerankers and classifiers on the CPU, off for embedding models (on cost about 1.2× the time on short texts, BENCHMARKS.md)",
 		Rules:   "`auto`, `on`, `off` (also true, false); on needs MaxSequences 0 or 1 (1: each text alone)",
 		set:     textOf(func(c *Config) textField { return &c.Deterministic })},
 	{Field: "Contexts", Env: "EMBELLAMA_CONTEXTS", Flag: "contexts", Doc: "llama contexts per model, evaluating batches side by side",
