@@ -107,7 +107,7 @@ type ModelConfig struct {
 	// library and CPU variant: texts are laid out in the batch so that
 	// ggml computes each the same way (see [Determinism]), or evaluated
 	// alone with MaxSequences 1. Default (auto): on for encoder rerankers
-	// and classifiers, off for embedding models, whose short texts it
+	// and classifiers on the CPU, off for embedding models, whose short texts it
 	// costs about 1.2 times the time (BENCHMARKS.md).
 	// DeterminismOn needs MaxSequences 0 or 1.
 	Deterministic Determinism
