@@ -220,7 +220,14 @@ func TestHostileMixed(t *testing.T) {
 	if !raceEnabled && child.base > 0 {
 		assert.LessOrEqual(t, peak-child.base, int64(hostileBound), "peak RSS within the documented bound")
 	}
-	assert.True(t, idle >= 0 && idle <= time.Second, "the CPU is idle within 1 s after the clients leave, not %v", idle)
+	// The documented second holds in the plain run; the race detector
+	// slows the Go side of the requests still unwinding several times
+	// (1.2 s measured in CI).
+	settle := time.Second
+	if raceEnabled {
+		settle = 3 * time.Second
+	}
+	assert.True(t, idle >= 0 && idle <= settle, "the CPU is idle within %v after the clients leave, not %v", settle, idle)
 }
 
 // mixedStorm sends the mix: 6 clients of 14 requests, the last of which
