@@ -132,19 +132,31 @@ func (ev *evaluator) Decode(k sched.Kind, seqs [][]int32, threads int, stop func
 		if len(counts) == 0 {
 			break
 		}
-		t := time.Now()
-		if ev.l.encode {
-			err = c.Encode(ev.batch)
-		} else {
-			err = c.Decode(ev.batch)
-		}
-		took += time.Since(t)
+		d, err := ev.evaluate(c)
+		took += d
 		if err != nil {
-			return took, fmt.Errorf("%w: %w", ErrDecode, err)
+			return took, err
 		}
 		if err := ev.collect(c, counts); err != nil {
 			return took, err
 		}
+	}
+	return took, nil
+}
+
+// evaluate runs llama.cpp on the filled batch (llama_encode for an
+// encoder-only model, else llama_decode) and returns how long it took.
+func (ev *evaluator) evaluate(c *llama.Context) (time.Duration, error) {
+	t := time.Now()
+	var err error
+	if ev.l.encode {
+		err = c.Encode(ev.batch)
+	} else {
+		err = c.Decode(ev.batch)
+	}
+	took := time.Since(t)
+	if err != nil {
+		return took, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return took, nil
 }

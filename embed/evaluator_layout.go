@@ -50,16 +50,9 @@ func (ev *evaluator) decodeLaidOut(c *llama.Context, seqs [][]int32) (time.Durat
 			return 0, fmt.Errorf("%w: %w", ErrDecode, err)
 		}
 	}
-	t := time.Now()
-	var err error
-	if ev.l.encode {
-		err = c.Encode(ev.batch)
-	} else {
-		err = c.Decode(ev.batch)
-	}
-	took := time.Since(t)
+	took, err := ev.evaluate(c)
 	if err != nil {
-		return took, fmt.Errorf("%w: %w", ErrDecode, err)
+		return took, err
 	}
 	return took, ev.collect(c, counts)
 }
